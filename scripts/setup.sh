@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# One-time set-up shared by the README's two commands: npm dependencies and redis-server.
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "resp-elect: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-sentinel >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "resp-elect: installing redis-server with apt-get" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel) >&2
+  else
+    echo "resp-elect: redis-server is missing; install it first: sudo apt-get install -y redis-server redis-sentinel" >&2
+    exit 1
+  fi
+fi

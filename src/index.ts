@@ -1,0 +1,2 @@
+/** Public API of resp-elect. Later modules and outside tests import from here. */
+export * from './protocol/index.js';
