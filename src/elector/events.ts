@@ -1,0 +1,34 @@
+import type { RefuseReason, Role } from '../protocol/messages.js';
+
+/**
+ * What the Elector tells its runtime, besides the messages it returns. The
+ * runtime logs every event and acts on a few: `promote` (run REPLICAOF NO ONE,
+ * then confirm with `promoted()`), `follow` (retarget redis), `primary-lost`
+ * (detach redis from the lost primary and report a fresh offset), `lease` and
+ * `writes` (fence or unfence redis).
+ */
+export type ElectorEvent =
+  | { type: 'role'; from: Role; to: Role; epoch: number; reason: string }
+  | { type: 'epoch'; from: number; to: number; reason: string }
+  /** Point the local redis at this member (null: at no one, detached). */
+  | { type: 'follow'; primary: string | null; epoch: number; reason: string }
+  /** The primary this node followed is considered gone; detach redis and report a fresh offset. */
+  | { type: 'primary-lost'; primary: string | null; epoch: number; reason: string }
+  | { type: 'prevote-start'; epoch: number; offset: number }
+  | { type: 'prevote-failed'; epoch: number; reason: string }
+  | { type: 'election-start'; epoch: number; offset: number; handoff: boolean }
+  | { type: 'election-lost'; epoch: number; reason: string }
+  /** Won the election: the runtime must promote redis and call promoted(). */
+  | { type: 'promote'; epoch: number }
+  | { type: 'elected'; epoch: number; votes: string[] }
+  | { type: 'vote'; candidate: string; epoch: number; granted: boolean; prevote: boolean; reason?: RefuseReason; detail?: string }
+  | { type: 'lease'; held: boolean; epoch: number }
+  /** Whether this node's redis may take writes (primary with a lease and no hand-off under way). */
+  | { type: 'writes'; allowed: boolean; epoch: number; reason: string }
+  | { type: 'peer'; id: string; up: boolean }
+  | { type: 'handoff-start'; target: string; epoch: number; offset: number }
+  | { type: 'handoff-end'; target: string; epoch: number; ok: boolean; reason: string }
+  | { type: 'ignored'; from: string; what: string; reason: string }
+  | { type: 'error'; what: string; message: string };
+
+export type ElectorEventListener = (event: ElectorEvent) => void;

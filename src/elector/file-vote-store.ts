@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { assertVoteRecord, VoteStoreError, type VoteRecord, type VoteStore } from './vote-store.js';
+
+/**
+ * The production vote store: one small JSON file in the data directory.
+ *
+ * Saving writes a temporary file, fsyncs it, renames it over the real one and
+ * fsyncs the directory, so after a crash the file holds either the old record
+ * or the new one, and a record we returned from save() survives power loss.
+ * A file that exists but cannot be read or parsed is an error, never "never
+ * voted": reading a corrupt vote as empty is how a node votes twice.
+ */
+export class FileVoteStore implements VoteStore {
+  readonly file: string;
+
+  constructor(dataDir: string, fileName = 'vote.json') {
+    this.file = path.resolve(dataDir, fileName);
+  }
+
+  load(): VoteRecord {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { epoch: 0, votedFor: null };
+      throw new VoteStoreError(`cannot read vote file ${this.file}: ${(err as Error).message}`, this.file, { cause: err });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new VoteStoreError(
+        `vote file ${this.file} is corrupt (not JSON: ${(err as Error).message}); refusing to start rather than forget a vote. Restore it, or delete it only if this node has never voted in the current cluster`,
+        this.file,
+        { cause: err },
+      );
+    }
+    try {
+      return assertVoteRecord(parsed, this.file);
+    } catch (err) {
+      throw new VoteStoreError(`vote file ${this.file} is corrupt: ${(err as Error).message}`, this.file, { cause: err });
+    }
+  }
+
+  save(record: VoteRecord): void {
+    const checked = assertVoteRecord(record, this.file);
+    const dir = path.dirname(this.file);
+    const tmp = `${this.file}.tmp-${process.pid}`;
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      const fd = fs.openSync(tmp, 'w', 0o600);
+      try {
+        fs.writeFileSync(fd, `${JSON.stringify(checked)}\n`);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, this.file);
+      const dirFd = fs.openSync(dir, 'r');
+      try {
+        fs.fsyncSync(dirFd);
+      } finally {
+        fs.closeSync(dirFd);
+      }
+    } catch (err) {
+      try {
+        fs.rmSync(tmp, { force: true });
+      } catch {
+        // The temporary file is harmless; the error that matters is the one below.
+      }
+      throw new VoteStoreError(`cannot save vote file ${this.file}: ${(err as Error).message}`, this.file, { cause: err });
+    }
+  }
+}

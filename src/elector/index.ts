@@ -1,0 +1,7 @@
+export { Elector, type ElectorOptions, type ElectorSnapshot, type Outbound } from './elector.js';
+export { resolveConfig, validateConfig, ConfigError, type ElectorConfig } from './config.js';
+export { MemoryVoteStore, VoteStoreError, assertVoteRecord, type VoteRecord, type VoteStore } from './vote-store.js';
+export { FileVoteStore } from './file-vote-store.js';
+export { isElectable, quorumSize, compareStanding, resolveMembers, type Member, type MemberSpec, type Standing } from './membership.js';
+export { SAFETY_RULES, type SafetyRule } from './safety-rules.js';
+export type { ElectorEvent, ElectorEventListener } from './events.js';

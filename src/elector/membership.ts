@@ -1,0 +1,60 @@
+import { ConfigError } from './config.js';
+
+/** One member of the cluster as configured; every node must be given the same list. */
+export interface MemberSpec {
+  id: string;
+  /** Votes and acknowledges leases, holds no data, never stands. */
+  witness?: boolean;
+  /** Higher stands first among equal offsets; 0 never stands. Default 1. */
+  priority?: number;
+}
+
+export interface Member {
+  id: string;
+  witness: boolean;
+  priority: number;
+}
+
+/** Validates and normalises the membership. Throws ConfigError. */
+export function resolveMembers(nodeId: string, specs: readonly MemberSpec[]): Member[] {
+  if (specs.length === 0) throw new ConfigError('members', 'at least one member is required');
+  const seen = new Set<string>();
+  const members = specs.map((spec) => {
+    if (typeof spec.id !== 'string' || spec.id.length === 0) throw new ConfigError('members', `member id must be a non-empty string, got ${JSON.stringify(spec.id)}`);
+    if (seen.has(spec.id)) throw new ConfigError('members', `member ${spec.id} is listed twice`);
+    seen.add(spec.id);
+    const priority = spec.priority ?? 1;
+    if (!Number.isInteger(priority) || priority < 0) throw new ConfigError('members', `member ${spec.id}: priority must be a non-negative integer, got ${JSON.stringify(spec.priority)}`);
+    return { id: spec.id, witness: spec.witness === true, priority };
+  });
+  if (!seen.has(nodeId)) throw new ConfigError('members', `this node's id ${nodeId} is not in the membership (${[...seen].join(', ')})`);
+  if (!members.some(isElectable)) throw new ConfigError('members', 'no member can ever stand: every member is a witness or has priority 0');
+  return members;
+}
+
+/** May this member ever become primary? Witnesses hold no data; priority 0 is an operator's "never". */
+export function isElectable(m: Member): boolean {
+  return !m.witness && m.priority > 0;
+}
+
+/** Votes needed to win: a strict majority of all voting members, witnesses included. Two such sets always intersect. */
+export function quorumSize(memberCount: number): number {
+  return Math.floor(memberCount / 2) + 1;
+}
+
+/** A candidate as the ranking sees it. */
+export interface Standing {
+  id: string;
+  offset: number;
+  priority: number;
+}
+
+/**
+ * The order in which nodes should stand: highest replication offset, then
+ * highest priority, then lowest id. Negative when `a` should stand before `b`.
+ */
+export function compareStanding(a: Standing, b: Standing): number {
+  if (a.offset !== b.offset) return b.offset - a.offset;
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

@@ -1,0 +1,255 @@
+/**
+ * A small deterministic cluster for scenario tests of the Elector: real
+ * Elector instances, a virtual clock, a message network with a fixed delay and
+ * cuttable links. The full fault-injecting simulator lives in src/sim; this
+ * harness stays small so each scenario reads like the rule it tests.
+ */
+import { expect } from 'vitest';
+import {
+  Elector,
+  MemoryVoteStore,
+  type ElectorConfig,
+  type ElectorEvent,
+  type MemberSpec,
+  type Outbound,
+  type SafetyRule,
+  type ElectionMessage,
+} from '../../src/index.js';
+
+export const FAST: Partial<ElectorConfig> = { hbIntervalMs: 20, downAfterMs: 300, leaseMs: 180, maxDriftMs: 40 };
+
+export interface HarnessOptions {
+  members: MemberSpec[];
+  bootstrap?: string;
+  config?: Partial<ElectorConfig>;
+  disabledRules?: SafetyRule[];
+  /** One-way delivery delay in ms. */
+  delayMs?: number;
+  stepMs?: number;
+  seed?: number;
+  offsets?: Record<string, number>;
+}
+
+interface Node {
+  id: string;
+  e: Elector;
+  store: MemoryVoteStore;
+  events: ElectorEvent[];
+  alive: boolean;
+  /** The modelled redis offset, fed to the Elector every tick (as the sidecar's poller does). */
+  offset: number;
+  healthy: boolean;
+  rngState: number;
+}
+
+interface InFlight {
+  at: number;
+  from: string;
+  to: string;
+  msg: ElectionMessage;
+}
+
+export interface Sent {
+  at: number;
+  from: string;
+  to: string;
+  msg: ElectionMessage;
+}
+
+/** mulberry32: tiny seeded PRNG so scenarios are reproducible. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class Cluster {
+  now = 0;
+  readonly nodes = new Map<string, Node>();
+  private queue: InFlight[] = [];
+  /** Directed cuts "a>b": messages from a to b are dropped. */
+  private readonly cuts = new Set<string>();
+  readonly sent: Sent[] = [];
+  /** epoch -> winners seen in that epoch (for the "one winner per epoch" check). */
+  readonly winners = new Map<number, Set<string>>();
+  /** Every moment two nodes held a lease at once. */
+  readonly leaseOverlaps: { at: number; holders: string[] }[] = [];
+  private readonly opts: Required<Pick<HarnessOptions, 'delayMs' | 'stepMs'>> & HarnessOptions;
+
+  constructor(opts: HarnessOptions) {
+    this.opts = { delayMs: 2, stepMs: 5, ...opts };
+    for (const m of opts.members) this.create(m.id, new MemoryVoteStore(), opts.offsets?.[m.id] ?? 0);
+  }
+
+  private create(id: string, store: MemoryVoteStore, offset: number): Node {
+    const events: ElectorEvent[] = [];
+    const rng = seeded((this.opts.seed ?? 1) * 7919 + [...id].reduce((a, c) => a * 31 + c.charCodeAt(0), 0));
+    const e = new Elector({
+      nodeId: id,
+      members: this.opts.members,
+      advertisedAddr: `127.0.0.1:${6000 + this.opts.members.findIndex((m) => m.id === id)}`,
+      startRole: this.opts.bootstrap === id ? 'primary' : 'replica',
+      config: this.opts.config ?? FAST,
+      voteStore: store,
+      random: rng,
+      disabledRules: this.opts.disabledRules,
+      onEvent: (ev) => {
+        events.push(ev);
+        if (ev.type === 'elected') {
+          const set = this.winners.get(ev.epoch) ?? new Set<string>();
+          set.add(id);
+          this.winners.set(ev.epoch, set);
+        }
+      },
+    });
+    const node: Node = { id, e, store, events, alive: true, offset, healthy: true, rngState: 0 };
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  node(id: string): Node {
+    const n = this.nodes.get(id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  elector(id: string): Elector {
+    return this.node(id).e;
+  }
+
+  // --- faults ---------------------------------------------------------------
+
+  cutOneWay(from: string, to: string): void {
+    this.cuts.add(`${from}>${to}`);
+  }
+
+  cutLink(a: string, b: string): void {
+    this.cutOneWay(a, b);
+    this.cutOneWay(b, a);
+  }
+
+  isolate(id: string): void {
+    for (const other of this.nodes.keys()) if (other !== id) this.cutLink(id, other);
+  }
+
+  heal(): void {
+    this.cuts.clear();
+  }
+
+  crash(id: string): void {
+    const n = this.node(id);
+    n.alive = false;
+    this.queue = this.queue.filter((m) => m.to !== id);
+  }
+
+  /** Restart with memory lost and the vote store kept, as a real process restart. */
+  restart(id: string): Node {
+    const old = this.node(id);
+    const n = this.create(id, old.store, old.offset);
+    return n;
+  }
+
+  setOffset(id: string, offset: number): void {
+    this.node(id).offset = offset;
+  }
+
+  setHealthy(id: string, ok: boolean): void {
+    this.node(id).healthy = ok;
+  }
+
+  // --- running ----------------------------------------------------------------
+
+  route(from: string, outs: Outbound[]): void {
+    for (const o of outs) {
+      const targets = o.to === '*' ? [...this.nodes.keys()].filter((id) => id !== from) : [o.to];
+      for (const to of targets) {
+        this.sent.push({ at: this.now, from, to, msg: o.msg });
+        if (this.cuts.has(`${from}>${to}`)) continue;
+        this.queue.push({ at: this.now + this.opts.delayMs, from, to, msg: o.msg });
+      }
+    }
+  }
+
+  step(): void {
+    this.now += this.opts.stepMs;
+    const due = this.queue.filter((m) => m.at <= this.now);
+    this.queue = this.queue.filter((m) => m.at > this.now);
+    for (const m of due) {
+      const n = this.nodes.get(m.to);
+      if (!n || !n.alive) continue;
+      this.route(m.to, n.e.onMessage(m.from, m.msg, this.now));
+    }
+    for (const n of this.nodes.values()) {
+      if (!n.alive) continue;
+      n.e.setHealthy(n.healthy);
+      n.e.setReplOffset(n.offset, this.now);
+      this.route(n.id, n.e.tick(this.now));
+    }
+    this.checkLeases();
+  }
+
+  runFor(ms: number): void {
+    const end = this.now + ms;
+    while (this.now < end) this.step();
+  }
+
+  /** Run until `pred` holds, failing the test if it does not within `ms`. */
+  runUntil(pred: () => boolean, ms: number, what: string): number {
+    const start = this.now;
+    while (!pred()) {
+      if (this.now - start > ms) throw new Error(`timed out after ${ms} virtual ms waiting for ${what}`);
+      this.step();
+    }
+    return this.now - start;
+  }
+
+  private checkLeases(): void {
+    const holders = this.leaseHolders();
+    if (holders.length > 1) this.leaseOverlaps.push({ at: this.now, holders });
+  }
+
+  // --- observations -----------------------------------------------------------
+
+  leaseHolders(): string[] {
+    return [...this.nodes.values()].filter((n) => n.alive && n.e.hasLease(this.now)).map((n) => n.id);
+  }
+
+  primaries(): string[] {
+    return [...this.nodes.values()].filter((n) => n.alive && n.e.role === 'primary').map((n) => n.id);
+  }
+
+  /** The single primary holding a lease, or undefined. */
+  leader(): string | undefined {
+    const h = this.leaseHolders();
+    return h.length === 1 ? h[0] : undefined;
+  }
+
+  eventsOf(id: string, type?: ElectorEvent['type']): ElectorEvent[] {
+    const evs = this.node(id).events;
+    return type ? evs.filter((e) => e.type === type) : evs;
+  }
+
+  sentOf(type: ElectionMessage['type'], from?: string): Sent[] {
+    return this.sent.filter((s) => s.msg.type === type && (from === undefined || s.from === from));
+  }
+
+  /** The safety properties every scenario must keep. */
+  expectSafe(): void {
+    for (const [epoch, set] of this.winners) expect(set.size, `winners of epoch ${epoch}: ${[...set].join(',')}`).toBeLessThanOrEqual(1);
+    expect(this.leaseOverlaps, 'moments when two nodes held a lease').toEqual([]);
+  }
+
+  /** Bring up a cluster with `bootstrap` as primary holding a lease and everyone following it. */
+  settle(ms = 2000): string {
+    this.runUntil(() => {
+      const l = this.leader();
+      return l !== undefined && [...this.nodes.values()].every((n) => !n.alive || n.e.currentPrimary === l);
+    }, ms, 'a leader followed by everyone');
+    return this.leader()!;
+  }
+}

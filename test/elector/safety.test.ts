@@ -1,0 +1,453 @@
+/**
+ * The safety rules kevy lacks, one test each. Where a rule can be switched
+ * off (`disabledRules`, test-only), the same scenario is run without it and
+ * must go wrong: that is the proof each test can fail.
+ */
+import { describe, expect, it } from 'vitest';
+import { Elector, MemoryVoteStore, type Message, type SafetyRule } from '../../src/index.js';
+import { Cluster, FAST } from './harness.js';
+
+const three = [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }];
+
+function lone(opts: { id?: string; members?: { id: string; witness?: boolean; priority?: number }[]; store?: MemoryVoteStore; disabled?: SafetyRule[]; random?: () => number } = {}) {
+  const store = opts.store ?? new MemoryVoteStore();
+  const e = new Elector({
+    nodeId: opts.id ?? 'n3',
+    members: opts.members ?? three,
+    advertisedAddr: '127.0.0.1:6379',
+    voteStore: store,
+    random: opts.random ?? (() => 0.5),
+    config: FAST,
+    disabledRules: opts.disabled,
+  });
+  return { e, store };
+}
+
+const prevote = (epoch: number, candidateId: string, replOffset = 0): Message => ({ type: 'PREVOTE', epoch, candidateId, replOffset });
+const offer = (epoch: number, candidateId: string, replOffset = 0): Message => ({ type: 'OFFER', epoch, candidateId, replOffset });
+
+describe('rule 1: vote stickiness', () => {
+  function onePrimaryLinkCut(disabled: SafetyRule[] = []) {
+    const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
+    c.settle();
+    c.cutLink('n1', 'n2'); // only the primary–replica link; n3 hears both
+    let maxPrimaries = 0;
+    for (let t = 0; t < 30_000; t += 5) {
+      c.step();
+      maxPrimaries = Math.max(maxPrimaries, c.primaries().length);
+    }
+    return { c, maxPrimaries };
+  }
+
+  it('cutting only the primary–replica link while a third node hears both never elects a second primary', () => {
+    const { c, maxPrimaries } = onePrimaryLinkCut();
+    expect(maxPrimaries).toBe(1);
+    expect(c.leader()).toBe('n1');
+    expect(c.elector('n1').epoch).toBe(1);
+    const forN2 = c.eventsOf('n3', 'vote').filter((e) => e.type === 'vote' && e.candidate === 'n2');
+    expect(forN2.length).toBeGreaterThan(10);
+    expect(forN2.every((e) => e.type === 'vote' && !e.granted && e.reason === 'primary-alive')).toBe(true);
+    c.expectSafe();
+  });
+
+  it('without the rule the same cut elects a second primary (the test can fail)', () => {
+    const { c, maxPrimaries } = onePrimaryLinkCut(['vote-stickiness']);
+    expect(maxPrimaries).toBeGreaterThan(1);
+    expect(c.elector('n1').epoch).toBeGreaterThan(1);
+  });
+});
+
+describe('rule 2: pre-vote', () => {
+  function isolatedReplica(disabled: SafetyRule[] = []) {
+    const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
+    c.settle();
+    c.isolate('n3');
+    c.runFor(30_000);
+    const isolatedEpoch = c.elector('n3').epoch;
+    c.heal();
+    c.runFor(3_000);
+    return { c, isolatedEpoch };
+  }
+
+  it('a replica isolated for 30 s does not inflate its epoch, and after healing the primary stays', () => {
+    const { c, isolatedEpoch } = isolatedReplica();
+    expect(isolatedEpoch).toBe(1);
+    expect(c.leader()).toBe('n1');
+    expect(c.elector('n1').epoch).toBe(1);
+    expect(c.eventsOf('n1', 'role').filter((e) => e.type === 'role' && e.from === 'primary')).toEqual([]);
+    expect(c.elector('n3').currentPrimary).toBe('n1');
+    expect(c.sentOf('OFFER', 'n3')).toEqual([]);
+    c.expectSafe();
+  });
+
+  it('without pre-vote the isolated replica inflates its epoch and deposes the healthy primary on heal', () => {
+    const { c, isolatedEpoch } = isolatedReplica(['pre-vote']);
+    expect(isolatedEpoch).toBeGreaterThan(5);
+    expect(c.eventsOf('n1', 'role').some((e) => e.type === 'role' && e.from === 'primary')).toBe(true);
+  });
+});
+
+describe('rule 3: refusals carry the voter epoch', () => {
+  it('a voter refuses with its own epoch and the candidate adopts it after one round', () => {
+    const voter = lone({ id: 'n1', store: new MemoryVoteStore({ epoch: 7, votedFor: null }) });
+    voter.e.tick(0);
+    voter.e.setReplOffset(0, 0);
+    const [reply] = voter.e.onMessage('n3', prevote(2, 'n3'), 400);
+    expect(reply?.msg).toMatchObject({ type: 'REFUSE', epoch: 2, voterId: 'n1', voterEpoch: 7, reason: 'stale-epoch' });
+
+    const cand = lone({ id: 'n3', store: new MemoryVoteStore({ epoch: 1, votedFor: null }) });
+    cand.e.tick(0);
+    cand.e.tick(400); // no primary heard for downAfterMs: lost
+    cand.e.setReplOffset(0, 400);
+    const out = cand.e.tick(405); // and a fresh offset: it stands
+    expect(out.find((o) => o.msg.type === 'PREVOTE')?.msg).toMatchObject({ epoch: 2 });
+    cand.e.onMessage('n1', reply!.msg, 401);
+    expect(cand.e.epoch).toBe(7);
+    expect(cand.store.load()).toEqual({ epoch: 7, votedFor: null });
+    // Next round asks for 8 straight away, not 3, 4, 5...
+    let next: Message | undefined;
+    for (let t = 402; t < 1000 && !next; t += 5) {
+      cand.e.setReplOffset(0, t);
+      next = cand.e.tick(t).find((o) => o.msg.type === 'PREVOTE')?.msg;
+    }
+    expect(next).toMatchObject({ type: 'PREVOTE', epoch: 8 });
+  });
+});
+
+describe('rule 4: data rule', () => {
+  function laggingReplicaStandsFirst(disabled: SafetyRule[] = []) {
+    const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
+    c.settle();
+    // A write acknowledged with WAIT 1 at offset 100: on n1 and n2; n3 lags at 50.
+    c.setOffset('n1', 100);
+    c.setOffset('n2', 100);
+    c.setOffset('n3', 50);
+    c.runFor(100);
+    c.crash('n1');
+    // n3 does not hear n2's heartbeats, so it believes it ranks first and stands; then the link heals.
+    c.cutOneWay('n2', 'n3');
+    c.runUntil(() => c.eventsOf('n3', 'prevote-start').length > 0, 5_000, 'n3 to stand');
+    c.heal();
+    c.runUntil(() => c.leader() !== undefined, 10_000, 'a new leader');
+    return c;
+  }
+
+  it('a voter refuses a candidate whose offset is below its own, so the acknowledged write survives', () => {
+    const c = laggingReplicaStandsFirst();
+    expect(c.eventsOf('n3', 'prevote-start').length).toBeGreaterThan(0);
+    expect(c.eventsOf('n2', 'vote').some((e) => e.type === 'vote' && !e.granted && e.reason === 'stale-offset')).toBe(true);
+    expect(c.leader()).toBe('n2');
+    expect(c.node(c.leader()!).offset).toBeGreaterThanOrEqual(100);
+    c.expectSafe();
+  });
+
+  it('without the data rule the lagging replica wins and the acknowledged write is lost', () => {
+    const c = laggingReplicaStandsFirst(['data-rule']);
+    expect(c.leader()).toBe('n3');
+    expect(c.node('n3').offset).toBeLessThan(100);
+  });
+
+  it('a voter with no offset read since the primary was lost refuses with offset-unknown', () => {
+    const { e } = lone({ id: 'n3' });
+    e.setReplOffset(10, 0);
+    e.tick(0);
+    e.tick(400); // no primary heard: lost at 400, the sample from 0 is stale
+    const [r] = e.onMessage('n2', prevote(1, 'n2', 10), 401);
+    expect(r?.msg).toMatchObject({ type: 'REFUSE', reason: 'offset-unknown' });
+    e.setReplOffset(10, 402);
+    const [g] = e.onMessage('n2', prevote(1, 'n2', 10), 403);
+    expect(g?.msg.type).toBe('PREACCEPT');
+  });
+
+  it('a voter that ranks better at equal offset refuses the pre-vote; a worse one grants', () => {
+    const { e } = lone({ id: 'n1' });
+    e.tick(0);
+    e.tick(400);
+    e.setReplOffset(10, 400);
+    expect(e.onMessage('n3', prevote(1, 'n3', 10), 401)[0]?.msg).toMatchObject({ type: 'REFUSE', reason: 'better-candidate' });
+    const worse = lone({ id: 'n3' }).e;
+    worse.tick(0);
+    worse.tick(400);
+    worse.setReplOffset(10, 400);
+    expect(worse.onMessage('n1', prevote(1, 'n1', 10), 401)[0]?.msg.type).toBe('PREACCEPT');
+  });
+});
+
+describe('rule 5: durable vote', () => {
+  function freshVoter(store = new MemoryVoteStore(), disabled: SafetyRule[] = []) {
+    const v = lone({ id: 'n1', store, disabled });
+    v.e.tick(0);
+    v.e.tick(400);
+    v.e.setReplOffset(0, 400);
+    return v;
+  }
+
+  it('the vote is persisted before ACCEPT is returned', () => {
+    const { e, store } = freshVoter();
+    const out = e.onMessage('n2', offer(1, 'n2'), 401);
+    expect(out[0]?.msg).toMatchObject({ type: 'ACCEPT', epoch: 1, accepterId: 'n1' });
+    expect(store.load()).toEqual({ epoch: 1, votedFor: 'n2' });
+  });
+
+  it('a failed persist means no vote: REFUSE persist-failed and the epoch is unchanged', () => {
+    const store = new MemoryVoteStore();
+    const { e } = freshVoter(store);
+    store.failNextSaves = 1;
+    const out = e.onMessage('n2', offer(1, 'n2'), 401);
+    expect(out.map((o) => o.msg.type)).toEqual(['REFUSE']);
+    expect(out[0]?.msg).toMatchObject({ reason: 'persist-failed' });
+    expect(e.epoch).toBe(0);
+  });
+
+  it('the self-vote is persisted before OFFER goes out; a failed persist sends no OFFER', () => {
+    const c = new Cluster({ members: three, bootstrap: 'n1' });
+    c.node('n1').store.failNextSaves = 1;
+    c.runFor(10);
+    expect(c.sentOf('OFFER', 'n1')).toEqual([]);
+    c.runUntil(() => c.sentOf('OFFER', 'n1').length > 0, 2000, 'n1 to stand after the failure');
+    expect(c.node('n1').store.load()).toEqual({ epoch: 1, votedFor: 'n1' });
+  });
+
+  it('following a newer epoch is persisted before the node follows it', () => {
+    const c = new Cluster({ members: three, bootstrap: 'n1' });
+    c.settle();
+    expect(c.node('n3').store.load()).toEqual({ epoch: 1, votedFor: 'n1' });
+    const c2 = new Cluster({ members: three, bootstrap: 'n1' });
+    c2.isolate('n3');
+    c2.runUntil(() => c2.leader() === 'n1', 1000, 'n1 to lead without n3');
+    c2.heal();
+    c2.runUntil(() => c2.elector('n3').currentPrimary === 'n1', 1000, 'n3 to follow');
+    expect(c2.node('n3').store.load()).toEqual({ epoch: 1, votedFor: null });
+  });
+
+  function crashBetweenPersistAndSend(disabled: SafetyRule[] = []) {
+    const store = new MemoryVoteStore();
+    const first = freshVoter(store, disabled);
+    first.e.onMessage('n2', offer(1, 'n2'), 401); // persisted; the ACCEPT is lost with the crash
+    const restarted = lone({ id: 'n1', store, disabled });
+    restarted.e.tick(1000);
+    restarted.e.tick(1400); // past the restart grace
+    restarted.e.setReplOffset(0, 1400);
+    return restarted.e.onMessage('n3', offer(1, 'n3'), 1401);
+  }
+
+  it('crash and restart between persisting a vote and sending it: no second vote in that epoch', () => {
+    const out = crashBetweenPersistAndSend();
+    expect(out[0]?.msg).toMatchObject({ type: 'REFUSE', reason: 'already-voted' });
+  });
+
+  it('without the durable vote the restarted voter votes twice in one epoch', () => {
+    const out = crashBetweenPersistAndSend(['durable-vote']);
+    expect(out[0]?.msg.type).toBe('ACCEPT');
+  });
+
+  it('a store that cannot be read stops the Elector from being built', () => {
+    const broken = { load: () => { throw new Error('vote file /x/vote.json is corrupt'); }, save: () => {} };
+    expect(() => new Elector({ nodeId: 'n1', members: three, advertisedAddr: 'a:1', voteStore: broken, random: Math.random })).toThrow(/vote\.json is corrupt/);
+  });
+});
+
+describe('rule 6: randomized back-off per attempt', () => {
+  it('successive failed rounds wait different, random amounts drawn from the injected random', () => {
+    const draws = [0.05, 0.95, 0.5, 0.2, 0.8, 0.35];
+    let i = 0;
+    const { e } = lone({ id: 'n3', random: () => draws[i++ % draws.length]! });
+    const starts: number[] = [];
+    e.on((ev) => {
+      if (ev.type === 'prevote-start') starts.push(now);
+    });
+    let now = 0;
+    for (; now < 6000; now += 5) {
+      e.setReplOffset(0, now);
+      e.tick(now); // nobody answers: every round times out
+    }
+    const gaps = starts.slice(1).map((s, k) => s - starts[k]!);
+    expect(gaps.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(gaps).size).toBeGreaterThan(1);
+    const cfg = e.config;
+    for (const g of gaps) {
+      expect(g).toBeGreaterThanOrEqual(cfg.electionTimeoutMs + cfg.backoffMs);
+      expect(g).toBeLessThanOrEqual(cfg.electionTimeoutMs + 2 * cfg.backoffMs + 10);
+    }
+  });
+});
+
+describe('rule 7: primary lease', () => {
+  function isolatedPrimary(disabled: SafetyRule[] = []) {
+    const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
+    c.settle();
+    c.isolate('n1');
+    let leaseLostAt: number | undefined;
+    let firstStandAt: number | undefined;
+    for (let t = 0; t < 5000; t += 5) {
+      c.step();
+      if (leaseLostAt === undefined && !c.elector('n1').hasLease(c.now)) leaseLostAt = c.now;
+      if (firstStandAt === undefined && (c.elector('n2').role !== 'replica' || c.elector('n3').role !== 'replica')) firstStandAt = c.now;
+    }
+    return { c, leaseLostAt, firstStandAt };
+  }
+
+  it('a primary isolated from everyone loses its lease before anyone else stands', () => {
+    const { c, leaseLostAt, firstStandAt } = isolatedPrimary();
+    expect(leaseLostAt).toBeDefined();
+    expect(firstStandAt).toBeDefined();
+    expect(firstStandAt! - leaseLostAt!).toBeGreaterThanOrEqual(FAST.maxDriftMs!);
+    expect(c.elector('n1').writesAllowed(c.now)).toBe(false);
+    c.expectSafe();
+  });
+
+  it('without the lease quorum the isolated primary keeps a lease while another node holds one', () => {
+    const { c } = isolatedPrimary(['lease-quorum']);
+    expect(c.leaseOverlaps.length).toBeGreaterThan(0);
+  });
+
+  it('a restarted voter refuses votes for downAfterMs, since it may owe a lease it forgot', () => {
+    const store = new MemoryVoteStore({ epoch: 3, votedFor: null });
+    const { e } = lone({ id: 'n3', store });
+    e.tick(1000);
+    e.setReplOffset(0, 1000);
+    expect(e.onMessage('n2', prevote(4, 'n2'), 1001)[0]?.msg).toMatchObject({ type: 'REFUSE', reason: 'starting' });
+    expect(e.onMessage('n2', prevote(4, 'n2'), 1000 + FAST.downAfterMs!)[0]?.msg.type).toBe('PREACCEPT');
+    const loose = lone({ id: 'n3', store, disabled: ['restart-grace'] }).e;
+    loose.tick(1000);
+    loose.setReplOffset(0, 1000);
+    expect(loose.onMessage('n2', prevote(4, 'n2'), 1001)[0]?.msg.type).toBe('PREACCEPT');
+  });
+});
+
+describe('rule 8: fast step-down', () => {
+  it('a primary whose redis is unhealthy steps down at once and a replica wins well before downAfterMs', () => {
+    const c = new Cluster({ members: three, bootstrap: 'n1' });
+    c.settle();
+    c.setHealthy('n1', false);
+    const took = c.runUntil(() => c.leader() !== undefined && c.leader() !== 'n1', 2000, 'a new leader');
+    expect(took).toBeLessThan(FAST.downAfterMs! / 2);
+    expect(c.sentOf('HB', 'n1').some((s) => s.msg.type === 'HB' && s.msg.role === 'replica' && s.msg.epoch === 1)).toBe(true);
+    c.expectSafe();
+  });
+});
+
+describe('rule 9: who never stands', () => {
+  it('witnesses and priority-0 members never stand, even when nobody else can', () => {
+    const c = new Cluster({ members: [{ id: 'n1' }, { id: 'n2', priority: 0 }, { id: 'w', witness: true }], bootstrap: 'n1' });
+    c.settle();
+    c.crash('n1');
+    const crashedAt = c.now;
+    c.runFor(10_000);
+    expect(c.sentOf('PREVOTE').filter((s) => s.at > crashedAt)).toEqual([]);
+    expect(c.sentOf('OFFER').filter((s) => s.at > crashedAt)).toEqual([]);
+    expect(c.elector('n2').epoch).toBe(1);
+    expect(c.leader()).toBeUndefined();
+  });
+
+  it('an unhealthy member never stands, even with the highest offset', () => {
+    const c = new Cluster({ members: three, bootstrap: 'n1' });
+    c.settle();
+    c.setOffset('n2', 500);
+    c.setOffset('n3', 400);
+    c.setHealthy('n2', false);
+    c.runFor(100);
+    c.crash('n1');
+    c.runFor(3000);
+    expect(c.sentOf('PREVOTE', 'n2')).toEqual([]);
+    // n2 cannot vote either (its offset is unknown while unhealthy), so n3 cannot reach a majority: none rather than a wrong one.
+    expect(c.leader()).toBeUndefined();
+    c.setHealthy('n2', true);
+    c.runUntil(() => c.leader() !== undefined, 3000, 'a leader once n2 is healthy');
+    expect(c.leader()).toBe('n2');
+    c.expectSafe();
+  });
+
+  it('a voter refuses a witness or priority-0 candidate', () => {
+    const { e } = lone({ id: 'n1', members: [{ id: 'n1' }, { id: 'n2', priority: 0 }, { id: 'w', witness: true }] });
+    e.tick(0);
+    e.tick(400);
+    e.setReplOffset(0, 400);
+    expect(e.onMessage('n2', offer(1, 'n2'), 401)[0]?.msg).toMatchObject({ reason: 'not-electable' });
+    expect(e.onMessage('w', offer(1, 'w'), 402)[0]?.msg).toMatchObject({ reason: 'not-electable' });
+  });
+});
+
+describe('rule 10: planned hand-off', () => {
+  it('completes: writes stop at once, the caught-up target wins the next epoch without any timeout', () => {
+    const c = new Cluster({ members: three, bootstrap: 'n1' });
+    c.settle();
+    c.setOffset('n1', 300);
+    c.setOffset('n2', 300);
+    c.setOffset('n3', 280);
+    c.runFor(50);
+    c.route('n1', c.elector('n1').handOff('n3', c.now));
+    expect(c.elector('n1').writesAllowed(c.now)).toBe(false);
+    c.runFor(30);
+    c.setOffset('n3', 300); // replication catches up
+    const took = c.runUntil(() => c.leader() === 'n3', 2000, 'n3 to lead');
+    expect(took).toBeLessThan(FAST.downAfterMs! / 2);
+    expect(c.elector('n3').epoch).toBe(2);
+    c.runUntil(() => c.elector('n1').currentPrimary === 'n3' && c.elector('n2').currentPrimary === 'n3', 500, 'everyone to follow n3');
+    expect(c.eventsOf('n1', 'handoff-end')).toMatchObject([{ ok: true }]);
+    c.expectSafe();
+  });
+
+  it('aborts when the target does not catch up: writes resume under the same primary and epoch', () => {
+    const c = new Cluster({ members: three, bootstrap: 'n1' });
+    c.settle();
+    c.setOffset('n1', 300);
+    c.setOffset('n3', 100); // never catches up
+    c.runFor(50);
+    c.route('n1', c.elector('n1').handOff('n3', c.now));
+    c.runUntil(() => c.eventsOf('n1', 'handoff-end').length > 0, 5000, 'the hand-off to end');
+    expect(c.eventsOf('n1', 'handoff-end')).toMatchObject([{ ok: false }]);
+    c.runUntil(() => c.elector('n1').writesAllowed(c.now), 500, 'writes to resume');
+    expect(c.leader()).toBe('n1');
+    expect(c.elector('n1').epoch).toBe(1);
+    // The release is withdrawn: a late OFFER from n3 is refused again.
+    c.setOffset('n3', 300);
+    c.runFor(2000);
+    expect(c.leader()).toBe('n1');
+    c.expectSafe();
+  });
+
+  it('refuses impossible hand-offs with a reason', () => {
+    const c = new Cluster({ members: [{ id: 'n1' }, { id: 'n2' }, { id: 'w', witness: true }], bootstrap: 'n1' });
+    c.settle();
+    expect(() => c.elector('n1').handOff('w', c.now)).toThrow(/witness/);
+    expect(() => c.elector('n1').handOff('zz', c.now)).toThrow(/not a member/);
+    expect(() => c.elector('n2').handOff('n1', c.now)).toThrow(/not the primary/);
+  });
+});
+
+describe('rule 11: ANNOUNCE checks', () => {
+  function forgedAnnounce(disabled: SafetyRule[] = []) {
+    const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
+    c.settle();
+    // n3 claims that n2 won epoch 5.
+    c.route('n3', [{ to: 'n1', msg: { type: 'ANNOUNCE', epoch: 5, primaryId: 'n2', primaryAddr: '10.9.9.9:1' } }]);
+    c.step();
+    return c;
+  }
+
+  it('ANNOUNCE is honoured only from the node it names', () => {
+    const c = forgedAnnounce();
+    expect(c.elector('n1').role).toBe('primary');
+    expect(c.elector('n1').epoch).toBe(1);
+    expect(c.eventsOf('n1', 'ignored').some((e) => e.type === 'ignored' && e.what === 'ANNOUNCE')).toBe(true);
+  });
+
+  it('without the check a forged ANNOUNCE deposes the primary', () => {
+    const c = forgedAnnounce(['announce-sender']);
+    expect(c.elector('n1').role).toBe('replica');
+  });
+
+  it('an ANNOUNCE for an older epoch is ignored', () => {
+    const c = new Cluster({ members: three, bootstrap: 'n1' });
+    c.settle();
+    c.crash('n1');
+    c.runUntil(() => c.leader() !== undefined, 3000, 'new leader');
+    const leader = c.leader()!;
+    const other = leader === 'n2' ? 'n3' : 'n2';
+    c.route(leader, []);
+    c.nodes.get(other)!.e.onMessage(leader, { type: 'ANNOUNCE', epoch: 1, primaryId: leader, primaryAddr: 'x:1' }, c.now);
+    expect(c.eventsOf(other, 'ignored').some((e) => e.type === 'ignored' && /older/.test(e.reason))).toBe(true);
+    expect(c.elector(other).epoch).toBe(2);
+  });
+});
