@@ -1,0 +1,367 @@
+/**
+ * The sidecar's hands on the redis-server it runs beside: it reads the local
+ * replication state for the Elector and applies the roles the Elector
+ * decides. One connection, no background activity: every method does its
+ * work when called and reports failure as a RedisCommandError (or, for
+ * poll(), as `reachable: false`), never as an event that could crash the
+ * process.
+ *
+ * Connection policy, and why:
+ * - No offline queue and no automatic reconnect. A command queued while redis
+ *   is away could run much later, after the Elector has changed its mind (a
+ *   stale `REPLICAOF NO ONE` replayed on reconnect is a split brain). Instead
+ *   each call that finds no live connection opens a fresh one, bounded by
+ *   `connectTimeout`, and concurrent calls share that one attempt. When redis
+ *   is down the Elector's next poll is the retry.
+ * - Every command has a deadline (`commandTimeout`): a frozen redis must show
+ *   up as unreachable within one poll, not hang the sidecar. A connection
+ *   that missed a deadline is dropped, so late replies cannot pile up.
+ * - RESP2, no CLIENT SETINFO, no ready check: the fewest handshake commands,
+ *   all of which work on any redis version and while redis is loading (the
+ *   ready check would hide `loading:1` from us by waiting it out).
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { withDeadline } from './deadline.js';
+import { DETACH_HOST, DETACH_PORT, isDetachTarget } from './detach.js';
+import { RedisCommandError, errorMessage } from './errors.js';
+import { parseInfo, parseReplicationState, type ReplicationState } from './info.js';
+import { deriveStatus, unreachableStatus, type RedisStatus } from './status.js';
+
+export interface LocalRedisOptions {
+  /** Default 127.0.0.1: the sidecar runs beside its redis. */
+  host?: string;
+  port: number;
+  /** ACL user (redis 6+); omit to authenticate as `default` with `password`. */
+  username?: string;
+  password?: string;
+  /** TLS options passed to `tls.connect`; omit for plain TCP. */
+  tls?: TlsOptions;
+  /** Upper bound for opening a connection, handshake included. Default 1000 ms. */
+  connectTimeout?: number;
+  /** Upper bound for any one command's reply. Default 1000 ms. */
+  commandTimeout?: number;
+  /** CLIENT SETNAME of the adapter's connection, to tell it apart in CLIENT LIST. Default `resp-elect`. */
+  connectionName?: string;
+}
+
+/** Client classes killClients() can disconnect. Replicas and the master link are never touched. */
+export type KillableClientType = 'normal' | 'pubsub';
+
+/** ioredis's text when the connection went away with the command in flight (or while connecting). */
+const CONNECTION_CLOSED = 'Connection is closed.';
+/** ioredis's text when the socket was already unwritable, so the command was never sent. */
+const NOT_SENT = "Stream isn't writeable and enableOfflineQueue options is false";
+
+/** Which failed commands run() may send again on a fresh connection (at most once). */
+type Retry =
+  /** Only when the command was certainly never sent: safe for anything. */
+  | 'if-unsent'
+  /** Also when the connection dropped with the command in flight: for read-only commands. */
+  | 'read-only';
+
+export class LocalRedis {
+  /** `host:port`, as used in every error message. */
+  readonly addr: string;
+  private readonly redisOptions: RedisOptions;
+  private readonly connectTimeoutMs: number;
+  private readonly commandTimeoutMs: number;
+  private client: Redis | undefined;
+  private connecting: Promise<Redis> | undefined;
+  private closed = false;
+  /** Tail of the queue that serialises role changes (check-then-act must not interleave). */
+  private roleChanges: Promise<unknown> = Promise.resolve();
+
+  constructor(options: LocalRedisOptions) {
+    const host = options.host ?? '127.0.0.1';
+    this.addr = `${host.includes(':') ? `[${host}]` : host}:${options.port}`;
+    this.connectTimeoutMs = options.connectTimeout ?? 1000;
+    this.commandTimeoutMs = options.commandTimeout ?? 1000;
+    this.redisOptions = {
+      host,
+      port: options.port,
+      username: options.username,
+      password: options.password,
+      tls: options.tls,
+      connectionName: options.connectionName ?? 'resp-elect',
+      connectTimeout: this.connectTimeoutMs,
+      commandTimeout: this.commandTimeoutMs,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      enableReadyCheck: false,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      autoResubscribe: false,
+      reconnectOnError: null,
+      disableClientInfo: true,
+      protocol: 2,
+    };
+  }
+
+  /**
+   * Sample the local redis: role, offset, health. Never throws; an
+   * unreachable, frozen or refusing redis yields `reachable: false` and the
+   * reason in `error`. One round trip of three small INFO sections (server,
+   * persistence, replication), cheap enough for a 20 ms cadence; three
+   * commands rather than 7.0's multi-section `INFO a b c` so it also works on
+   * redis 6.
+   */
+  async poll(): Promise<RedisStatus> {
+    let texts: string[];
+    try {
+      texts = await this.run(
+        'INFO server/persistence/replication',
+        (c) => Promise.all([c.info('server'), c.info('persistence'), c.info('replication')]),
+        'read-only',
+      );
+    } catch (err) {
+      return unreachableStatus(err instanceof RedisCommandError ? err.reason : errorMessage(err));
+    }
+    try {
+      return deriveStatus(parseReplicationState(parseInfo(texts.join('\r\n'))));
+    } catch (err) {
+      return { reachable: true, healthy: false, unhealthyReason: 'bad-info', error: errorMessage(err) };
+    }
+  }
+
+  /** Make the local redis a writable master: `REPLICAOF NO ONE`. Keeps the data; idempotent. */
+  promote(): Promise<void> {
+    return this.serialised(() => this.expectOk('REPLICAOF NO ONE', (c) => c.call('REPLICAOF', 'NO', 'ONE')));
+  }
+
+  /**
+   * Follow `host:port`. Sends `REPLICAOF host port` only when redis is not
+   * already a replica of that address (host compared case-insensitively, as
+   * redis does), and returns whether it sent it, so the caller logs and
+   * counts real role changes only. The Elector may call this on every tick.
+   */
+  replicateFrom(host: string, port: number): Promise<boolean> {
+    const command = `REPLICAOF ${host} ${port}`;
+    const invalid = invalidTarget(host, port);
+    if (invalid) return Promise.reject(new RedisCommandError(this.addr, command, invalid));
+    return this.serialised(async () => {
+      const state = await this.replication(command);
+      if (state.role === 'slave' && state.masterHost?.toLowerCase() === host.toLowerCase() && state.masterPort === port) {
+        return false;
+      }
+      await this.expectOk(command, (c) => c.call('REPLICAOF', host, String(port)));
+      return true;
+    });
+  }
+
+  /**
+   * Stop following a primary believed lost, staying read-only and keeping the
+   * data and the replication history, so that a later replicateFrom() of the
+   * new primary is a partial resync. See detach.ts for how and why. On a
+   * master this demotes it to a read-only replica of nobody. Returns whether
+   * it changed anything.
+   */
+  detach(): Promise<boolean> {
+    const command = `REPLICAOF ${DETACH_HOST} ${DETACH_PORT} (detach)`;
+    return this.serialised(async () => {
+      const state = await this.replication(command);
+      if (state.role === 'slave' && isDetachTarget(state.masterHost, state.masterPort)) return false;
+      await this.expectOk(command, (c) => c.call('REPLICAOF', DETACH_HOST, String(DETACH_PORT)));
+      return true;
+    });
+  }
+
+  /**
+   * Hold every client's writes for `ms`: `CLIENT PAUSE ms WRITE`. Reads,
+   * INFO and replication keep flowing. Renew by calling again before it
+   * lapses; redis keeps the later of the old and new deadlines, so a renewal
+   * never shortens a fence. Held writes run when the pause ends, so demote
+   * (detach/replicateFrom) before unfence() and they fail with READONLY
+   * instead of landing on a stale primary.
+   */
+  async fence(ms: number): Promise<void> {
+    const command = `CLIENT PAUSE ${ms} WRITE`;
+    if (!Number.isInteger(ms) || ms <= 0) throw new RedisCommandError(this.addr, command, 'ms must be a positive integer');
+    await this.expectOk(command, (c) => c.call('CLIENT', 'PAUSE', String(ms), 'WRITE'));
+  }
+
+  /** Lift the fence now: `CLIENT UNPAUSE` (lifts any CLIENT PAUSE, whoever set it). */
+  async unfence(): Promise<void> {
+    await this.expectOk('CLIENT UNPAUSE', (c) => c.call('CLIENT', 'UNPAUSE'));
+  }
+
+  /**
+   * Disconnect application clients so they reconnect and rediscover the
+   * primary: `CLIENT KILL TYPE <type> SKIPME yes` per type. The adapter's own
+   * connection is skipped; replicas and the master link are other types and
+   * are never touched. Returns how many clients were killed.
+   */
+  async killClients(types: readonly KillableClientType[]): Promise<number> {
+    let killed = 0;
+    for (const type of new Set(types)) {
+      const command = `CLIENT KILL TYPE ${type} SKIPME yes`;
+      if (type !== 'normal' && type !== 'pubsub') throw new RedisCommandError(this.addr, command, 'unknown client type');
+      const reply = await this.run(command, (c) => c.call('CLIENT', 'KILL', 'TYPE', type, 'SKIPME', 'yes'));
+      killed += typeof reply === 'number' ? reply : Number(reply) || 0;
+    }
+    return killed;
+  }
+
+  /**
+   * Refuse writes on this master unless `n` replicas acknowledged within
+   * `maxLagSec` seconds: `CONFIG SET min-replicas-max-lag` then
+   * `min-replicas-to-write` (lag first, so a raised `n` never applies with a
+   * stale lag). `n = 0` turns the check off.
+   */
+  async setMinReplicas(n: number, maxLagSec: number): Promise<void> {
+    const lagCommand = `CONFIG SET min-replicas-max-lag ${maxLagSec}`;
+    const countCommand = `CONFIG SET min-replicas-to-write ${n}`;
+    if (!Number.isInteger(maxLagSec) || maxLagSec < 0) throw new RedisCommandError(this.addr, lagCommand, 'maxLagSec must be a non-negative integer');
+    if (!Number.isInteger(n) || n < 0) throw new RedisCommandError(this.addr, countCommand, 'n must be a non-negative integer');
+    await this.expectOk(lagCommand, (c) => c.call('CONFIG', 'SET', 'min-replicas-max-lag', String(maxLagSec)));
+    await this.expectOk(countCommand, (c) => c.call('CONFIG', 'SET', 'min-replicas-to-write', String(n)));
+  }
+
+  /**
+   * On a primary: (re)create the ACL user its replicas authenticate as, with
+   * only the commands replication needs. Not saved to an ACL file on purpose:
+   * a redis that restarts loses it, so replicas cannot full-sync from it
+   * until a sidecar points them there again.
+   */
+  async ensureReplicationUser(user: string, password: string): Promise<void> {
+    const command = `ACL SETUSER ${user} (replication user)`;
+    await this.expectOk(command, (c) => c.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, '+psync', '+replconf', '+ping', '+sync'));
+  }
+
+  /** On a replica: the credentials it presents to its master (`masteruser`, `masterauth`). */
+  async setReplicationAuth(user: string, password: string): Promise<void> {
+    await this.expectOk('CONFIG SET masteruser', (c) => c.call('CONFIG', 'SET', 'masteruser', user));
+    await this.expectOk('CONFIG SET masterauth', (c) => c.call('CONFIG', 'SET', 'masterauth', password));
+  }
+
+  /** Drop the connection; later calls fail (poll() returns unreachable). Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.client) this.drop(this.client);
+  }
+
+  // -------------------------------------------------------------------------
+
+  /** INFO replication, parsed; errors name `forCommand`, the step it serves. */
+  private async replication(forCommand: string): Promise<ReplicationState> {
+    const text = await this.run(`INFO replication (before ${forCommand})`, (c) => c.info('replication'), 'read-only');
+    try {
+      return parseReplicationState(parseInfo(text));
+    } catch (err) {
+      throw new RedisCommandError(this.addr, `INFO replication (before ${forCommand})`, errorMessage(err), { cause: err });
+    }
+  }
+
+  private async expectOk(command: string, send: (c: Redis) => Promise<unknown>): Promise<void> {
+    const reply = await this.run(command, send);
+    // REPLICAOF answers "OK Already connected to specified master" when nothing changes.
+    if (typeof reply !== 'string' || !reply.startsWith('OK')) {
+      throw new RedisCommandError(this.addr, command, `unexpected reply ${JSON.stringify(reply)}`);
+    }
+  }
+
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.roleChanges.then(fn, fn);
+    this.roleChanges = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /**
+   * Run `fn` on a live connection, turning every failure into a
+   * RedisCommandError. A connection found dead is replaced and, as `retry`
+   * allows, the command sent once more: right after redis restarts, the old
+   * socket may still look open, and the first poll must describe the new
+   * process (or the refusal), not the corpse of the old connection.
+   */
+  private async run<T>(command: string, fn: (c: Redis) => Promise<T>, retry: Retry = 'if-unsent'): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw new RedisCommandError(this.addr, command, 'the adapter is closed');
+      let client: Redis;
+      try {
+        client = await this.connection();
+      } catch (err) {
+        throw new RedisCommandError(this.addr, command, `cannot connect: ${errorMessage(err)}`, { cause: err });
+      }
+      try {
+        return await fn(client);
+      } catch (err) {
+        const message = errorMessage(err);
+        if (/timed out/i.test(message)) {
+          this.drop(client);
+          throw new RedisCommandError(
+            this.addr,
+            command,
+            `no reply within ${this.commandTimeoutMs} ms (connection dropped; the command may still have run)`,
+            { cause: err },
+          );
+        }
+        const unsent = message === NOT_SENT;
+        const lost = unsent || message === CONNECTION_CLOSED;
+        if (!lost) throw new RedisCommandError(this.addr, command, message, { cause: err });
+        this.drop(client);
+        if (attempt === 0 && (unsent || retry === 'read-only')) continue;
+        throw new RedisCommandError(
+          this.addr,
+          command,
+          unsent ? 'connection lost (the command was not sent)' : 'connection lost before the reply (the command may or may not have run)',
+          { cause: err },
+        );
+      }
+    }
+  }
+
+  /** The live connection, or one fresh attempt shared by all concurrent callers. */
+  private connection(): Promise<Redis> {
+    const current = this.client;
+    // `ready` can outlive the socket by an event-loop turn; a non-writable one is dead.
+    if (current && current.status === 'ready' && current.stream?.writable) return Promise.resolve(current);
+    if (this.connecting) return this.connecting;
+    const attempt = this.open();
+    this.connecting = attempt;
+    const clear = () => {
+      if (this.connecting === attempt) this.connecting = undefined;
+    };
+    attempt.then(clear, clear);
+    return attempt;
+  }
+
+  private async open(): Promise<Redis> {
+    if (this.client) this.drop(this.client);
+    const client = new Redis(this.redisOptions);
+    // Failures reach callers through the rejected connect or command; the
+    // listener only keeps the most telling one (e.g. WRONGPASS behind a
+    // generic "Connection is closed.") and stops ioredis reporting it as unhandled.
+    let lastEventError: Error | undefined;
+    client.on('error', (err: Error) => {
+      lastEventError = err;
+    });
+    this.client = client;
+    try {
+      await withDeadline(client.connect(), this.connectTimeoutMs, `no connection within ${this.connectTimeoutMs} ms`);
+    } catch (err) {
+      this.drop(client);
+      if (lastEventError && errorMessage(err) === CONNECTION_CLOSED) throw lastEventError;
+      throw err;
+    }
+    if (this.closed) {
+      this.drop(client);
+      throw new Error('the adapter is closed');
+    }
+    return client;
+  }
+
+  private drop(client: Redis): void {
+    if (this.client === client) this.client = undefined;
+    client.disconnect();
+  }
+}
+
+function invalidTarget(host: string, port: number): string | undefined {
+  if (host.trim() === '' || /\s/.test(host)) return `invalid host ${JSON.stringify(host)}`;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return `invalid port ${port}`;
+  return undefined;
+}
