@@ -452,20 +452,19 @@ export class Elector {
       return;
     }
     if (this.primaryAlive(nowMs)) return;
-    if (this.bootstrap && electable) {
-      this.bootstrap = false;
+    // Just started and no primary heard yet: give the cluster downAfterMs to introduce itself.
+    const learning = !this.primaryLost && this.primary === null && nowMs - this.primaryContactAt < this.config.downAfterMs;
+    if (!this.primaryLost && !learning) this.markPrimaryLost(nowMs, this.lostReason(nowMs));
+    if (!electable) return;
+    if (nowMs < this.nextStandAt) return;
+    // The bootstrap node of a fresh cluster does not wait; it retries (with back-off) until it leads or follows.
+    if (learning && !this.bootstrap) return;
+    // Only a sample read after the primary was lost says what we really hold.
+    if (this.offsetAt < this.primaryLostAt && !this.disabled.has('data-rule')) return;
+    if (this.bootstrap && this.primary === null) {
       this.startPrevote(nowMs, out);
       return;
     }
-    if (!this.primaryLost) {
-      // Just started and no primary heard yet: give the cluster downAfterMs to introduce itself.
-      if (this.primary === null && nowMs - this.primaryContactAt < this.config.downAfterMs) return;
-      this.markPrimaryLost(nowMs, this.lostReason(nowMs));
-    }
-    if (!electable) return;
-    if (nowMs < this.nextStandAt) return;
-    // Only a sample read after the primary was lost says what we really hold.
-    if (this.offsetAt < this.primaryLostAt && !this.disabled.has('data-rule')) return;
     const standAt = this.primaryLostAt + this.rank(nowMs) * this.config.rankDelayMs;
     if (nowMs >= standAt) this.startPrevote(nowMs, out);
   }
@@ -570,6 +569,7 @@ export class Elector {
   private becomePrimary(nowMs: number, out: Outbound[]): void {
     const fromRole = this.role;
     this.phase = 'primary';
+    this.bootstrap = false;
     this.primary = this.nodeId;
     this.primaryLost = false;
     this.released = null;
@@ -705,6 +705,7 @@ export class Elector {
       out.push({ to: '*', msg: this.hb() });
     }
     this.primaryContactAt = nowMs;
+    this.bootstrap = false;
     // A back-off belongs to a failed round; with a primary to follow it no longer applies.
     this.nextStandAt = -Infinity;
     const changed = this.primary !== id || this.primaryLost;
