@@ -1,0 +1,29 @@
+/**
+ * The `resp-elect` command. Each subcommand lives in its own module; this file
+ * only wires them into yargs.
+ */
+import yargs, { type Argv } from 'yargs';
+import { runCommand } from './run-command.js';
+import { extraCommands } from './commands.js';
+
+export function buildCli(argv: string[]): Argv {
+  let cli = yargs(argv)
+    .scriptName('resp-elect')
+    .usage('$0 <command> [options]\n\nAn election sidecar for Redis and Valkey replica sets.')
+    .command(runCommand)
+    .demandCommand(1, 'Name a command: run, status, switchover or demo (see --help).')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err, y) => {
+      if (err) throw err;
+      void y;
+      process.stderr.write(`resp-elect: ${msg}\nRun "resp-elect --help" for usage.\n`);
+      process.exit(2);
+    });
+  for (const c of extraCommands) cli = cli.command(c);
+  return cli;
+}

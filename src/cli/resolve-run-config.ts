@@ -1,0 +1,267 @@
+import * as fs from 'node:fs';
+import { ConfigError, resolveConfig, type ElectorConfig } from '../elector/config.js';
+import { isValidNodeId, parseAddress, type HostPort } from '../protocol/index.js';
+import { OptionError, type ClientKillType, type LogFormat, type LogLevel, type MemberConfig, type SidecarConfig } from '../sidecar/config.js';
+import { camel, envName, RUN_OPTIONS, type OptionSpec } from './run-options.js';
+
+type Source = 'flag' | 'config file' | 'environment' | 'default';
+interface Valued {
+  value: unknown;
+  source: Source;
+}
+
+export interface RunSources {
+  /** Parsed flags; keys in camelCase or kebab-case; only options the user gave. */
+  flags: Record<string, unknown>;
+  env: Record<string, string | undefined>;
+  /** Reads a file; injectable for tests. */
+  readFile?: (path: string) => Buffer;
+}
+
+/**
+ * Merge flags, the JSON config file and RESP_ELECT_* variables (in that order
+ * of precedence), apply defaults, and validate everything up front. Throws
+ * OptionError naming the option, its source and what is wrong.
+ */
+export function resolveRunConfig(sources: RunSources): SidecarConfig {
+  const readFile = sources.readFile ?? ((p: string) => fs.readFileSync(p));
+  const flagValue = (o: OptionSpec) => sources.flags[camel(o.name)] ?? sources.flags[o.name];
+
+  const configOpt = RUN_OPTIONS.find((o) => o.name === 'config')!;
+  const configPath = (flagValue(configOpt) ?? sources.env[envName('config')]) as string | undefined;
+  let file: Record<string, unknown> = {};
+  if (configPath !== undefined) file = readConfigFile(String(configPath), readFile);
+  for (const key of Object.keys(file)) {
+    if (!RUN_OPTIONS.some((o) => camel(o.name) === key || o.name === key)) {
+      throw new OptionError('config', `unknown key ${JSON.stringify(key)} in ${configPath}`, 'config file');
+    }
+  }
+
+  const get = (name: string): Valued => {
+    const o = RUN_OPTIONS.find((x) => x.name === name);
+    if (!o) throw new Error(`internal: no option ${name}`);
+    const f = flagValue(o);
+    if (f !== undefined) return { value: f, source: 'flag' };
+    const c = file[camel(name)] ?? file[name];
+    if (c !== undefined) return { value: c, source: 'config file' };
+    const e = sources.env[envName(name)];
+    if (e !== undefined && e !== '') return { value: fromEnv(o, e), source: 'environment' };
+    return { value: o.default, source: 'default' };
+  };
+  const str = (name: string): string | undefined => {
+    const v = get(name);
+    if (v.value === undefined) return undefined;
+    if (typeof v.value !== 'string' || v.value.length === 0) throw new OptionError(name, `must be a non-empty string, got ${JSON.stringify(v.value)}`, v.source);
+    return v.value;
+  };
+  const required = (name: string, what: string): string => {
+    const s = str(name);
+    if (s === undefined) throw new OptionError(name, `is required: ${what}`);
+    return s;
+  };
+  const int = (name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined => {
+    const v = get(name);
+    if (v.value === undefined) return undefined;
+    const n = typeof v.value === 'string' && /^\d+$/.test(v.value) ? Number(v.value) : v.value;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+      throw new OptionError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v.value)}`, v.source);
+    }
+    return n;
+  };
+  const addr = (name: string, text: string, source?: Source): HostPort => {
+    try {
+      return parseAddress(text);
+    } catch (err) {
+      throw new OptionError(name, `${(err as Error).message.replace(/^address: /, '')} (expected host:port, IPv6 as [::1]:port)`, source);
+    }
+  };
+  const secretFrom = (name: string): Buffer | undefined => {
+    const path = str(name);
+    if (path === undefined) return undefined;
+    let data: Buffer;
+    try {
+      data = readFile(path);
+    } catch (err) {
+      throw new OptionError(name, `cannot read ${path}: ${(err as Error).message}`, get(name).source);
+    }
+    // `echo secret > file` leaves a newline that the other nodes' files may not have.
+    return data.subarray(0, data.length - (data.at(-1) === 0x0a ? (data.at(-2) === 0x0d ? 2 : 1) : 0));
+  };
+
+  const id = required('id', "this node's member id");
+  if (!isValidNodeId(id)) throw new OptionError('id', `${JSON.stringify(id)} is not a valid node id (1-64 printable ASCII bytes, no spaces)`, get('id').source);
+  const listenText = required('listen', 'the host:port this sidecar binds');
+  const listen = addr('listen', listenText, get('listen').source);
+
+  const memberValue = get('member');
+  const memberTexts = Array.isArray(memberValue.value) ? memberValue.value : memberValue.value === undefined ? [] : [memberValue.value];
+  if (memberTexts.length === 0) throw new OptionError('member', 'at least one --member is required, this node included');
+  const members = memberTexts.map((m) => parseMember(m, memberValue.source));
+  const seen = new Set<string>();
+  for (const m of members) {
+    if (seen.has(m.id)) throw new OptionError('member', `member ${m.id} is listed twice`, memberValue.source);
+    seen.add(m.id);
+  }
+  const self = members.find((m) => m.id === id);
+  if (!self) throw new OptionError('member', `no --member has this node's id ${id} (members: ${[...seen].join(', ')})`, memberValue.source);
+  if (!members.some((m) => !m.witness && m.priority > 0)) throw new OptionError('member', 'no member can ever be primary: all are witnesses or priority 0', memberValue.source);
+
+  const bootstrap = str('bootstrap-primary');
+  if (bootstrap !== undefined) {
+    const b = members.find((m) => m.id === bootstrap);
+    if (!b) throw new OptionError('bootstrap-primary', `${bootstrap} is not a member`, get('bootstrap-primary').source);
+    if (b.witness || b.priority === 0) throw new OptionError('bootstrap-primary', `${bootstrap} can never be primary (witness or priority 0)`, get('bootstrap-primary').source);
+  }
+
+  let redis: SidecarConfig['redis'];
+  let announce: HostPort | undefined;
+  const redisText = str('redis');
+  if (self.witness) {
+    if (redisText !== undefined) throw new OptionError('redis', `this node (${id}) is a witness and manages no redis`, get('redis').source);
+  } else {
+    const redisAddr = redisText !== undefined ? addr('redis', redisText, get('redis').source) : self.redis;
+    if (!redisAddr) throw new OptionError('redis', `this node's redis address is needed: give --redis or redis= in its --member`);
+    const password = secretFrom('redis-password-file')?.toString('utf8');
+    redis = { addr: redisAddr, username: str('redis-user'), password };
+    const ann = str('announce');
+    announce = ann !== undefined ? addr('announce', ann, get('announce').source) : (self.redis ?? redisAddr);
+  }
+
+  const secret = secretFrom('secret-file');
+  if (!secret) throw new OptionError('secret-file', 'is required: a file holding the shared peer secret (the same on every node)');
+  if (secret.length < 16) throw new OptionError('secret-file', `the secret is ${secret.length} bytes; use at least 16 (e.g. openssl rand -hex 32 > secret)`, get('secret-file').source);
+
+  const tlsParts = ['tls-cert', 'tls-key', 'tls-ca'].map((n) => [n, str(n)] as const);
+  const given = tlsParts.filter(([, v]) => v !== undefined);
+  let tls: SidecarConfig['tls'];
+  if (given.length > 0 && given.length < 3) {
+    const missing = tlsParts.filter(([, v]) => v === undefined).map(([n]) => `--${n}`);
+    throw new OptionError(given[0]![0], `peer TLS needs --tls-cert, --tls-key and --tls-ca together; missing ${missing.join(', ')}`);
+  }
+  if (given.length === 3) tls = { cert: secretFrom('tls-cert')!, key: secretFrom('tls-key')!, ca: secretFrom('tls-ca')! };
+
+  const httpText = str('http');
+  const pollIntervalMs = int('poll-interval-ms', 1, 100)!;
+  const killText = str('kill-clients')!;
+  const killClients = parseKillClients(killText, get('kill-clients').source);
+  const logLevel = oneOf<LogLevel>('log-level', str('log-level')!, ['error', 'warn', 'info', 'debug'], get('log-level').source);
+  const logFormat = oneOf<LogFormat>('log-format', str('log-format')!, ['human', 'json'], get('log-format').source);
+
+  const timingNames: [string, keyof ElectorConfig][] = [
+    ['hb-interval-ms', 'hbIntervalMs'],
+    ['down-after-ms', 'downAfterMs'],
+    ['lease-ms', 'leaseMs'],
+    ['max-drift-ms', 'maxDriftMs'],
+    ['election-timeout-ms', 'electionTimeoutMs'],
+    ['backoff-ms', 'backoffMs'],
+    ['handoff-timeout-ms', 'handoffTimeoutMs'],
+  ];
+  const timings: Partial<ElectorConfig> = {};
+  for (const [flag, key] of timingNames) {
+    const v = int(flag, 1);
+    if (v !== undefined) timings[key] = v;
+  }
+  try {
+    resolveConfig(timings);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      const flag = timingNames.find(([, k]) => k === err.option)?.[0] ?? err.option;
+      throw new OptionError(flag, err.message.replace(/^\w+: /, '').replace(/\b(hbIntervalMs|downAfterMs|leaseMs|maxDriftMs)\b/g, (k) => timingNames.find(([, key]) => key === k)?.[0] ?? k));
+    }
+    throw err;
+  }
+
+  return {
+    id,
+    listen,
+    members,
+    announce,
+    dataDir: str('data-dir')!,
+    bootstrapPrimary: bootstrap,
+    masterName: str('master-name')!,
+    redis,
+    pollIntervalMs,
+    killClients,
+    minReplicas: int('min-replicas', 0, members.length)!,
+    secret,
+    tls,
+    clientPassword: secretFrom('client-password-file')?.toString('utf8'),
+    http: httpText !== undefined ? addr('http', httpText, get('http').source) : undefined,
+    onRoleChange: str('on-role-change'),
+    hookTimeoutMs: int('hook-timeout-ms', 1)!,
+    timings,
+    logLevel,
+    logFormat,
+  };
+}
+
+/** Parses one `--member id=host:port,redis=host:port[,witness][,priority=N]`. */
+export function parseMember(value: unknown, source?: string): MemberConfig {
+  const where = (msg: string) => new OptionError('member', `${JSON.stringify(value)}: ${msg}`, source);
+  if (typeof value !== 'string') throw where('must be a string like id=host:port,redis=host:port');
+  const [head, ...rest] = value.split(',');
+  const eq = head!.indexOf('=');
+  if (eq <= 0) throw where('must start with id=sidecarHost:port');
+  const id = head!.slice(0, eq);
+  if (!isValidNodeId(id)) throw where(`${JSON.stringify(id)} is not a valid node id`);
+  const sidecar = memberAddr(head!.slice(eq + 1), 'sidecar address', where);
+  let redis: HostPort | undefined;
+  let witness = false;
+  let priority = 1;
+  for (const part of rest) {
+    if (part === 'witness') witness = true;
+    else if (part.startsWith('redis=')) redis = memberAddr(part.slice(6), 'redis address', where);
+    else if (part.startsWith('priority=')) {
+      const p = part.slice(9);
+      if (!/^\d+$/.test(p) || Number(p) > 1_000_000) throw where(`priority must be an integer from 0, got ${JSON.stringify(p)}`);
+      priority = Number(p);
+    } else throw where(`unknown part ${JSON.stringify(part)} (expected redis=host:port, witness or priority=N)`);
+  }
+  if (witness && redis) throw where('a witness has no redis');
+  if (!witness && !redis) throw where('a data member needs redis=host:port (or mark it witness)');
+  return { id, sidecar, redis, witness, priority };
+}
+
+function memberAddr(text: string, what: string, where: (m: string) => OptionError): HostPort {
+  try {
+    return parseAddress(text);
+  } catch (err) {
+    throw where(`bad ${what}: ${(err as Error).message.replace(/^address: /, '')}`);
+  }
+}
+
+function parseKillClients(text: string, source: string): ClientKillType[] {
+  if (text === 'none') return [];
+  const parts = text.split(',').map((s) => s.trim());
+  for (const p of parts) if (p !== 'normal' && p !== 'pubsub') throw new OptionError('kill-clients', `unknown client type ${JSON.stringify(p)} (normal, pubsub, or none)`, source);
+  return [...new Set(parts)] as ClientKillType[];
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[], source: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new OptionError(name, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`, source);
+  return value as T;
+}
+
+function fromEnv(o: OptionSpec, text: string): unknown {
+  // Members contain commas, so the environment separates them with spaces, newlines or semicolons.
+  if (o.type === 'array') return text.split(/[\s;]+/).filter((s) => s.length > 0);
+  if (o.type === 'boolean') return text === '1' || text.toLowerCase() === 'true';
+  return text;
+}
+
+function readConfigFile(path: string, readFile: (p: string) => Buffer): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFile(path).toString('utf8');
+  } catch (err) {
+    throw new OptionError('config', `cannot read ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new OptionError('config', `${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new OptionError('config', `${path} must hold a JSON object of options`);
+  return parsed as Record<string, unknown>;
+}

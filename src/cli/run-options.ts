@@ -1,0 +1,74 @@
+/**
+ * Every option of `resp-elect run`, defined once. The yargs parser, the
+ * config-file and environment loaders, the README's configuration reference
+ * and the compose-file consistency test all read this table, so an option
+ * cannot be documented one way and parsed another.
+ */
+
+export type OptionType = 'string' | 'number' | 'boolean' | 'array';
+
+export interface OptionSpec {
+  /** Flag name, kebab-case: `--down-after-ms`. Config-file key: camelCase. Environment: RESP_ELECT_DOWN_AFTER_MS. */
+  name: string;
+  type: OptionType;
+  describe: string;
+  /** Shown in help and used when no source sets the option. */
+  default?: string | number | boolean;
+  group: 'Node' | 'Cluster' | 'Redis' | 'Security' | 'Timings' | 'Clients' | 'Logging';
+  /** Placeholder in docs, e.g. `host:port`. */
+  placeholder?: string;
+}
+
+export const RUN_OPTIONS: readonly OptionSpec[] = [
+  { name: 'config', type: 'string', group: 'Node', placeholder: 'file.json', describe: 'JSON file with any of these options (camelCase keys); flags override it, it overrides RESP_ELECT_* variables' },
+  { name: 'id', type: 'string', group: 'Node', placeholder: 'id', describe: "This node's id; must be one of the --member ids" },
+  { name: 'listen', type: 'string', group: 'Node', placeholder: 'host:port', describe: 'Address the sidecar binds for peers and for Sentinel-compatible clients' },
+  { name: 'data-dir', type: 'string', group: 'Node', placeholder: 'dir', default: './resp-elect-data', describe: 'Directory for the durable vote file (vote.json)' },
+  { name: 'announce', type: 'string', group: 'Node', placeholder: 'host:port', describe: "This node's redis address as peers and clients must use it (NAT, Docker); default: the redis= address of this node's --member" },
+  { name: 'member', type: 'array', group: 'Cluster', placeholder: 'id=host:port,redis=host:port[,witness][,priority=N]', describe: 'A cluster member: id and sidecar address, its redis address (not for witnesses), and flags. Repeat for every member, this node included; every node gets the same list' },
+  { name: 'bootstrap-primary', type: 'string', group: 'Cluster', placeholder: 'id', describe: 'On a fresh cluster (no votes yet), this member stands at once instead of waiting down-after-ms' },
+  { name: 'master-name', type: 'string', group: 'Clients', default: 'mymaster', describe: 'Name Sentinel-aware clients ask for (SENTINEL get-master-addr-by-name)' },
+  { name: 'redis', type: 'string', group: 'Redis', placeholder: 'host:port', describe: "Local redis-server to manage; default: the redis= address of this node's --member" },
+  { name: 'redis-user', type: 'string', group: 'Redis', placeholder: 'user', describe: 'ACL user for the local redis' },
+  { name: 'redis-password-file', type: 'string', group: 'Redis', placeholder: 'file', describe: 'File holding the password for the local redis (a file, so it never shows in ps)' },
+  { name: 'poll-interval-ms', type: 'number', group: 'Redis', default: 50, describe: 'How often INFO is polled on the local redis (at most 100)' },
+  { name: 'kill-clients', type: 'string', group: 'Redis', default: 'normal,pubsub', describe: 'Client types disconnected after a role change so they re-resolve the primary: comma list of normal, pubsub, or none' },
+  { name: 'min-replicas', type: 'number', group: 'Redis', default: 0, describe: 'min-replicas-to-write set on the primary so redis fences itself even when the sidecar is frozen (0: off)' },
+  { name: 'secret-file', type: 'string', group: 'Security', placeholder: 'file', describe: 'Shared peer secret (at least 16 bytes); the same file on every node. Never sent over the wire' },
+  { name: 'tls-cert', type: 'string', group: 'Security', placeholder: 'file', describe: 'PEM certificate for peer TLS (with --tls-key and --tls-ca)' },
+  { name: 'tls-key', type: 'string', group: 'Security', placeholder: 'file', describe: 'PEM private key for peer TLS' },
+  { name: 'tls-ca', type: 'string', group: 'Security', placeholder: 'file', describe: 'PEM CA that signs every peer certificate' },
+  { name: 'client-password-file', type: 'string', group: 'Clients', placeholder: 'file', describe: 'Password Sentinel clients must AUTH with on the sidecar port (separate from the peer secret)' },
+  { name: 'http', type: 'string', group: 'Clients', placeholder: 'host:port', describe: 'Serve /metrics, /health, /primary and /replica on this address' },
+  { name: 'on-role-change', type: 'string', group: 'Clients', placeholder: 'command', describe: 'Command run after every role change, with RESP_ELECT_ROLE, RESP_ELECT_EPOCH and RESP_ELECT_PRIMARY_ADDR set' },
+  { name: 'hook-timeout-ms', type: 'number', group: 'Clients', default: 5000, describe: 'The --on-role-change command is killed after this long' },
+  { name: 'hb-interval-ms', type: 'number', group: 'Timings', describe: 'Heartbeat interval (default: down-after-ms / 10)' },
+  { name: 'down-after-ms', type: 'number', group: 'Timings', default: 1000, describe: 'A peer not heard this long is down; the detection timeout' },
+  { name: 'lease-ms', type: 'number', group: 'Timings', describe: "Primary lease per acknowledged round (default: down-after-ms × 0.6); lease + hb + drift must stay below down-after-ms" },
+  { name: 'max-drift-ms', type: 'number', group: 'Timings', describe: 'Clock drift and fencing margin (default: down-after-ms / 10)' },
+  { name: 'election-timeout-ms', type: 'number', group: 'Timings', describe: 'A pre-vote or election round gives up after this (default: down-after-ms / 2)' },
+  { name: 'backoff-ms', type: 'number', group: 'Timings', describe: 'Base of the randomized back-off after a failed round (default: down-after-ms / 4)' },
+  { name: 'handoff-timeout-ms', type: 'number', group: 'Timings', describe: 'A planned switchover is aborted after this (default: down-after-ms × 2)' },
+  { name: 'log-level', type: 'string', group: 'Logging', default: 'info', describe: 'error, warn, info or debug' },
+  { name: 'log-format', type: 'string', group: 'Logging', default: 'human', describe: 'human (one readable line per event) or json (one object per line)' },
+];
+
+/** `down-after-ms` → `downAfterMs`. */
+export function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** `down-after-ms` → `RESP_ELECT_DOWN_AFTER_MS`. */
+export function envName(name: string): string {
+  return `RESP_ELECT_${name.replace(/-/g, '_').toUpperCase()}`;
+}
+
+/** The option table as Markdown, for the README's configuration reference. */
+export function optionsMarkdown(): string {
+  const rows = RUN_OPTIONS.map((o) => {
+    const flag = `\`--${o.name}${o.placeholder ? ` ${o.placeholder}` : ''}\``;
+    const def = o.default === undefined ? '' : `\`${String(o.default)}\``;
+    return `| ${flag} | \`${envName(o.name)}\` | ${def} | ${o.describe.replace(/\|/g, '\\|')} |`;
+  });
+  return ['| flag | environment | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}

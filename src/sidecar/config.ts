@@ -1,0 +1,55 @@
+import type { ElectorConfig } from '../elector/config.js';
+import type { HostPort } from '../protocol/index.js';
+
+/** One member as every node is configured with it. */
+export interface MemberConfig {
+  id: string;
+  /** Where this member's sidecar listens for peers. */
+  sidecar: HostPort;
+  /** Where this member's redis-server listens; absent for witnesses. */
+  redis?: HostPort;
+  witness: boolean;
+  priority: number;
+}
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type LogFormat = 'human' | 'json';
+export type ClientKillType = 'normal' | 'pubsub';
+
+/** The fully validated configuration of one sidecar process. */
+export interface SidecarConfig {
+  id: string;
+  listen: HostPort;
+  members: MemberConfig[];
+  /** This node's redis as peers and clients must reach it (ANNOUNCE, Sentinel replies). Absent for witnesses. */
+  announce?: HostPort;
+  dataDir: string;
+  bootstrapPrimary?: string;
+  masterName: string;
+  /** The local redis to manage; absent for witnesses. */
+  redis?: { addr: HostPort; username?: string; password?: string };
+  pollIntervalMs: number;
+  killClients: ClientKillType[];
+  minReplicas: number;
+  secret: Buffer;
+  tls?: { cert: Buffer; key: Buffer; ca: Buffer };
+  clientPassword?: string;
+  http?: HostPort;
+  onRoleChange?: string;
+  hookTimeoutMs: number;
+  timings: Partial<ElectorConfig>;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+}
+
+/** A bad option: names the option and where its value came from. Fatal at start-up. */
+export class OptionError extends Error {
+  override readonly name = 'OptionError';
+  constructor(
+    readonly option: string,
+    message: string,
+    readonly source?: string,
+  ) {
+    super(`--${option}${source && source !== 'flag' ? ` (from ${source})` : ''}: ${message}`);
+  }
+}

@@ -1,0 +1,288 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Elector, type ElectorSnapshot, type Outbound } from '../elector/elector.js';
+import type { ElectorEvent } from '../elector/events.js';
+import { FileVoteStore } from '../elector/file-vote-store.js';
+import { formatAddress, type HostPort } from '../protocol/index.js';
+import type { RedisStatus } from '../redis/status.js';
+import { PeerTransport } from '../transport/index.js';
+import type { SidecarConfig } from './config.js';
+import { describeEvent } from './event-log.js';
+import { createLogger, type Logger } from './logger.js';
+import { RedisRuntime } from './redis-runtime.js';
+import { forwardSwitchover } from './forward-switchover.js';
+import type { SidecarCounters, SidecarEvents, SidecarView } from './view.js';
+
+export type ClientHandlerFactory = (view: SidecarView) => (socket: Socket, initialBytes: Buffer) => void;
+
+export interface SidecarDeps {
+  logger?: Logger;
+  /** Serves non-peer connections on the sidecar port (the Sentinel-compatible API). */
+  clientHandler?: ClientHandlerFactory;
+}
+
+/**
+ * One running sidecar: the Elector, the peer transport, and (on data nodes)
+ * the redis runtime, wired together. The Elector decides; this class only
+ * moves messages, time and redis state in and out of it, and logs every
+ * event with its reason.
+ */
+export class Sidecar implements SidecarView {
+  readonly config: SidecarConfig;
+  readonly events = new EventEmitter<SidecarEvents>();
+  readonly startedAt = Date.now();
+  readonly log: Logger;
+  readonly elector: Elector;
+  private readonly transport: PeerTransport;
+  private readonly redis: RedisRuntime | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private resolveDone!: () => void;
+  /** Resolves when the sidecar has stopped. */
+  readonly done = new Promise<void>((r) => (this.resolveDone = r));
+  private lastPrimary: { id: string; epoch: number } | undefined;
+  private lostAt: number | undefined;
+  private readonly stats: SidecarCounters = {
+    electionsStarted: 0,
+    electionsWon: 0,
+    electionsLost: 0,
+    votesGranted: {},
+    votesRefused: {},
+    failoverSeconds: [],
+    peerRejections: 0,
+  };
+
+  constructor(config: SidecarConfig, deps: SidecarDeps = {}) {
+    this.config = config;
+    this.log = deps.logger ?? createLogger({ nodeId: config.id, level: config.logLevel, format: config.logFormat });
+    const self = config.members.find((m) => m.id === config.id)!;
+    // Throws (fatal start-up error) when the vote file is unreadable or corrupt.
+    this.elector = new Elector({
+      nodeId: config.id,
+      members: config.members.map((m) => ({ id: m.id, witness: m.witness, priority: m.priority })),
+      advertisedAddr: formatAddress(config.announce ?? self.redis ?? config.listen),
+      startRole: config.bootstrapPrimary === config.id ? 'primary' : 'replica',
+      config: config.timings,
+      voteStore: new FileVoteStore(config.dataDir),
+      random: Math.random,
+      confirmPromotion: !self.witness,
+      onEvent: (ev) => this.onElectorEvent(ev),
+    });
+    const handler = deps.clientHandler?.(this);
+    this.transport = new PeerTransport({
+      nodeId: config.id,
+      listen: config.listen,
+      peers: config.members.filter((m) => m.id !== config.id).map((m) => ({ id: m.id, host: m.sidecar.host, port: m.sidecar.port })),
+      secret: config.secret,
+      tls: config.tls,
+      onClientConnection: handler,
+    });
+    this.transport.on('message', (from, msg) => this.deliver(this.elector.onMessage(from, msg, this.now())));
+    this.transport.on('auth-failed', (info) => this.rejected(info.remote, info.reason));
+    this.transport.on('protocol-error', (info) => this.rejected(info.remote, info.reason));
+    this.transport.on('listener-error', (err) => this.log.error('transport listener failed', { error: (err as Error).message }));
+    if (!self.witness && config.redis) {
+      this.redis = new RedisRuntime({
+        config,
+        elector: this.elector,
+        log: this.log,
+        now: () => this.now(),
+        deliver: (outs) => this.deliver(outs),
+        onStatus: (s) => this.events.emit('redis-health', s),
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.transport.start();
+    const a = this.transport.address();
+    this.log.info('sidecar started', {
+      listen: formatAddress({ host: a.host, port: a.port }),
+      epoch: this.elector.epoch,
+      members: this.config.members.map((m) => m.id).join(','),
+      redis: this.config.redis ? formatAddress(this.config.redis.addr) : 'none (witness)',
+    });
+    const hb = this.elector.config.hbIntervalMs;
+    const tickMs = Math.max(1, Math.min(10, Math.floor(hb / 4)));
+    this.tickTimer = setInterval(() => this.tick(), tickMs);
+    this.redis?.start();
+    this.tick();
+  }
+
+  /** Address the transport listens on (useful with port 0). */
+  address(): HostPort {
+    const a = this.transport.address();
+    return { host: a.host, port: a.port };
+  }
+
+  now(): number {
+    return performance.now();
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    try {
+      this.deliver(this.elector.tick(this.now()));
+    } catch (err) {
+      this.log.error('tick failed', { error: (err as Error).stack ?? String(err) });
+    }
+  }
+
+  private deliver(outs: Outbound[]): void {
+    for (const o of outs) {
+      if (o.to === '*') this.transport.broadcast(o.msg);
+      else this.transport.send(o.to, o.msg);
+    }
+  }
+
+  private rejected(remote: string, reason: string): void {
+    this.stats.peerRejections += 1;
+    this.log.warn('peer connection rejected', { remote, reason });
+    this.events.emit('peer-rejected', { remote, reason });
+  }
+
+  private onElectorEvent(ev: ElectorEvent): void {
+    const d = describeEvent(ev);
+    this.log[d.level](d.msg, d.fields);
+    switch (ev.type) {
+      case 'election-start':
+        this.stats.electionsStarted += 1;
+        break;
+      case 'elected':
+        this.stats.electionsWon += 1;
+        break;
+      case 'election-lost':
+        this.stats.electionsLost += 1;
+        break;
+      case 'vote': {
+        const bucket = ev.granted ? this.stats.votesGranted : this.stats.votesRefused;
+        const key = ev.granted ? (ev.prevote ? 'prevote' : 'vote') : (ev.reason ?? 'unknown');
+        bucket[key] = (bucket[key] ?? 0) + 1;
+        break;
+      }
+      case 'primary-lost':
+        this.lostAt ??= this.now();
+        break;
+      case 'follow':
+        if (ev.primary !== null) this.primaryIs(ev.primary, ev.epoch);
+        break;
+      case 'role':
+        if (ev.to === 'primary') this.primaryIs(this.config.id, ev.epoch);
+        else if (ev.from === 'primary') this.lostAt ??= this.now();
+        break;
+    }
+    this.redis?.onElectorEvent(ev);
+    this.events.emit('elector', ev);
+  }
+
+  private primaryIs(id: string, epoch: number): void {
+    if (this.lostAt !== undefined) {
+      this.stats.failoverSeconds.push((this.now() - this.lostAt) / 1000);
+      this.lostAt = undefined;
+    }
+    const prev = this.lastPrimary;
+    if (prev?.id === id && prev.epoch === epoch) return;
+    this.lastPrimary = { id, epoch };
+    const toAddr = this.redisAddrOf(id);
+    if (!toAddr || prev?.id === id) return;
+    this.events.emit('primary-changed', { from: prev?.id ?? null, to: id, fromAddr: prev ? this.redisAddrOf(prev.id) : undefined, toAddr, epoch });
+  }
+
+  // ---------------------------------------------------------------------------
+  // SidecarView
+  // ---------------------------------------------------------------------------
+
+  snapshot(): ElectorSnapshot {
+    return this.elector.snapshot(this.now());
+  }
+
+  redisStatus(): RedisStatus | undefined {
+    return this.redis?.status;
+  }
+
+  fenced(): boolean {
+    return this.redis?.fenced ?? false;
+  }
+
+  redisAddrOf(id: string): HostPort | undefined {
+    if (id === this.config.id) return this.config.announce;
+    return this.config.members.find((m) => m.id === id)?.redis;
+  }
+
+  primary(): { id: string; addr: HostPort; epoch: number } | undefined {
+    const p = this.lastPrimary;
+    if (!p) return undefined;
+    const addr = this.redisAddrOf(p.id);
+    return addr ? { id: p.id, addr, epoch: p.epoch } : undefined;
+  }
+
+  counters(): SidecarCounters {
+    return structuredClone(this.stats);
+  }
+
+  async switchover(target?: string): Promise<{ from: string; to: string; epoch: number; tookMs: number }> {
+    const started = this.now();
+    if (this.elector.role !== 'primary') {
+      const p = this.elector.currentPrimary;
+      if (!p) throw new Error('no primary is known right now; try again once the election is over');
+      const member = this.config.members.find((m) => m.id === p)!;
+      await forwardSwitchover(member.sidecar, this.config, target);
+      const result = await this.waitForPrimaryChange(p, target, this.elector.config.handoffTimeoutMs + 1000);
+      return { from: p, ...result, tookMs: Math.round(this.now() - started) };
+    }
+    const to = target ?? this.elector.bestHandoffTarget();
+    if (!to) throw new Error('no live replica can take over');
+    const from = this.config.id;
+    // Throws with the reason when the hand-off is impossible.
+    this.deliver(this.elector.handOff(to, this.now()));
+    const result = await this.waitForPrimaryChange(from, to, this.elector.config.handoffTimeoutMs + 1000);
+    return { from, ...result, tookMs: Math.round(this.now() - started) };
+  }
+
+  private waitForPrimaryChange(from: string, to: string | undefined, timeoutMs: number): Promise<{ to: string; epoch: number }> {
+    return new Promise((resolve, reject) => {
+      const done = (fn: () => void) => {
+        clearTimeout(timer);
+        this.events.off('elector', listener);
+        fn();
+      };
+      const listener = (ev: ElectorEvent) => {
+        if (ev.type === 'follow' && ev.primary !== null && ev.primary !== from && (to === undefined || ev.primary === to)) {
+          done(() => resolve({ to: ev.primary!, epoch: ev.epoch }));
+        } else if (ev.type === 'role' && ev.to === 'primary' && this.config.id !== from) {
+          done(() => resolve({ to: this.config.id, epoch: ev.epoch }));
+        } else if (ev.type === 'handoff-end' && !ev.ok) {
+          done(() => reject(new Error(`switchover aborted: ${ev.reason}`)));
+        }
+      };
+      const timer = setTimeout(() => done(() => reject(new Error(`switchover did not complete within ${timeoutMs} ms`))), timeoutMs);
+      this.events.on('elector', listener);
+    });
+  }
+
+  /**
+   * Stop. A primary first hands off to the best replica (bounded by
+   * handoffTimeoutMs) so a planned restart loses nothing and waits for no
+   * detection timeout; a replica just leaves.
+   */
+  async stop(opts: { handoff?: boolean } = {}): Promise<void> {
+    if (this.stopped) return;
+    if (opts.handoff !== false && this.elector.role === 'primary' && this.elector.hasLease(this.now())) {
+      try {
+        const r = await this.switchover();
+        this.log.info(`handed off to ${r.to} before exiting`, { epoch: r.epoch, tookMs: r.tookMs });
+        await this.redis?.settle(1000);
+      } catch (err) {
+        this.log.warn('exiting without a hand-off', { reason: (err as Error).message });
+      }
+    }
+    const wasPrimary = this.elector.role === 'primary';
+    this.stopped = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    await this.redis?.stop({ fenceForever: wasPrimary });
+    await this.transport.stop();
+    this.log.info('sidecar stopped', { epoch: this.elector.epoch, role: this.elector.role });
+    this.resolveDone();
+  }
+}

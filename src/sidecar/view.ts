@@ -1,0 +1,61 @@
+import type { EventEmitter } from 'node:events';
+import type { ElectorEvent } from '../elector/events.js';
+import type { ElectorSnapshot } from '../elector/elector.js';
+import type { HostPort } from '../protocol/index.js';
+import type { RedisStatus } from '../redis/status.js';
+import type { SidecarConfig } from './config.js';
+
+/** What the sidecar tells the outside world besides Elector events. */
+export interface SidecarEvents {
+  /** Every Elector event, as it happens. */
+  elector: [event: ElectorEvent];
+  /** The primary clients should use changed (also fired on the first primary). */
+  'primary-changed': [change: { from: string | null; to: string; fromAddr?: HostPort; toAddr: HostPort; epoch: number }];
+  /** A peer sidecar connection was rejected (bad secret, garbage, oversize frame). */
+  'peer-rejected': [info: { remote: string; reason: string }];
+  /** The local redis poll result changed health. */
+  'redis-health': [status: RedisStatus];
+}
+
+/**
+ * The read side of a running sidecar, plus the one operator action
+ * (switchover). The Sentinel-compatible admin server, the metrics and health
+ * endpoints and the on-role-change hook are written against this interface
+ * only, so they can be tested with a fake and never reach into the wiring.
+ */
+export interface SidecarView {
+  readonly config: SidecarConfig;
+  /** Monotonic milliseconds, the clock the Elector runs on. */
+  now(): number;
+  /** Wall-clock milliseconds when the sidecar started. */
+  readonly startedAt: number;
+  snapshot(): ElectorSnapshot;
+  /** The latest poll of the local redis; undefined for a witness or before the first poll. */
+  redisStatus(): RedisStatus | undefined;
+  /** Whether the local redis is currently fenced (writes paused) by this sidecar. */
+  fenced(): boolean;
+  /** The redis address of a member as clients must use it: this node's --announce, the others' configured redis=. */
+  redisAddrOf(id: string): HostPort | undefined;
+  /** The primary clients should write to: the current one, or the last one known while an election runs. */
+  primary(): { id: string; addr: HostPort; epoch: number } | undefined;
+  /** Counters since start, for INFO and metrics. */
+  counters(): SidecarCounters;
+  /**
+   * Planned switchover. On the primary: hand off to `target` (default: the
+   * best replica) and resolve when the target leads. On a replica: ask the
+   * primary to do so. Rejects with an Error whose message says why not.
+   */
+  switchover(target?: string): Promise<{ from: string; to: string; epoch: number; tookMs: number }>;
+  readonly events: EventEmitter<SidecarEvents>;
+}
+
+export interface SidecarCounters {
+  electionsStarted: number;
+  electionsWon: number;
+  electionsLost: number;
+  votesGranted: Record<string, number>;
+  votesRefused: Record<string, number>;
+  /** Seconds from losing a primary to a new one being followed, most recent last. */
+  failoverSeconds: number[];
+  peerRejections: number;
+}
