@@ -120,6 +120,10 @@ export class Elector {
 
   private offset = 0;
   private offsetAt = -Infinity;
+  /** Epoch of the primary whose stream our data last caught up with; offsets compare only within one. */
+  private dataEpoch = 0;
+  /** The data epoch each candidate gave in its PREVOTE, for judging its OFFER (which cannot carry it). */
+  private readonly prevoteSeen = new Map<string, { epoch: number; dataEpoch: number }>();
   private healthy = true;
 
   private now = -Infinity;
@@ -257,9 +261,20 @@ export class Elector {
    * (default: the latest time the Elector was given). After a `primary-lost`
    * event the runtime must report an offset read after it detached redis:
    * only such a sample is used to vote or stand.
+   *
+   * `dataEpoch` is the epoch of the primary whose stream the data last caught
+   * up with: the primary's own epoch on a primary; on a replica, the epoch of
+   * the primary it follows once its offset reached that primary's offset at
+   * the time it started following. Data compares as (dataEpoch, offset), so
+   * the longer log of a deposed primary never beats the shorter log of a
+   * replica that holds the newer epoch's acknowledged writes. Omitted: kept.
    */
-  setReplOffset(offset: number, nowMs: number = this.now): void {
+  setReplOffset(offset: number, nowMs: number = this.now, dataEpoch?: number): void {
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`replication offset must be a non-negative safe integer, got ${offset}`);
+    if (dataEpoch !== undefined) {
+      if (!Number.isSafeInteger(dataEpoch) || dataEpoch < 0) throw new RangeError(`data epoch must be a non-negative safe integer, got ${dataEpoch}`);
+      this.dataEpoch = dataEpoch;
+    }
     this.offset = offset;
     this.offsetAt = nowMs;
   }
@@ -317,6 +332,7 @@ export class Elector {
         this.onHb(fromId, peer, msg, nowMs, out);
         break;
       case 'PREVOTE':
+        if (msg.candidateId === fromId) this.prevoteSeen.set(fromId, { epoch: msg.epoch, dataEpoch: msg.dataEpoch });
         this.onVoteRequest(fromId, msg.candidateId, msg.epoch, msg.replOffset, true, nowMs, out);
         break;
       case 'OFFER':
@@ -446,7 +462,7 @@ export class Elector {
   private tickFollower(nowMs: number, out: Outbound[]): void {
     const electable = isElectable(this.self) && this.healthy;
     const req = this.released;
-    if (electable && req && req.target === this.nodeId && req.epoch === this._epoch && this.offset >= req.offset) {
+    if (electable && req && req.target === this.nodeId && req.epoch === this._epoch && this.dataEpoch === req.epoch && this.offset >= req.offset) {
       // Our primary released leadership to us and we hold everything it wrote: stand now.
       this.startElection(nowMs, out, true);
       return;
@@ -514,7 +530,7 @@ export class Elector {
     this.prevote = { epoch, yes: new Set([this.nodeId]), no: new Set(), deadline: nowMs + this.config.electionTimeoutMs };
     this.phase = 'prevote';
     this.emit({ type: 'prevote-start', epoch, offset: this.offset });
-    out.push({ to: '*', msg: { type: 'PREVOTE', epoch, candidateId: this.nodeId, replOffset: this.offset } });
+    out.push({ to: '*', msg: { type: 'PREVOTE', epoch, candidateId: this.nodeId, replOffset: this.offset, dataEpoch: this.dataEpoch } });
     if (this.prevote.yes.size >= this.quorum) this.startElection(nowMs, out, false);
   }
 
@@ -791,19 +807,38 @@ export class Elector {
 
     if (!this.self.witness && !this.disabled.has('data-rule')) {
       if (!this.healthy) return { reason: 'offset-unknown', detail: 'local redis is unhealthy, our offset is unknown' };
-      if (!handoffFor && !releasedByUs && this.offsetAt < this.primaryLostAt) {
+      const inHandoff = handoffFor || releasedByUs;
+      const freshBoot = this.loadedEpoch === 0 && this.primary === null && nowMs - this.primaryContactAt < this.config.downAfterMs;
+      if (!inHandoff && !this.primaryLost && !freshBoot && !this.primaryAlive(nowMs)) {
+        // The primary went quiet but no tick has declared it lost yet: declare it now, so the
+        // runtime detaches redis, and wait for an offset read after that before voting.
+        // (A node of a brand-new cluster has followed no one; any sample since boot will do.)
+        this.markPrimaryLost(nowMs, this.lostReason(nowMs));
+      }
+      if (!inHandoff && this.offsetAt < this.primaryLostAt) {
         return { reason: 'offset-unknown', detail: 'no offset read since the primary was lost' };
       }
-      if (this.offset > candOffset) return { reason: 'stale-offset', detail: `candidate offset ${candOffset} is below ours ${this.offset}` };
+      const seen = this.prevoteSeen.get(candidate);
+      let candDataEpoch: number | undefined;
+      if (inHandoff) candDataEpoch = this._epoch; // the target caught up with the releasing primary's stream
+      else if (seen && seen.epoch === epoch) candDataEpoch = seen.dataEpoch;
+      else if (this.disabled.has('pre-vote')) candDataEpoch = this.dataEpoch;
+      if (candDataEpoch === undefined) return { reason: 'offset-unknown', detail: `no PREVOTE from ${candidate} for epoch ${epoch}, so its data epoch is unknown` };
+      const mine = { dataEpoch: this.dataEpoch, offset: this.offset };
+      const theirs = { dataEpoch: candDataEpoch, offset: candOffset };
+      const byEpoch = !this.disabled.has('data-epoch');
+      if (compareData(theirs, mine, byEpoch) < 0) {
+        return { reason: 'stale-offset', detail: `candidate data (epoch ${theirs.dataEpoch}, offset ${candOffset}) is behind ours (epoch ${mine.dataEpoch}, offset ${this.offset})` };
+      }
       if (
         prevote &&
         !handoffFor &&
-        this.offset === candOffset &&
+        compareData(theirs, mine, byEpoch) === 0 &&
         isElectable(this.self) &&
         nowMs >= this.nextStandAt &&
         compareStanding({ id: this.nodeId, offset: this.offset, priority: this.self.priority }, { id: candidate, offset: candOffset, priority: cand.priority }) < 0
       ) {
-        return { reason: 'better-candidate', detail: `equal offset ${candOffset}, and we rank first (priority ${this.self.priority} vs ${cand.priority})` };
+        return { reason: 'better-candidate', detail: `equal data (epoch ${this.dataEpoch}, offset ${candOffset}), and we rank first (priority ${this.self.priority} vs ${cand.priority})` };
       }
     }
     return null;
@@ -936,4 +971,10 @@ export class Elector {
       }
     }
   }
+}
+
+/** Orders data: a later data epoch first, then a higher offset. Negative when `a` holds less than `b`. */
+function compareData(a: { dataEpoch: number; offset: number }, b: { dataEpoch: number; offset: number }, byEpoch = true): number {
+  if (byEpoch && a.dataEpoch !== b.dataEpoch) return a.dataEpoch - b.dataEpoch;
+  return a.offset - b.offset;
 }

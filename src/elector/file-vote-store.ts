@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileDurably } from './durable-file.js';
 import { assertVoteRecord, VoteStoreError, type VoteRecord, type VoteStore } from './vote-store.js';
 
 /**
@@ -45,30 +46,9 @@ export class FileVoteStore implements VoteStore {
 
   save(record: VoteRecord): void {
     const checked = assertVoteRecord(record, this.file);
-    const dir = path.dirname(this.file);
-    const tmp = `${this.file}.tmp-${process.pid}`;
     try {
-      fs.mkdirSync(dir, { recursive: true });
-      const fd = fs.openSync(tmp, 'w', 0o600);
-      try {
-        fs.writeFileSync(fd, `${JSON.stringify(checked)}\n`);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, this.file);
-      const dirFd = fs.openSync(dir, 'r');
-      try {
-        fs.fsyncSync(dirFd);
-      } finally {
-        fs.closeSync(dirFd);
-      }
+      writeFileDurably(this.file, `${JSON.stringify(checked)}\n`);
     } catch (err) {
-      try {
-        fs.rmSync(tmp, { force: true });
-      } catch {
-        // The temporary file is harmless; the error that matters is the one below.
-      }
       throw new VoteStoreError(`cannot save vote file ${this.file}: ${(err as Error).message}`, this.file, { cause: err });
     }
   }

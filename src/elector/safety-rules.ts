@@ -10,6 +10,8 @@ export type SafetyRule =
   | 'pre-vote'
   /** Refuse candidates whose offset is below ours, and vote only on a fresh offset. */
   | 'data-rule'
+  /** Compare data as (data epoch, offset), not offset alone. */
+  | 'data-epoch'
   /** Persist (epoch, votedFor) before voting; at most one vote per epoch. */
   | 'durable-vote'
   /** Hold a lease only with a majority of LEASEACKs younger than leaseMs. */
@@ -23,6 +25,7 @@ export const SAFETY_RULES: readonly SafetyRule[] = [
   'vote-stickiness',
   'pre-vote',
   'data-rule',
+  'data-epoch',
   'durable-vote',
   'lease-quorum',
   'restart-grace',

@@ -6,6 +6,7 @@ import type { RedisStatus } from '../redis/status.js';
 import type { SidecarConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { replicationCredentials, REPLICATION_USER } from './replication-credentials.js';
+import { DataEpochTracker } from './data-epoch.js';
 
 /** What the Elector wants the local redis to be. */
 type Desired =
@@ -49,9 +50,11 @@ export class RedisRuntime {
   private lastError: string | undefined;
   private readonly opts: RedisRuntimeOptions;
   private readonly fenceMs: number;
+  private readonly dataEpoch: DataEpochTracker;
 
   constructor(opts: RedisRuntimeOptions) {
     this.opts = opts;
+    this.dataEpoch = new DataEpochTracker(opts.config.dataDir, (m) => opts.log.error(m));
     const r = opts.config.redis!;
     this.redis = new LocalRedis({ host: r.addr.host, port: r.addr.port, username: r.username, password: r.password, connectTimeout: 500, commandTimeout: 500 });
     // A fence outlives a few missed renewals, but not a dead sidecar for long.
@@ -93,6 +96,11 @@ export class RedisRuntime {
         break;
       case 'follow':
         this.desired = ev.primary === null ? { kind: 'detached' } : ev.primary === this.opts.config.id ? this.desired : { kind: 'follow', id: ev.primary, epoch: ev.epoch };
+        if (ev.primary !== null && ev.primary !== this.opts.config.id) {
+          const target = this.opts.config.members.find((m) => m.id === ev.primary)?.redis;
+          const reported = this.opts.elector.snapshot().peers.find((p) => p.id === ev.primary)?.offset ?? 0;
+          if (target) this.dataEpoch.following(ev.primary, target.host, target.port, ev.epoch, reported);
+        }
         break;
       case 'role':
         if (ev.to === 'primary') this.desired = { kind: 'primary', epoch: ev.epoch };
@@ -160,6 +168,7 @@ export class RedisRuntime {
       if (!after.reachable || after.role !== 'master') throw new Error(`redis did not become a master (${after.error ?? after.role ?? 'unknown'})`);
       this.promotedRunId = after.runId;
       this.status = after;
+      this.dataEpoch.promoted(epoch, after);
       log.info('local redis promoted: REPLICAOF NO ONE', { epoch, offset: after.offset });
       deliver(elector.promoted(true, now()));
       await this.killClients('promoted to primary');
@@ -266,7 +275,8 @@ export class RedisRuntime {
       this.lastHealthy = healthy;
     }
     elector.setHealthy(healthy);
-    if (status.reachable && status.offset !== undefined) elector.setReplOffset(status.offset, issuedAt);
+    const dataEpoch = this.dataEpoch.observe(status);
+    if (status.reachable && status.offset !== undefined) elector.setReplOffset(status.offset, issuedAt, dataEpoch);
     this.opts.deliver(elector.tick(this.opts.now()));
   }
 

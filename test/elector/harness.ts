@@ -39,6 +39,8 @@ interface Node {
   /** The modelled redis offset, fed to the Elector every tick (as the sidecar's poller does). */
   offset: number;
   healthy: boolean;
+  /** Epoch of the primary whose stream this node's modelled data holds. */
+  dataEpoch: number;
   rngState: number;
 }
 
@@ -74,6 +76,8 @@ export class Cluster {
   private queue: InFlight[] = [];
   /** Directed cuts "a>b": messages from a to b are dropped. */
   private readonly cuts = new Set<string>();
+  /** Directed extra delays "a>b" in ms, on top of delayMs. */
+  private readonly slow = new Map<string, number>();
   readonly sent: Sent[] = [];
   /** epoch -> winners seen in that epoch (for the "one winner per epoch" check). */
   readonly winners = new Map<number, Set<string>>();
@@ -107,7 +111,7 @@ export class Cluster {
         }
       },
     });
-    const node: Node = { id, e, store, events, alive: true, offset, healthy: true, rngState: 0 };
+    const node: Node = { id, e, store, events, alive: true, offset, healthy: true, dataEpoch: 0, rngState: 0 };
     this.nodes.set(id, node);
     return node;
   }
@@ -133,12 +137,18 @@ export class Cluster {
     this.cutOneWay(b, a);
   }
 
+  /** Messages from `from` to `to` take `extraMs` longer (a slow, congested path). */
+  slowLink(from: string, to: string, extraMs: number): void {
+    this.slow.set(`${from}>${to}`, extraMs);
+  }
+
   isolate(id: string): void {
     for (const other of this.nodes.keys()) if (other !== id) this.cutLink(id, other);
   }
 
   heal(): void {
     this.cuts.clear();
+    this.slow.clear();
   }
 
   crash(id: string): void {
@@ -151,6 +161,7 @@ export class Cluster {
   restart(id: string): Node {
     const old = this.node(id);
     const n = this.create(id, old.store, old.offset);
+    n.dataEpoch = old.dataEpoch;
     return n;
   }
 
@@ -170,7 +181,7 @@ export class Cluster {
       for (const to of targets) {
         this.sent.push({ at: this.now, from, to, msg: o.msg });
         if (this.cuts.has(`${from}>${to}`)) continue;
-        this.queue.push({ at: this.now + this.opts.delayMs, from, to, msg: o.msg });
+        this.queue.push({ at: this.now + this.opts.delayMs + (this.slow.get(`${from}>${to}`) ?? 0), from, to, msg: o.msg });
       }
     }
   }
@@ -187,7 +198,10 @@ export class Cluster {
     for (const n of this.nodes.values()) {
       if (!n.alive) continue;
       n.e.setHealthy(n.healthy);
-      n.e.setReplOffset(n.offset, this.now);
+      // Data catches up at once here: a node holds the stream of the primary it follows.
+      if (n.e.role === 'primary') n.dataEpoch = n.e.epoch;
+      else if (n.e.currentPrimary !== null && n.e.following !== null) n.dataEpoch = n.e.epoch;
+      n.e.setReplOffset(n.offset, this.now, n.dataEpoch);
       this.route(n.id, n.e.tick(this.now));
     }
     this.checkLeases();

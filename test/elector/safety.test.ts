@@ -23,7 +23,7 @@ function lone(opts: { id?: string; members?: { id: string; witness?: boolean; pr
   return { e, store };
 }
 
-const prevote = (epoch: number, candidateId: string, replOffset = 0): Message => ({ type: 'PREVOTE', epoch, candidateId, replOffset });
+const prevote = (epoch: number, candidateId: string, replOffset = 0, dataEpoch = 0): Message => ({ type: 'PREVOTE', epoch, candidateId, replOffset, dataEpoch });
 const offer = (epoch: number, candidateId: string, replOffset = 0): Message => ({ type: 'OFFER', epoch, candidateId, replOffset });
 
 describe('rule 1: vote stickiness', () => {
@@ -31,6 +31,7 @@ describe('rule 1: vote stickiness', () => {
     const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
     c.settle();
     c.cutLink('n1', 'n2'); // only the primary–replica link; n3 hears both
+    c.slowLink('n3', 'n1', 100); // and n3's news reaches n1 late, as on a congested path
     let maxPrimaries = 0;
     for (let t = 0; t < 30_000; t += 5) {
       c.step();
@@ -53,6 +54,7 @@ describe('rule 1: vote stickiness', () => {
   it('without the rule the same cut elects a second primary (the test can fail)', () => {
     const { c, maxPrimaries } = onePrimaryLinkCut(['vote-stickiness']);
     expect(maxPrimaries).toBeGreaterThan(1);
+    expect(c.leaseOverlaps.length).toBeGreaterThan(0);
     expect(c.elector('n1').epoch).toBeGreaterThan(1);
   });
 });
@@ -184,6 +186,7 @@ describe('rule 5: durable vote', () => {
 
   it('the vote is persisted before ACCEPT is returned', () => {
     const { e, store } = freshVoter();
+    e.onMessage('n2', prevote(1, 'n2'), 401);
     const out = e.onMessage('n2', offer(1, 'n2'), 401);
     expect(out[0]?.msg).toMatchObject({ type: 'ACCEPT', epoch: 1, accepterId: 'n1' });
     expect(store.load()).toEqual({ epoch: 1, votedFor: 'n2' });
@@ -193,6 +196,7 @@ describe('rule 5: durable vote', () => {
     const store = new MemoryVoteStore();
     const { e } = freshVoter(store);
     store.failNextSaves = 1;
+    e.onMessage('n2', prevote(1, 'n2'), 401);
     const out = e.onMessage('n2', offer(1, 'n2'), 401);
     expect(out.map((o) => o.msg.type)).toEqual(['REFUSE']);
     expect(out[0]?.msg).toMatchObject({ reason: 'persist-failed' });
@@ -223,11 +227,13 @@ describe('rule 5: durable vote', () => {
   function crashBetweenPersistAndSend(disabled: SafetyRule[] = []) {
     const store = new MemoryVoteStore();
     const first = freshVoter(store, disabled);
+    first.e.onMessage('n2', prevote(1, 'n2'), 401);
     first.e.onMessage('n2', offer(1, 'n2'), 401); // persisted; the ACCEPT is lost with the crash
     const restarted = lone({ id: 'n1', store, disabled });
     restarted.e.tick(1000);
     restarted.e.tick(1400); // past the restart grace
     restarted.e.setReplOffset(0, 1400);
+    restarted.e.onMessage('n3', prevote(1, 'n3'), 1401);
     return restarted.e.onMessage('n3', offer(1, 'n3'), 1401);
   }
 
@@ -307,11 +313,18 @@ describe('rule 7: primary lease', () => {
     e.tick(1000);
     e.setReplOffset(0, 1000);
     expect(e.onMessage('n2', prevote(4, 'n2'), 1001)[0]?.msg).toMatchObject({ type: 'REFUSE', reason: 'starting' });
-    expect(e.onMessage('n2', prevote(4, 'n2'), 1000 + FAST.downAfterMs!)[0]?.msg.type).toBe('PREACCEPT');
+    const afterGrace = 1000 + FAST.downAfterMs!;
+    e.tick(afterGrace); // no primary heard since the restart: lost, so a fresh offset is needed
+    e.setReplOffset(0, afterGrace);
+    expect(e.onMessage('n2', prevote(4, 'n2'), afterGrace + 1)[0]?.msg.type).toBe('PREACCEPT');
+
     const loose = lone({ id: 'n3', store, disabled: ['restart-grace'] }).e;
     loose.tick(1000);
     loose.setReplOffset(0, 1000);
-    expect(loose.onMessage('n2', prevote(4, 'n2'), 1001)[0]?.msg.type).toBe('PREACCEPT');
+    // The first request makes it detach and read its offset again (data rule); then it grants at once.
+    expect(loose.onMessage('n2', prevote(4, 'n2'), 1001)[0]?.msg).toMatchObject({ reason: 'offset-unknown' });
+    loose.setReplOffset(0, 1002);
+    expect(loose.onMessage('n2', prevote(4, 'n2'), 1003)[0]?.msg.type).toBe('PREACCEPT');
   });
 });
 
@@ -449,5 +462,69 @@ describe('rule 11: ANNOUNCE checks', () => {
     c.nodes.get(other)!.e.onMessage(leader, { type: 'ANNOUNCE', epoch: 1, primaryId: leader, primaryAddr: 'x:1' }, c.now);
     expect(c.eventsOf(other, 'ignored').some((e) => e.type === 'ignored' && /older/.test(e.reason))).toBe(true);
     expect(c.elector(other).epoch).toBe(2);
+  });
+});
+
+describe('rule 4b: data compares as (data epoch, offset)', () => {
+  function deposedPrimaryWithLongerLog(disabled: SafetyRule[] = []) {
+    const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
+    c.settle();
+    for (const id of ['n1', 'n2', 'n3']) c.setOffset(id, 455);
+    c.runFor(50);
+    // n1 is cut off and its redis keeps a tail nobody else has (never acknowledged).
+    c.isolate('n1');
+    c.setOffset('n1', 535);
+    c.runUntil(() => c.leader() !== undefined && c.leader() !== 'n1', 3000, 'a new leader');
+    const second = c.leader()!;
+    const third = second === 'n2' ? 'n3' : 'n2';
+    // The new primary takes writes acknowledged with WAIT 1 (the other replica has them).
+    c.setOffset(second, 469);
+    c.setOffset(third, 469);
+    c.runFor(100);
+    // Now the new primary is lost, and the old one comes back just as the survivor notices.
+    c.crash(second);
+    c.cutLink('n1', third);
+    const lost = c.eventsOf(third, 'primary-lost').length;
+    c.runUntil(() => c.eventsOf(third, 'primary-lost').length > lost, 2000, `${third} to lose ${second}`);
+    c.heal();
+    c.runUntil(() => c.leader() !== undefined && c.leader() !== second, 5000, 'a third leader');
+    return { c, third };
+  }
+
+  it('a deposed primary with a longer log from an older epoch loses to a replica holding the newer epoch', () => {
+    const { c, third } = deposedPrimaryWithLongerLog();
+    expect(c.leader()).toBe(third);
+    expect(c.eventsOf(third, 'vote').some((e) => e.type === 'vote' && e.candidate === 'n1' && !e.granted && e.reason === 'stale-offset')).toBe(true);
+    c.expectSafe();
+  });
+
+  it('comparing offsets alone elects the deposed primary and loses the newer epoch writes', () => {
+    const { c } = deposedPrimaryWithLongerLog(['data-epoch']);
+    expect(c.leader()).toBe('n1');
+  });
+
+  it('a voter whose primary went quiet votes only after declaring it lost and reading a fresh offset', () => {
+    const c = new Cluster({ members: three, bootstrap: 'n1' });
+    c.settle();
+    const n3 = c.node('n3');
+    c.crash('n1');
+    const lastHeard = c.now;
+    // No tick at n3 since: a PREVOTE arrives just after downAfterMs of silence.
+    const at = lastHeard + FAST.downAfterMs! + 1;
+    const reply = n3.e.onMessage('n2', prevote(2, 'n2', 0, 1), at);
+    expect(reply[0]?.msg).toMatchObject({ type: 'REFUSE', reason: 'offset-unknown' });
+    expect(c.eventsOf('n3', 'primary-lost').length).toBeGreaterThan(0); // the runtime detaches now
+    n3.e.setReplOffset(0, at + 1, 1);
+    expect(n3.e.onMessage('n2', prevote(2, 'n2', 0, 1), at + 2)[0]?.msg.type).toBe('PREACCEPT');
+  });
+
+  it('an OFFER without a PREVOTE for that epoch is refused by a data voter: its data epoch is unknown', () => {
+    const { e } = lone({ id: 'n3' });
+    e.tick(0);
+    e.tick(400);
+    e.setReplOffset(0, 400);
+    expect(e.onMessage('n2', offer(1, 'n2'), 401)[0]?.msg).toMatchObject({ type: 'REFUSE', reason: 'offset-unknown' });
+    e.onMessage('n2', prevote(1, 'n2'), 402);
+    expect(e.onMessage('n2', offer(1, 'n2'), 403)[0]?.msg.type).toBe('ACCEPT');
   });
 });
