@@ -95,13 +95,21 @@ export interface AnnounceMessage {
 // Extensions
 // ---------------------------------------------------------------------------
 
-/** `PREVOTE <epoch> <candidate_id> <repl_offset>`: would you vote for me in epoch? Changes no state anywhere. */
+/** `PREVOTE <epoch> <candidate_id> <repl_offset> <data_epoch>`: would you vote for me in epoch? Changes no state anywhere. */
 export interface PrevoteMessage {
   type: 'PREVOTE';
   /** The epoch the candidate would stand in (its epoch + 1). Nobody adopts it. */
   epoch: number;
   candidateId: string;
   replOffset: number;
+  /**
+   * The epoch of the primary whose stream the candidate's data last caught up
+   * with. Offsets compare only within one epoch's stream, as Raft compares
+   * (last log term, last index): a longer log from an older epoch loses.
+   * Voters remember it for the OFFER that follows (OFFER is a base verb and
+   * has no room for it).
+   */
+  dataEpoch: number;
 }
 
 /** `PREACCEPT <epoch> <voter_id>`: yes, I would vote for you in epoch (not a vote). */
