@@ -13,12 +13,15 @@ import { createLogger, type Logger } from './logger.js';
 import { RedisRuntime } from './redis-runtime.js';
 import { forwardSwitchover } from './forward-switchover.js';
 import type { SidecarCounters, SidecarEvents, SidecarView } from './view.js';
+import { createClientHandler, type ClientHandler } from '../admin/index.js';
+import { startHttpServer, type HttpServerHandle } from '../metrics/index.js';
+import { runRoleChangeHook } from './hook.js';
 
-export type ClientHandlerFactory = (view: SidecarView) => (socket: Socket, initialBytes: Buffer) => void;
+export type ClientHandlerFactory = (view: SidecarView) => ((socket: Socket, initialBytes: Buffer) => void) & { close?: () => void };
 
 export interface SidecarDeps {
   logger?: Logger;
-  /** Serves non-peer connections on the sidecar port (the Sentinel-compatible API). */
+  /** Serves non-peer connections on the sidecar port; default: the Sentinel-compatible API. */
   clientHandler?: ClientHandlerFactory;
 }
 
@@ -36,6 +39,8 @@ export class Sidecar implements SidecarView {
   readonly elector: Elector;
   private readonly transport: PeerTransport;
   private readonly redis: RedisRuntime | undefined;
+  private readonly clientHandler: ReturnType<ClientHandlerFactory> | undefined;
+  private http: HttpServerHandle | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private resolveDone!: () => void;
@@ -69,7 +74,10 @@ export class Sidecar implements SidecarView {
       confirmPromotion: !self.witness,
       onEvent: (ev) => this.onElectorEvent(ev),
     });
-    const handler = deps.clientHandler?.(this);
+    const factory: ClientHandlerFactory =
+      deps.clientHandler ?? ((view) => createClientHandler(view, { log: (level, msg) => this.log[level](msg) }) as ClientHandler);
+    const handler = factory(this);
+    this.clientHandler = handler;
     this.transport = new PeerTransport({
       nodeId: config.id,
       listen: config.listen,
@@ -96,6 +104,10 @@ export class Sidecar implements SidecarView {
 
   async start(): Promise<void> {
     await this.transport.start();
+    if (this.config.http) {
+      this.http = await startHttpServer(this, this.config.http);
+      this.log.info('serving /metrics, /health, /primary and /replica', { http: formatAddress(this.http.address()) });
+    }
     const a = this.transport.address();
     this.log.info('sidecar started', {
       listen: formatAddress({ host: a.host, port: a.port }),
@@ -170,10 +182,21 @@ export class Sidecar implements SidecarView {
       case 'role':
         if (ev.to === 'primary') this.primaryIs(this.config.id, ev.epoch);
         else if (ev.from === 'primary') this.lostAt ??= this.now();
+        this.runHook(ev.to, ev.epoch);
         break;
     }
     this.redis?.onElectorEvent(ev);
     this.events.emit('elector', ev);
+  }
+
+  /** The operator's --on-role-change command (moving a virtual IP, paging): never blocks or crashes the sidecar. */
+  private runHook(role: string, epoch: number): void {
+    const command = this.config.onRoleChange;
+    if (!command) return;
+    const primaryId = role === 'primary' ? this.config.id : this.elector.currentPrimary;
+    const primaryAddr = primaryId ? (this.redisAddrOf(primaryId) ?? null) : null;
+    // The hook logs its own one-line outcome (exit status, or the timeout) and never rejects.
+    void runRoleChangeHook(command, { role, epoch, primaryAddr, nodeId: this.config.id, primaryId }, this.config.hookTimeoutMs, (line) => this.log.info(line));
   }
 
   private primaryIs(id: string, epoch: number): void {
@@ -281,6 +304,8 @@ export class Sidecar implements SidecarView {
     this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
     await this.redis?.stop({ fenceForever: wasPrimary });
+    this.clientHandler?.close?.();
+    await this.http?.close();
     await this.transport.stop();
     this.log.info('sidecar stopped', { epoch: this.elector.epoch, role: this.elector.role });
     this.resolveDone();

@@ -13,8 +13,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps = {}
   } catch (err) {
     throw new Error(`--data-dir ${config.dataDir}: cannot create it: ${(err as Error).message}`);
   }
-  const clientHandler = deps.clientHandler ?? (await loadClientHandler());
-  const sidecar = new Sidecar(config, { ...deps, clientHandler });
+  const sidecar = new Sidecar(config, deps);
   try {
     await sidecar.start();
   } catch (err) {
@@ -42,13 +41,3 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps = {}
   return sidecar;
 }
 
-/** The Sentinel-compatible client API, when it is built in. */
-async function loadClientHandler(): Promise<SidecarDeps['clientHandler']> {
-  try {
-    const adminModule = '../admin/index.js';
-    const mod = (await import(adminModule)) as { createClientHandler?: SidecarDeps['clientHandler'] };
-    return mod.createClientHandler;
-  } catch {
-    return undefined;
-  }
-}

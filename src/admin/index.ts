@@ -1,0 +1,10 @@
+/**
+ * The Sentinel-compatible client API served on the sidecar port. The sidecar
+ * passes `createClientHandler(view)` to the peer transport as
+ * `onClientConnection`.
+ */
+export { createClientHandler, type ClientHandler, type ClientHandlerOptions } from './client-handler.js';
+export { REDIS_VERSION } from './info.js';
+export { collectElectionInfo, formatElectionInfo, parseElectionInfo, type ElectionInfo, type ElectionMember } from './election-info.js';
+export { describeTopology, type Topology } from './topology.js';
+export { RespClient, ServerReplyError, type RespClientOptions } from './resp-client.js';

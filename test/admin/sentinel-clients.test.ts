@@ -1,0 +1,115 @@
+// Real Sentinel-aware clients (ioredis, node-redis) against the admin API of a
+// fake view that points at two real redis-servers: they find the primary,
+// write through it, and follow a primary change announced over pub/sub alone
+// (the old primary stays a writable master, so nothing else could tell them).
+import { Redis } from 'ioredis';
+import { createSentinel } from 'redis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cleanupAll, startRedis, type RedisProc } from '../support/redis-server.js';
+import { waitFor } from '../support/wait.js';
+import { client, closeAll, onCleanup, startAdmin } from './admin-harness.js';
+import { FakeView } from './fake-view.js';
+
+afterEach(async () => {
+  await closeAll();
+  await cleanupAll();
+});
+afterAll(cleanupAll);
+
+async function setup(): Promise<{ view: FakeView; port: number; a: RedisProc; b: RedisProc }> {
+  const [a, b] = await Promise.all([startRedis(), startRedis()]);
+  const view = new FakeView({
+    members: [
+      { id: 'n1', redis: { host: '127.0.0.1', port: a.port } },
+      { id: 'n2', redis: { host: '127.0.0.1', port: b.port } },
+      { id: 'n3', witness: true },
+    ],
+  });
+  const { port } = await startAdmin(view);
+  // Every sidecar at the one admin server, so clients that learn sentinels from SENTINEL SENTINELS dial nothing else.
+  for (const m of view.config.members) m.sidecar = { host: '127.0.0.1', port };
+  return { view, port, a, b };
+}
+
+async function pubsubClients(port: number): Promise<number> {
+  const c = await client(port);
+  const info = String(await c.command(['INFO', 'clients']));
+  c.close();
+  return Number(/pubsub_clients:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+describe('Sentinel-aware clients', () => {
+  it('ioredis: resolves the master, writes, and follows +switch-master', async () => {
+    const { view, port, a, b } = await setup();
+    const redis = new Redis({
+      sentinels: [{ host: '127.0.0.1', port }],
+      name: 'mymaster',
+      failoverDetector: true,
+      sentinelRetryStrategy: () => 50,
+      retryStrategy: () => 50,
+      maxRetriesPerRequest: 3,
+      lazyConnect: true,
+    });
+    redis.on('error', () => {});
+    onCleanup(() => redis.disconnect());
+    const subscribed = new Promise<void>((resolve) => redis.once('failoverSubscribed', () => resolve()));
+    await redis.connect();
+    await redis.set('k', 'on-a');
+    expect(await a.client().get('k')).toBe('on-a');
+    await subscribed;
+
+    view.setPrimary('n2', 4);
+    await waitFor(
+      async () => {
+        await redis.set('k2', 'after');
+        return (await b.client().get('k2')) === 'after';
+      },
+      { what: 'ioredis writing to the new primary', timeoutMs: 10_000, intervalMs: 50 },
+    );
+  });
+
+  it('ioredis with sentinelPassword: HELLO 3 is refused, it falls back to AUTH on RESP2', async () => {
+    const a = await startRedis();
+    const view = new FakeView({ members: [{ id: 'n1', redis: { host: '127.0.0.1', port: a.port } }], clientPassword: 'pw' });
+    const { port } = await startAdmin(view);
+    const connectWith = async (sentinelPassword: string) => {
+      const redis = new Redis({
+        sentinels: [{ host: '127.0.0.1', port }],
+        name: 'mymaster',
+        sentinelPassword,
+        sentinelRetryStrategy: () => null,
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+      });
+      redis.on('error', () => {});
+      onCleanup(() => redis.disconnect());
+      await redis.connect();
+      return redis;
+    };
+    const ok = await connectWith('pw');
+    expect(await ok.set('k', 'v')).toBe('OK');
+    await expect(connectWith('wrong')).rejects.toThrow(/WRONGPASS|sentinels are unreachable/);
+  });
+
+  it('node-redis createSentinel: resolves the master, writes, and follows the change', async () => {
+    const { view, port, a, b } = await setup();
+    const sentinel = createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port }] });
+    sentinel.on('error', () => {});
+    onCleanup(async () => {
+      await sentinel.destroy().catch(() => {});
+    });
+    await sentinel.connect();
+    await sentinel.set('k', 'on-a');
+    expect(await a.client().get('k')).toBe('on-a');
+    await waitFor(async () => (await pubsubClients(port)) >= 1, { what: 'node-redis subscribed to Sentinel events' });
+
+    view.setPrimary('n2', 4);
+    await waitFor(
+      async () => {
+        await sentinel.set('k2', 'after');
+        return (await b.client().get('k2')) === 'after';
+      },
+      { what: 'node-redis writing to the new primary', timeoutMs: 10_000, intervalMs: 50 },
+    );
+  });
+});
