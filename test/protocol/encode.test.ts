@@ -1,0 +1,75 @@
+/** encodeMessage: wire form and refusal of anything a peer would reject. */
+import { describe, expect, it } from 'vitest';
+import { encodeMessage, ProtocolError, type Message, type ProtocolErrorCode } from '../../src/index.js';
+import { NONCE, PROOF } from './examples.js';
+
+function encodeError(msg: unknown): ProtocolError {
+  try {
+    encodeMessage(msg as Message);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProtocolError);
+    return err as ProtocolError;
+  }
+  throw new Error('expected encodeMessage to throw');
+}
+
+const HB: Message = { type: 'HB', epoch: 7, nodeId: 'n1', role: 'replica', replOffset: 0 };
+
+describe('encodeMessage', () => {
+  it('writes the verb upper case and the role lower case', () => {
+    const text = encodeMessage(HB).toString('latin1');
+    expect(text.startsWith('*5\r\n$2\r\nHB\r\n')).toBe(true);
+    expect(text).toContain('$7\r\nreplica\r\n');
+  });
+
+  it('returns a Buffer whose bulk lengths are byte counts', () => {
+    const buf = encodeMessage({ type: 'ACCEPT', epoch: 9007199254740991, accepterId: 'x'.repeat(64) });
+    expect(Buffer.isBuffer(buf)).toBe(true);
+    expect(buf.toString('latin1')).toBe(
+      `*3\r\n$6\r\nACCEPT\r\n$16\r\n9007199254740991\r\n$64\r\n${'x'.repeat(64)}\r\n`,
+    );
+  });
+
+  it('writes 0 as "0"', () => {
+    expect(encodeMessage({ ...HB, epoch: 0 }).toString('latin1')).toContain('$1\r\n0\r\n');
+  });
+
+  const cases: [string, unknown, ProtocolErrorCode, string?][] = [
+    ['unknown type', { type: 'NOPE' }, 'unknown-verb', 'encode: unknown message type: "NOPE"'],
+    ['lower-case type', { ...HB, type: 'hb' }, 'unknown-verb'],
+    ['null', null, 'unknown-verb'],
+    ['array', ['HB', 1], 'unknown-verb'],
+    ['prototype key as type', { type: 'toString' }, 'unknown-verb'],
+    ['negative number', { ...HB, epoch: -1 }, 'bad-number', 'HB epoch: not a non-negative safe integer: "-1"'],
+    ['fraction', { ...HB, replOffset: 1.5 }, 'bad-number', 'HB repl_offset: not a non-negative safe integer: "1.5"'],
+    ['unsafe integer', { ...HB, epoch: 2 ** 53 }, 'bad-number'],
+    ['NaN', { ...HB, epoch: NaN }, 'bad-number'],
+    ['numeric string', { ...HB, epoch: '7' }, 'bad-number'],
+    ['missing number', { type: 'LEASE', epoch: 1, primaryId: 'n1' }, 'bad-number', 'LEASE seq: not a non-negative safe integer: "undefined"'],
+    ['empty id', { ...HB, nodeId: '' }, 'bad-id'],
+    ['id with space', { ...HB, nodeId: 'a b' }, 'bad-id', 'HB node_id: not 1-64 bytes of printable ASCII without spaces: "a b"'],
+    ['65-byte id', { ...HB, nodeId: 'x'.repeat(65) }, 'bad-id'],
+    ['non-ASCII id', { ...HB, nodeId: 'nœud' }, 'bad-id'],
+    ['id with CR', { ...HB, nodeId: 'n\r1' }, 'bad-id', 'HB node_id: not 1-64 bytes of printable ASCII without spaces: "n\\x0d1"'],
+    ['upper-case role', { ...HB, role: 'PRIMARY' }, 'bad-role'],
+    ['unknown role', { ...HB, role: 'leader' }, 'bad-role', 'HB role: not primary, replica or candidate: "leader"'],
+    ['upper-case hex', { type: 'PROOF', proof: PROOF.toUpperCase() }, 'bad-hex'],
+    ['short hex', { type: 'PEER', version: 1, nodeId: 'n1', nonce: NONCE.slice(1) }, 'bad-hex'],
+    ['unknown reason', { type: 'REFUSE', epoch: 1, voterId: 'n', voterEpoch: 1, reason: 'busy' }, 'bad-reason'],
+    ['address without port', { type: 'ANNOUNCE', epoch: 1, primaryId: 'n', primaryAddr: 'host' }, 'bad-address'],
+    ['address port 0', { type: 'ANNOUNCE', epoch: 1, primaryId: 'n', primaryAddr: 'host:0' }, 'bad-address'],
+    ['unbracketed IPv6', { type: 'ANNOUNCE', epoch: 1, primaryId: 'n', primaryAddr: '::1:6379' }, 'bad-address'],
+  ];
+
+  it.each(cases)('refuses %s', (_name, msg, code, message) => {
+    const err = encodeError(msg);
+    expect(err.code).toBe(code);
+    if (message !== undefined) expect(err.message).toBe(message);
+    expect(err.decoded).toEqual([]);
+  });
+
+  it('truncates long values in error messages to 40 characters', () => {
+    const err = encodeError({ ...HB, nodeId: 'y'.repeat(100) });
+    expect(err.message).toBe(`HB node_id: not 1-64 bytes of printable ASCII without spaces: "${'y'.repeat(37)}..."`);
+  });
+});
