@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './detach.js';
 export * from './deadline.js';
 export * from './local-redis.js';
+export * from './epoch-marker.js';

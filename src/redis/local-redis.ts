@@ -27,6 +27,7 @@ import { DETACH_HOST, DETACH_PORT, isDetachTarget } from './detach.js';
 import { RedisCommandError, errorMessage } from './errors.js';
 import { parseInfo, parseReplicationState, type ReplicationState } from './info.js';
 import { deriveStatus, unreachableStatus, type RedisStatus } from './status.js';
+import { EPOCH_FUNCTION, EPOCH_LIBRARY, epochLibrary, parseEpochMarker } from './epoch-marker.js';
 
 export interface LocalRedisOptions {
   /** Default 127.0.0.1: the sidecar runs beside its redis. */
@@ -109,20 +110,33 @@ export class LocalRedis {
    */
   async poll(): Promise<RedisStatus> {
     let texts: string[];
+    let marker: unknown;
     try {
-      texts = await this.run(
-        'INFO server/persistence/replication',
-        (c) => Promise.all([c.info('server'), c.info('persistence'), c.info('replication')]),
+      [texts, marker] = await this.run(
+        'INFO server/persistence/replication + FCALL_RO resp_elect_epoch',
+        (c) =>
+          Promise.all([
+            Promise.all([c.info('server'), c.info('persistence'), c.info('replication')]),
+            // No marker (an empty or never-promoted dataset) answers an error: data epoch 0.
+            c.call('FCALL_RO', EPOCH_FUNCTION, '0').catch((err: unknown) => (isFunctionMissing(err) ? 0 : Promise.reject(err))),
+          ]),
         'read-only',
       );
     } catch (err) {
       return unreachableStatus(err instanceof RedisCommandError ? err.reason : errorMessage(err));
     }
     try {
-      return deriveStatus(parseReplicationState(parseInfo(texts.join('\r\n'))));
+      return { ...deriveStatus(parseReplicationState(parseInfo(texts.join('\r\n')))), dataEpoch: parseEpochMarker(marker) };
     } catch (err) {
       return { reachable: true, healthy: false, unhealthyReason: 'bad-info', error: errorMessage(err) };
     }
+  }
+
+  /** On a new primary: write the epoch marker into its stream (see epoch-marker.ts). */
+  async writeEpochMarker(epoch: number): Promise<void> {
+    const command = `FUNCTION LOAD REPLACE (epoch marker ${epoch})`;
+    const reply = await this.run(command, (c) => c.call('FUNCTION', 'LOAD', 'REPLACE', epochLibrary(epoch)));
+    if (reply !== EPOCH_LIBRARY) throw new RedisCommandError(this.addr, command, `unexpected reply ${JSON.stringify(reply)}`);
   }
 
   /** Make the local redis a writable master: `REPLICAOF NO ONE`. Keeps the data; idempotent. */
@@ -364,4 +378,9 @@ function invalidTarget(host: string, port: number): string | undefined {
   if (host.trim() === '' || /\s/.test(host)) return `invalid host ${JSON.stringify(host)}`;
   if (!Number.isInteger(port) || port < 1 || port > 65535) return `invalid port ${port}`;
   return undefined;
+}
+
+/** FCALL_RO of a function no library defines. */
+function isFunctionMissing(err: unknown): boolean {
+  return /function not found/i.test(errorMessage(err));
 }

@@ -6,7 +6,6 @@ import type { RedisStatus } from '../redis/status.js';
 import type { SidecarConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { replicationCredentials, REPLICATION_USER } from './replication-credentials.js';
-import { DataEpochTracker } from './data-epoch.js';
 
 /** What the Elector wants the local redis to be. */
 type Desired =
@@ -38,6 +37,14 @@ export class RedisRuntime {
   readonly redis: LocalRedis;
   status: RedisStatus | undefined;
   fenced = false;
+  /**
+   * Whether redis may hold a CLIENT PAUSE this process does not know about: a previous sidecar that
+   * exited as primary without a hand-off left it fenced for a day (stop({ fenceForever })). Until this
+   * runtime has fenced or unfenced redis itself, the first "no fence wanted" sends CLIENT UNPAUSE
+   * anyway; otherwise a restart that first reached redis already following a primary left it paused,
+   * and a paused replica does not even apply its master's stream.
+   */
+  private fenceUnknown = true;
   private desired: Desired = { kind: 'unknown' };
   private pendingPromote: number | null = null;
   /** run_id of our redis when it was promoted: a different one means it restarted, possibly empty. */
@@ -50,11 +57,9 @@ export class RedisRuntime {
   private lastError: string | undefined;
   private readonly opts: RedisRuntimeOptions;
   private readonly fenceMs: number;
-  private readonly dataEpoch: DataEpochTracker;
 
   constructor(opts: RedisRuntimeOptions) {
     this.opts = opts;
-    this.dataEpoch = new DataEpochTracker(opts.config.dataDir, (m) => opts.log.error(m));
     const r = opts.config.redis!;
     this.redis = new LocalRedis({ host: r.addr.host, port: r.addr.port, username: r.username, password: r.password, connectTimeout: 500, commandTimeout: 500 });
     // A fence outlives a few missed renewals, but not a dead sidecar for long.
@@ -96,11 +101,6 @@ export class RedisRuntime {
         break;
       case 'follow':
         this.desired = ev.primary === null ? { kind: 'detached' } : ev.primary === this.opts.config.id ? this.desired : { kind: 'follow', id: ev.primary, epoch: ev.epoch };
-        if (ev.primary !== null && ev.primary !== this.opts.config.id) {
-          const target = this.opts.config.members.find((m) => m.id === ev.primary)?.redis;
-          const reported = this.opts.elector.snapshot().peers.find((p) => p.id === ev.primary)?.offset ?? 0;
-          if (target) this.dataEpoch.following(ev.primary, target.host, target.port, ev.epoch, reported);
-        }
         break;
       case 'role':
         if (ev.to === 'primary') this.desired = { kind: 'primary', epoch: ev.epoch };
@@ -164,11 +164,14 @@ export class RedisRuntime {
       const cred = replicationCredentials(config.secret, epoch, config.id);
       await this.redis.ensureReplicationUser(REPLICATION_USER, cred.password);
       await this.redis.promote();
+      // A fence left from before (startup, an earlier term) would hold the marker write: lift it first.
+      if (this.fenced || this.fenceUnknown) await this.applyFence(false);
+      // Mark the stream: everything before this point is what the primary of `epoch` was elected with.
+      await this.redis.writeEpochMarker(epoch);
       const after = await this.redis.poll();
       if (!after.reachable || after.role !== 'master') throw new Error(`redis did not become a master (${after.error ?? after.role ?? 'unknown'})`);
       this.promotedRunId = after.runId;
       this.status = after;
-      this.dataEpoch.promoted(epoch, after);
       log.info('local redis promoted: REPLICAOF NO ONE', { epoch, offset: after.offset });
       deliver(elector.promoted(true, now()));
       await this.killClients('promoted to primary');
@@ -228,6 +231,7 @@ export class RedisRuntime {
   private async applyFence(fence: boolean): Promise<boolean> {
     if (fence) {
       await this.redis.fence(this.fenceMs);
+      this.fenceUnknown = false;
       if (!this.fenced) {
         this.fenced = true;
         this.opts.log.info('local redis fenced: CLIENT PAUSE WRITE', { renewEveryMs: this.opts.config.pollIntervalMs });
@@ -235,10 +239,13 @@ export class RedisRuntime {
       }
       return false;
     }
-    if (this.fenced) {
+    if (this.fenced || this.fenceUnknown) {
       await this.redis.unfence();
+      const wasFenced = this.fenced;
       this.fenced = false;
-      this.opts.log.info('local redis unfenced: CLIENT UNPAUSE');
+      this.fenceUnknown = false;
+      if (wasFenced) this.opts.log.info('local redis unfenced: CLIENT UNPAUSE');
+      else this.opts.log.info('lifted any fence left on the local redis by an earlier run: CLIENT UNPAUSE');
       return true;
     }
     return false;
@@ -275,8 +282,7 @@ export class RedisRuntime {
       this.lastHealthy = healthy;
     }
     elector.setHealthy(healthy);
-    const dataEpoch = this.dataEpoch.observe(status);
-    if (status.reachable && status.offset !== undefined) elector.setReplOffset(status.offset, issuedAt, dataEpoch);
+    if (status.reachable && status.offset !== undefined) elector.setReplOffset(status.offset, issuedAt, status.dataEpoch ?? 0);
     this.opts.deliver(elector.tick(this.opts.now()));
   }
 
