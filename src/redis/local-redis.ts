@@ -117,8 +117,9 @@ export class LocalRedis {
         (c) =>
           Promise.all([
             Promise.all([c.info('server'), c.info('persistence'), c.info('replication')]),
-            // No marker (an empty or never-promoted dataset) answers an error: data epoch 0.
-            c.call('FCALL_RO', EPOCH_FUNCTION, '0').catch((err: unknown) => (isFunctionMissing(err) ? 0 : Promise.reject(err))),
+            // No marker (an empty or never-promoted dataset): data epoch 0. Any other refusal (LOADING
+            // while a sync loads): unknown, and the dataset is not one to vote or stand with anyway.
+            c.call('FCALL_RO', EPOCH_FUNCTION, '0').catch((err: unknown) => (isFunctionMissing(err) ? 0 : undefined)),
           ]),
         'read-only',
       );
@@ -126,7 +127,8 @@ export class LocalRedis {
       return unreachableStatus(err instanceof RedisCommandError ? err.reason : errorMessage(err));
     }
     try {
-      return { ...deriveStatus(parseReplicationState(parseInfo(texts.join('\r\n')))), dataEpoch: parseEpochMarker(marker) };
+      const status = deriveStatus(parseReplicationState(parseInfo(texts.join('\r\n'))));
+      return marker === undefined ? status : { ...status, dataEpoch: parseEpochMarker(marker) };
     } catch (err) {
       return { reachable: true, healthy: false, unhealthyReason: 'bad-info', error: errorMessage(err) };
     }

@@ -36,7 +36,7 @@ export interface RedisStatus {
   healthy: boolean;
   /** Set whenever healthy is false. */
   unhealthyReason?: UnhealthyReason;
-  /** The epoch marker in the data (epoch-marker.ts): which primary's stream this redis holds; 0 when none. */
+  /** The epoch marker in the data (epoch-marker.ts): which primary's stream this redis holds; 0 when none; absent when redis would not say (loading). */
   dataEpoch?: number;
   /** Everything INFO said about replication, for logs and finer decisions. */
   replication?: ReplicationState;

@@ -267,6 +267,10 @@ export class RedisRuntime {
     const { elector, log } = this.opts;
     let healthy = status.reachable && status.unhealthyReason !== 'loading' && status.unhealthyReason !== 'sync-in-progress' && status.unhealthyReason !== 'bad-info';
     let why = status.error ?? status.unhealthyReason;
+    if (healthy && status.dataEpoch === undefined) {
+      healthy = false;
+      why = 'the epoch marker could not be read, so the data epoch is unknown';
+    }
     if (healthy && this.desired.kind === 'primary') {
       if (status.role !== 'master') {
         healthy = false;
