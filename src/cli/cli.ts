@@ -19,9 +19,13 @@ export function buildCli(argv: string[]): Argv {
     .version()
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err, y) => {
-      if (err) throw err;
+      // yargs reports usage problems as `msg`, and parser errors (a flag missing its value:
+      // "Not enough arguments following: down-after-ms") as a YError; rethrowing that one
+      // escaped main.ts as an uncaught exception with a stack trace. Both are usage errors.
+      // Anything else (OptionError from a handler, ...) is main.ts's to report.
+      if (err && err.name !== 'YError') throw err;
       void y;
-      process.stderr.write(`resp-elect: ${msg}\nRun "resp-elect --help" for usage.\n`);
+      process.stderr.write(`resp-elect: ${msg || err?.message}\nRun "resp-elect --help" for usage.\n`);
       process.exit(2);
     });
   for (const c of extraCommands) cli = cli.command(c);

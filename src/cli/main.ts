@@ -3,8 +3,9 @@
 import { hideBin } from 'yargs/helpers';
 import { buildCli } from './cli.js';
 
-buildCli(hideBin(process.argv))
-  .parseAsync()
+// Inside a promise chain: yargs can throw synchronously from parseAsync(), and that too must be one line.
+Promise.resolve()
+  .then(() => buildCli(hideBin(process.argv)).parseAsync())
   .catch((err: unknown) => {
     process.stderr.write(`resp-elect: ${(err as Error)?.message ?? String(err)}\n`);
     process.exit(1);

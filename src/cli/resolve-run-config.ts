@@ -28,9 +28,13 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
   const flagValue = (o: OptionSpec) => sources.flags[camel(o.name)] ?? sources.flags[o.name];
 
   const configOpt = RUN_OPTIONS.find((o) => o.name === 'config')!;
-  const configPath = (flagValue(configOpt) ?? sources.env[envName('config')]) as string | undefined;
+  // An empty RESP_ELECT_CONFIG counts as unset, like every other variable (see get()).
+  const configFromFlag = flagValue(configOpt);
+  const configEnv = sources.env[envName('config')];
+  const configPath = (configFromFlag ?? (configEnv === '' ? undefined : configEnv)) as string | undefined;
+  const configSource: Source = configFromFlag !== undefined ? 'flag' : 'environment';
   let file: Record<string, unknown> = {};
-  if (configPath !== undefined) file = readConfigFile(String(configPath), readFile);
+  if (configPath !== undefined) file = readConfigFile(String(configPath), readFile, configSource);
   for (const key of Object.keys(file)) {
     if (!RUN_OPTIONS.some((o) => camel(o.name) === key || o.name === key)) {
       throw new OptionError('config', `unknown key ${JSON.stringify(key)} in ${configPath}`, 'config file');
@@ -64,7 +68,9 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
     if (v.value === undefined) return undefined;
     const n = typeof v.value === 'string' && /^\d+$/.test(v.value) ? Number(v.value) : v.value;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-      throw new OptionError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v.value)}`, v.source);
+      // yargs turns `--down-after-ms abc` into NaN, which JSON.stringify would print as "null".
+      const got = typeof v.value === 'number' && Number.isNaN(v.value) ? 'something that is not a number' : JSON.stringify(v.value);
+      throw new OptionError(name, `must be an integer from ${min} to ${max}, got ${got}`, v.source);
     }
     return n;
   };
@@ -136,7 +142,7 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
   let tls: SidecarConfig['tls'];
   if (given.length > 0 && given.length < 3) {
     const missing = tlsParts.filter(([, v]) => v === undefined).map(([n]) => `--${n}`);
-    throw new OptionError(given[0]![0], `peer TLS needs --tls-cert, --tls-key and --tls-ca together; missing ${missing.join(', ')}`);
+    throw new OptionError(given[0]![0], `peer TLS needs --tls-cert, --tls-key and --tls-ca together; missing ${missing.join(', ')}`, get(given[0]![0]).source);
   }
   if (given.length === 3) tls = { cert: secretFrom('tls-cert')!, key: secretFrom('tls-key')!, ca: secretFrom('tls-ca')! };
 
@@ -166,7 +172,12 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
   } catch (err) {
     if (err instanceof ConfigError) {
       const flag = timingNames.find(([, k]) => k === err.option)?.[0] ?? err.option;
-      throw new OptionError(flag, err.message.replace(/^\w+: /, '').replace(/\b(hbIntervalMs|downAfterMs|leaseMs|maxDriftMs)\b/g, (k) => timingNames.find(([, key]) => key === k)?.[0] ?? k));
+      const text = err.message.replace(/^\w+: /, '').replace(/\b(hbIntervalMs|downAfterMs|leaseMs|maxDriftMs)\b/g, (k) => timingNames.find(([, key]) => key === k)?.[0] ?? k);
+      // Name where the value came from, as every other option error does; a value nobody set was
+      // derived from --down-after-ms, which the message must say or it blames an option never given.
+      const source = RUN_OPTIONS.some((o) => o.name === flag) ? get(flag).source : 'default';
+      if (source === 'default') throw new OptionError(flag, `${text} (not set: derived from --down-after-ms; set it explicitly or raise --down-after-ms)`);
+      throw new OptionError(flag, text, source);
     }
     throw err;
   }
@@ -249,19 +260,19 @@ function fromEnv(o: OptionSpec, text: string): unknown {
   return text;
 }
 
-function readConfigFile(path: string, readFile: (p: string) => Buffer): Record<string, unknown> {
+function readConfigFile(path: string, readFile: (p: string) => Buffer, source: Source): Record<string, unknown> {
   let text: string;
   try {
     text = readFile(path).toString('utf8');
   } catch (err) {
-    throw new OptionError('config', `cannot read ${path}: ${(err as Error).message}`);
+    throw new OptionError('config', `cannot read ${path}: ${(err as Error).message}`, source);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new OptionError('config', `${path} is not valid JSON: ${(err as Error).message}`);
+    throw new OptionError('config', `${path} is not valid JSON: ${(err as Error).message}`, source);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new OptionError('config', `${path} must hold a JSON object of options`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new OptionError('config', `${path} must hold a JSON object of options`, source);
   return parsed as Record<string, unknown>;
 }

@@ -15,7 +15,10 @@ export function addRunOptions<T>(y: Argv<T>): Argv<T> {
       ...(o.type === 'array' ? { string: true } : {}),
     });
   }
-  return out.parserConfiguration({ 'camel-case-expansion': true, 'strip-dashed': true });
+  // Kebab-case keys only (resolveRunConfig reads kebab or camelCase). With camel-case expansion and
+  // strip-dashed, a mistyped `--down-after` was reported as "Unknown argument: downAfter", a flag the
+  // user never typed; now strict mode names it as given.
+  return out.parserConfiguration({ 'camel-case-expansion': false });
 }
 
 export const runCommand: CommandModule = {

@@ -1,0 +1,93 @@
+/**
+ * A demo redis-server: loopback only, no persistence (a restart comes back
+ * empty, like a crashed cache node, and must full-sync), diskless
+ * replication without delay (a full sync takes milliseconds), log in its own
+ * directory.
+ */
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { ProcessRegistry, Tracked } from './processes.js';
+import { sleep } from './sleep.js';
+
+export function redisArgs(port: number, dir: string): string[] {
+  return [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--protected-mode', 'no',
+    '--daemonize', 'no',
+    '--save', '',
+    '--appendonly', 'no',
+    '--rdb-del-sync-files', 'yes',
+    '--repl-diskless-sync', 'yes',
+    '--repl-diskless-sync-delay', '0',
+    '--shutdown-timeout', '0',
+    '--dir', dir,
+    '--logfile', join(dir, 'redis.log'),
+  ];
+}
+
+/**
+ * One `INFO server` over a raw socket: `{ up, pid }` once the server on
+ * `port` answers. The pid tells our server from one that another process
+ * started on the same port.
+ */
+export function probeRedis(port: number, timeoutMs = 300): Promise<{ up: boolean; pid?: number }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let reply = '';
+    const done = (r: { up: boolean; pid?: number }) => {
+      socket.destroy();
+      resolve(r);
+    };
+    socket.setTimeout(timeoutMs, () => done({ up: false }));
+    socket.once('error', () => done({ up: false }));
+    socket.once('connect', () => socket.write('*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('latin1');
+      if (reply.startsWith('-')) {
+        if (reply.includes('\r\n')) done({ up: !reply.startsWith('-LOADING') });
+        return;
+      }
+      const pid = /\r\nprocess_id:(\d+)\r\n/.exec(reply);
+      if (pid) done({ up: true, pid: Number(pid[1]) });
+    });
+  });
+}
+
+function tail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export class PortTakenError extends Error {}
+
+/**
+ * Start redis-server on `port` and wait until it answers as itself. Throws
+ * PortTakenError when another server holds the port, Error for anything else.
+ */
+export async function startRedisServer(registry: ProcessRegistry, name: string, port: number, dir: string, timeoutMs = 10_000): Promise<Tracked> {
+  const proc = registry.spawn(name, 'redis-server', redisArgs(port, dir), { stdio: ['ignore', 'ignore', 'ignore'] });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!proc.running) {
+      const log = tail(join(dir, 'redis.log'), 5);
+      if (/Address already in use/.test(log)) throw new PortTakenError(`port ${port} is taken`);
+      throw new Error(`${name}: redis-server exited at start-up; ${join(dir, 'redis.log')}:\n${log}`);
+    }
+    const { up, pid } = await probeRedis(port);
+    if (up && pid === proc.pid) return proc;
+    if (up && pid !== undefined && pid !== proc.pid) {
+      await registry.kill(proc);
+      throw new PortTakenError(`port ${port} is taken by pid ${pid}`);
+    }
+    if (Date.now() > deadline) {
+      await registry.kill(proc);
+      throw new Error(`${name}: redis-server on port ${port} did not answer within ${timeoutMs} ms; log:\n${tail(join(dir, 'redis.log'), 10)}`);
+    }
+    await sleep(20);
+  }
+}
