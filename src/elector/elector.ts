@@ -277,6 +277,14 @@ export class Elector {
     }
     this.offset = offset;
     this.offsetAt = nowMs;
+    if (this.dataEpoch > this._epoch && !this.disabled.has('data-epoch')) {
+      // Our data already holds a newer epoch's stream than our vote store knows (the sidecar was
+      // down while that epoch began). Like Raft's currentTerm >= last log term: adopt it, so no
+      // stale primary of an older epoch can make us follow it and resync our data away.
+      if (this.persist(this.dataEpoch, null, `adopting epoch ${this.dataEpoch} held by the local data`)) {
+        this.setEpochFields(this.dataEpoch, null, nowMs, `the local data holds epoch ${this.dataEpoch}`);
+      }
+    }
   }
 
   /** Local redis reachable, loaded and not in a full sync. Unhealthy nodes never stand; an unhealthy primary steps down. */

@@ -202,6 +202,13 @@ export class RedisRuntime {
     if (d.kind === 'follow') {
       const target = config.members.find((m) => m.id === d.id)?.redis;
       if (!target) return false;
+      if ((status.dataEpoch ?? 0) > d.epoch) {
+        // Our data holds a newer epoch than the primary we were told to follow (a stale LEASE or
+        // HB reached a sidecar that just started): a resync from it would throw that data away.
+        // Reporting the data epoch makes the Elector adopt the newer epoch and drop this primary.
+        log.warn(`not following ${d.id}: local data holds epoch ${status.dataEpoch}, newer than its epoch ${d.epoch}`);
+        return false;
+      }
       const rep = status.replication;
       const already = status.role === 'slave' && rep?.masterHost?.toLowerCase() === target.host.toLowerCase() && rep.masterPort === target.port;
       if (already) return this.applyFence(false);

@@ -528,3 +528,28 @@ describe('rule 4b: data compares as (data epoch, offset)', () => {
     expect(e.onMessage('n2', offer(1, 'n2'), 403)[0]?.msg.type).toBe('ACCEPT');
   });
 });
+
+describe('rule 4c: the epoch is never below the data epoch', () => {
+  function staleLeaseAfterRestart(disabled: SafetyRule[] = []) {
+    // The sidecar was down while epoch 5 began; its redis kept replicating and holds epoch 5's stream.
+    const { e, store } = lone({ id: 'n3', store: new MemoryVoteStore({ epoch: 2, votedFor: 'n1' }), disabled });
+    e.tick(1000);
+    e.setReplOffset(900, 1001, 5);
+    // A LEASE still in flight from n2, which believed itself primary of epoch 3.
+    e.onMessage('n2', { type: 'LEASE', epoch: 3, primaryId: 'n2', seq: 9 }, 1002);
+    return { e, store };
+  }
+
+  it('a node whose data holds a newer epoch adopts it and ignores a primary of an older one', () => {
+    const { e, store } = staleLeaseAfterRestart();
+    expect(e.epoch).toBe(5);
+    expect(store.load()).toEqual({ epoch: 5, votedFor: null });
+    expect(e.currentPrimary).toBeNull();
+  });
+
+  it('without the rule it follows the stale primary, whose resync would throw the newer data away', () => {
+    const { e } = staleLeaseAfterRestart(['data-epoch']);
+    expect(e.currentPrimary).toBe('n2');
+    expect(e.epoch).toBe(3);
+  });
+});
