@@ -57,6 +57,8 @@ interface Round {
   yes: Set<string>;
   no: Set<string>;
   deadline: number;
+  /** Voters that refused only for now (no fresh offset yet): ask them again at the given time. */
+  askAgain?: Map<string, number>;
 }
 
 interface Handoff {
@@ -305,6 +307,7 @@ export class Elector {
         break;
       case 'prevote':
         if (this.prevote && nowMs >= this.prevote.deadline) this.failRound(nowMs, out, 'pre-vote timed out');
+        else if (this.prevote?.askAgain) this.askAgain(this.prevote, nowMs, out);
         break;
       case 'candidate':
         if (this.election && nowMs >= this.election.deadline) this.failRound(nowMs, out, 'election timed out');
@@ -571,6 +574,14 @@ export class Elector {
     // A fresh random draw per attempt, so two unlucky candidates drift apart.
     this.nextStandAt = nowMs + (retrySoon ? Math.round(this.config.rankDelayMs * this.random()) : this.backoff());
     this.emitRole(fromRole, reason);
+  }
+
+  private askAgain(round: Round, nowMs: number, out: Outbound[]): void {
+    for (const [voter, at] of round.askAgain!) {
+      if (nowMs < at) continue;
+      round.askAgain!.delete(voter);
+      out.push({ to: voter, msg: { type: 'PREVOTE', epoch: round.epoch, candidateId: this.nodeId, replOffset: this.offset, dataEpoch: this.dataEpoch } });
+    }
   }
 
   private backoff(): number {
@@ -864,6 +875,12 @@ export class Elector {
     if (voter !== from) return;
     const round = this.phase === 'prevote' ? this.prevote : this.phase === 'candidate' ? this.election : null;
     const ours = round !== null && round.epoch === epoch;
+    if (ours && this.phase === 'prevote' && reason === 'offset-unknown' && voterEpoch <= this._epoch) {
+      // The voter lost the primary a moment ago and is re-reading its offset: not a no, ask again
+      // shortly rather than wait out the round for a node that may be dead.
+      (round.askAgain ??= new Map()).set(from, nowMs + Math.max(1, Math.round(this.config.hbIntervalMs / 2)));
+      return;
+    }
     if (ours) round.no.add(from);
     if (voterEpoch > this._epoch && this.phase !== 'primary') {
       // Learn the higher epoch at once, instead of losing round after round.

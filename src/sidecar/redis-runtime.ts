@@ -46,6 +46,8 @@ export class RedisRuntime {
    */
   private fenceUnknown = true;
   private desired: Desired = { kind: 'unknown' };
+  /** The "epoch primary" whose replication credentials redis was last given. */
+  private authFor: string | undefined;
   private pendingPromote: number | null = null;
   /** run_id of our redis when it was promoted: a different one means it restarted, possibly empty. */
   private promotedRunId: string | undefined;
@@ -211,9 +213,15 @@ export class RedisRuntime {
       }
       const rep = status.replication;
       const already = status.role === 'slave' && rep?.masterHost?.toLowerCase() === target.host.toLowerCase() && rep.masterPort === target.port;
+      const authKey = `${d.epoch} ${d.id}`;
+      if (this.authFor !== authKey) {
+        // Even when redis already points at this primary (a restarted sidecar, a primary re-elected
+        // in a newer epoch), it must present this epoch's credentials, or its next reconnect fails.
+        const cred = replicationCredentials(config.secret, d.epoch, d.id);
+        await this.redis.setReplicationAuth(REPLICATION_USER, cred.password);
+        this.authFor = authKey;
+      }
       if (already) return this.applyFence(false);
-      const cred = replicationCredentials(config.secret, d.epoch, d.id);
-      await this.redis.setReplicationAuth(REPLICATION_USER, cred.password);
       if (await this.redis.replicateFrom(target.host, target.port)) {
         log.info(`local redis now replicates from ${d.id}`, { target: formatAddress(target), epoch: d.epoch });
         if (wasMaster) await this.killClients(`demoted, following ${d.id}`);

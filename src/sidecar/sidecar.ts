@@ -116,7 +116,8 @@ export class Sidecar implements SidecarView {
       redis: this.config.redis ? formatAddress(this.config.redis.addr) : 'none (witness)',
     });
     const hb = this.elector.config.hbIntervalMs;
-    const tickMs = Math.max(1, Math.min(10, Math.floor(hb / 4)));
+    // A quarter heartbeat: timers fire on time without waking the process more than needed when idle.
+    const tickMs = Math.max(1, Math.min(25, Math.floor(hb / 4)));
     this.tickTimer = setInterval(() => this.tick(), tickMs);
     this.redis?.start();
     this.tick();
@@ -250,8 +251,15 @@ export class Sidecar implements SidecarView {
       const p = this.elector.currentPrimary;
       if (!p) throw new Error('no primary is known right now; try again once the election is over');
       const member = this.config.members.find((m) => m.id === p)!;
-      await forwardSwitchover(member.sidecar, this.config, target);
-      const result = await this.waitForPrimaryChange(p, target, this.elector.config.handoffTimeoutMs + 1000);
+      // Listen before asking: the hand-off often completes before the primary's reply arrives.
+      const change = this.waitForPrimaryChange(p, target, this.elector.config.handoffTimeoutMs + 1000);
+      try {
+        await forwardSwitchover(member.sidecar, this.config, target);
+      } catch (err) {
+        change.catch(() => {});
+        throw err;
+      }
+      const result = await change;
       return { from: p, ...result, tookMs: Math.round(this.now() - started) };
     }
     const to = target ?? this.elector.bestHandoffTarget();

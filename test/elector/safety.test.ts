@@ -553,3 +553,18 @@ describe('rule 4c: the epoch is never below the data epoch', () => {
     expect(e.epoch).toBe(3);
   });
 });
+
+describe('pre-vote: a transient refusal is asked again', () => {
+  it('a voter that refused only for lack of a fresh offset gets the PREVOTE again within half a heartbeat', () => {
+    const { e } = lone({ id: 'n2' });
+    e.tick(0);
+    e.tick(400); // no primary heard: lost
+    e.setReplOffset(0, 400, 0);
+    const sent = e.tick(405).find((o) => o.msg.type === 'PREVOTE');
+    expect(sent).toBeDefined();
+    e.onMessage('n3', { type: 'REFUSE', epoch: 1, voterId: 'n3', voterEpoch: 0, reason: 'offset-unknown' }, 406);
+    const again = e.tick(406 + FAST.hbIntervalMs! / 2).filter((o) => o.msg.type === 'PREVOTE');
+    expect(again).toEqual([{ to: 'n3', msg: expect.objectContaining({ type: 'PREVOTE', epoch: 1 }) }]);
+    expect(e.onMessage('n3', { type: 'PREACCEPT', epoch: 1, voterId: 'n3' }, 420).some((o) => o.msg.type === 'OFFER')).toBe(true);
+  });
+});
