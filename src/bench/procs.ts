@@ -1,0 +1,157 @@
+/**
+ * Child processes of the bench and chaos scripts (sidecars, sentinels;
+ * redis-servers come from test/support/redis-server.ts, which keeps its own
+ * registry). Every child runs in its own process group and is SIGKILLed on
+ * every exit path: normal end, an uncaught error, Ctrl-C, SIGTERM, SIGHUP.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cleanupAll as cleanupAllRedis } from '../../test/support/redis-server.js';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class Child {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly exited: Promise<void>;
+  private done = false;
+
+  constructor(readonly name: string, command: string, args: string[], logPath: string, cwd?: string) {
+    const fd = openSync(logPath, 'a');
+    try {
+      this.child = spawn(command, args, { stdio: ['ignore', fd, fd], detached: true, cwd });
+    } finally {
+      closeSync(fd);
+    }
+    if (this.child.pid === undefined) throw new Error(`could not start ${name}: ${command}`);
+    this.pid = this.child.pid;
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', () => {
+        this.done = true;
+        resolve();
+      });
+      this.child.once('error', () => {
+        this.done = true;
+        resolve();
+      });
+    });
+    live.add(this);
+    void this.exited.then(() => live.delete(this));
+  }
+
+  get running(): boolean {
+    return !this.done;
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (!this.running) return;
+    try {
+      process.kill(this.pid, sig);
+    } catch {
+      // gone
+    }
+  }
+
+  /** SIGKILL (after SIGCONT) and wait for the exit. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.signal('SIGKILL');
+    await Promise.race([this.exited, sleep(10_000)]);
+  }
+
+  killSync(): void {
+    if (!this.running) return;
+    try {
+      process.kill(-this.pid, 'SIGKILL');
+    } catch {
+      this.signal('SIGKILL');
+    }
+  }
+}
+
+const live = new Set<Child>();
+let hooked = false;
+const extraCleanups = new Set<() => void>();
+
+/** A synchronous cleanup (e.g. deleting network namespaces) run on exit too. */
+export function onExitSync(fn: () => void): () => void {
+  extraCleanups.add(fn);
+  return () => extraCleanups.delete(fn);
+}
+
+function killAllSync(): void {
+  for (const c of live) c.killSync();
+  for (const fn of extraCleanups) {
+    try {
+      fn();
+    } catch {
+      // best effort
+    }
+  }
+}
+
+/** Install the exit hooks (idempotent). */
+export function installExitHooks(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', killAllSync);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      killAllSync();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    });
+  }
+  process.on('uncaughtException', (err) => {
+    console.error(err);
+    killAllSync();
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    console.error(err);
+    killAllSync();
+    process.exit(1);
+  });
+}
+
+/** Kill every tracked child and every redis-server started through test/support. */
+export async function killEverything(): Promise<void> {
+  await Promise.all([...live].map((c) => c.kill()));
+  await cleanupAllRedis();
+  killAllSync();
+}
+
+const handedOut = new Set<number>();
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free loopback port below the ephemeral range (30000-31999), for sidecars and sentinels that restart on the same port. */
+export async function controlPort(): Promise<number> {
+  for (let i = 0; i < 300; i++) {
+    const port = 30000 + Math.floor(Math.random() * 2000);
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('controlPort: no free port in 30000-31999');
+}
+
+/** Poll `fn` until it returns a truthy value. */
+export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs: number, intervalMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as T;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
