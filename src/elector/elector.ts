@@ -489,7 +489,9 @@ export class Elector {
     // Only a sample read after the primary was lost says what we really hold.
     if (this.offsetAt < this.primaryLostAt && !this.disabled.has('data-rule')) return;
     if (this.bootstrap && this.primary === null) {
-      this.startPrevote(nowMs, out);
+      // Stand once a majority can hear us: a pre-vote sent before the peer links are up only times out.
+      const reachable = 1 + [...this.peers.values()].filter((p) => p.up).length;
+      if (reachable >= this.quorum) this.startPrevote(nowMs, out);
       return;
     }
     const standAt = this.primaryLostAt + this.rank(nowMs) * this.config.rankDelayMs;

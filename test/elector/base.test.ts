@@ -26,6 +26,8 @@ describe('Elector base behaviour', () => {
       expect(c.elector('n1').writesAllowed(c.now)).toBe(false);
     }
     expect(c.elector('n1').role).not.toBe('primary');
+    // It stands only once a majority can hear it: no pre-vote into the void.
+    expect(c.sentOf('PREVOTE', 'n1')).toEqual([]);
     c.heal();
     c.runUntil(() => c.elector('n1').writesAllowed(c.now), 1000, 'n1 writable after heal');
     c.expectSafe();
