@@ -690,6 +690,13 @@ export class Elector {
       this.emit({ type: 'ignored', from, what: 'HB', reason: `HB names ${msg.nodeId} but came from ${from}` });
       return;
     }
+    if (msg.role === 'candidate' && from === this.primary && msg.epoch === this._epoch) {
+      // The primary of an epoch was its candidate only before it won: this HB is older than the
+      // ANNOUNCE or LEASE we followed (delivered late), not news. Taking it as "no longer primary"
+      // would drop stickiness while we still owe that primary a lease.
+      this.emit({ type: 'ignored', from, what: 'HB', reason: `stale candidate HB from the primary of epoch ${msg.epoch}` });
+      return;
+    }
     peer.epoch = msg.epoch;
     peer.role = msg.role;
     peer.offset = msg.replOffset;
@@ -972,6 +979,13 @@ export class Elector {
     if (epoch !== from) {
       this._epoch = epoch;
       this.emit({ type: 'epoch', from, to: epoch, reason });
+      if (this.phase === 'promoting') {
+        // We won an older epoch but a newer one began before our promotion was confirmed: we must
+        // not become primary of an epoch someone else may have won.
+        this.phase = 'follower';
+        this.promoteDeadline = Infinity;
+        this.emitRole('candidate', `epoch ${epoch} began before the promotion completed`);
+      }
       if (this.primary !== null) {
         if (this.primary !== this.nodeId && !this.primaryLost && !followingNext) this.markPrimaryLost(nowMs, `epoch ${epoch} began: ${reason}`);
         this.primary = null;

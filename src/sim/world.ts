@@ -1,0 +1,893 @@
+/**
+ * The simulated world: N members on a seeded network, each with a sidecar
+ * running a real Elector and (data nodes) a modelled redis, driven by one
+ * event queue in true time. Every Elector call is followed by the checker;
+ * faults start and end as scheduled; after the last fault the world watches
+ * for liveness and then runs a little longer before the final checks.
+ */
+import type { ElectorEvent } from '../elector/events.js';
+import type { Outbound } from '../elector/elector.js';
+import type { MemberSpec } from '../elector/membership.js';
+import type { SafetyRule } from '../elector/safety-rules.js';
+import type { ElectionMessage } from '../protocol/messages.js';
+import { Checker, type CheckerHost, type Violation } from './checker.js';
+import { DataHistory } from './data-epoch.js';
+import { endFault, startFault, type ActiveFault, type Fault, type FaultHost, type FaultKind } from './faults.js';
+import { EventHeap, type Timed } from './heap.js';
+import { Network } from './network.js';
+import { SimNode, type GlueHost } from './node.js';
+import { defaultParams, driftRho, livenessBoundMs, type SimParams } from './params.js';
+import type { RedisModel } from './redis.js';
+import { Rng } from './rng.js';
+import { generateFaults, type ScenarioName } from './scenarios.js';
+import { Timeline } from './timeline.js';
+import { Writes } from './writes.js';
+
+export interface RunSpec {
+  seed: number;
+  nodes: number;
+  scenario: ScenarioName;
+  disabledRules?: readonly SafetyRule[];
+  /** Keep only these indices of the generated fault list (shrinking, replay). Default: all. */
+  faults?: readonly number[];
+  /** Record the timeline. */
+  trace?: boolean;
+  params?: SimParams;
+}
+
+export interface Failover {
+  kind: FaultKind;
+  /** From the fault that took the lease holder down to the next lease, ms. */
+  ms: number;
+  /** Elections (election-start events) in between. */
+  elections: number;
+}
+
+export interface RunStats {
+  simMs: number;
+  events: number;
+  messages: number;
+  elections: number;
+  writes: number;
+  acked: number;
+  excused: number;
+  failovers: Failover[];
+  /** End of the last fault (T). */
+  faultEnd: number;
+  /** From T to a lease holder followed by everyone, or null. */
+  livenessMs: number | null;
+  livenessExcused: boolean;
+  /** The run only hit nodes other than the primary and left it a majority: no election may happen. */
+  benign: boolean;
+  /** Polls where the epoch marker read from redis differed from the exact data epoch (must stay 0). */
+  markerMismatches: number;
+}
+
+export interface RunResult {
+  spec: RunSpec;
+  members: MemberSpec[];
+  /** The full generated schedule; `applied` are the indices that ran. */
+  faults: Fault[];
+  applied: number[];
+  violation: Violation | null;
+  stats: RunStats;
+  timeline: Timeline | null;
+  /** Member states at the violation (or the end), one line each. */
+  finalState: string;
+}
+
+const TICK = 0;
+const DELIVER = 1;
+const DATA = 2;
+const FAULT_START = 3;
+const FAULT_END = 4;
+const PROMOTE = 5;
+
+class Ev implements Timed {
+  t = 0;
+  seq = 0;
+  constructor(
+    public kind: number,
+    public a: number,
+    public b: number,
+    public inc: number,
+    public msg: ElectionMessage | null,
+  ) {}
+}
+
+/** Cluster shape from the seed: some witnesses (data nodes stay a majority), some priority 0 or 2. n1 bootstraps. */
+export function makeMembers(seed: number, n: number): MemberSpec[] {
+  const rng = new Rng(seed, 'cluster');
+  const witnesses = rng.chance(0.3) ? rng.int(1, Math.floor((n - 1) / 2)) : 0;
+  const out: MemberSpec[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `n${i + 1}`;
+    if (i >= n - witnesses) {
+      out.push({ id, witness: true });
+      continue;
+    }
+    const u = rng.next();
+    const priority = i === 0 ? 1 : u < 0.12 ? 0 : u < 0.25 ? 2 : 1;
+    out.push(priority === 1 ? { id } : { id, priority });
+  }
+  return out;
+}
+
+const HB_KINDS = new Set(['HB', 'LEASE', 'LEASEACK']);
+
+export function fmtMsg(m: ElectionMessage): string {
+  switch (m.type) {
+    case 'HB':
+      return `HB e${m.epoch} ${m.role} off=${m.replOffset}`;
+    case 'PREVOTE':
+      return `PREVOTE e${m.epoch} off=${m.replOffset} data-epoch=${m.dataEpoch}`;
+    case 'OFFER':
+      return `OFFER e${m.epoch} off=${m.replOffset}`;
+    case 'PREACCEPT':
+      return `PREACCEPT e${m.epoch}`;
+    case 'ACCEPT':
+      return `ACCEPT e${m.epoch}`;
+    case 'REFUSE':
+      return `REFUSE e${m.epoch} (${m.reason}, voter at e${m.voterEpoch})`;
+    case 'ANNOUNCE':
+      return `ANNOUNCE e${m.epoch} primary=${m.primaryId}`;
+    case 'LEASE':
+      return `LEASE e${m.epoch} seq=${m.seq}`;
+    case 'LEASEACK':
+      return `LEASEACK e${m.epoch} seq=${m.seq}`;
+    case 'HANDOFF':
+      return `HANDOFF e${m.epoch} to=${m.targetId} off=${m.primaryOffset}`;
+  }
+}
+
+function fmtEvent(ev: ElectorEvent): string | null {
+  switch (ev.type) {
+    case 'role':
+      return `role ${ev.from}→${ev.to} e${ev.epoch}: ${ev.reason}`;
+    case 'epoch':
+      return `epoch ${ev.from}→${ev.to}: ${ev.reason}`;
+    case 'follow':
+      return ev.primary === null ? `follow none (detach redis) e${ev.epoch}: ${ev.reason}` : `follow ${ev.primary} e${ev.epoch}: ${ev.reason}`;
+    case 'primary-lost':
+      return `primary ${ev.primary ?? '-'} lost e${ev.epoch}: ${ev.reason}`;
+    case 'prevote-start':
+      return `pre-vote for e${ev.epoch} off=${ev.offset}`;
+    case 'prevote-failed':
+      return `pre-vote for e${ev.epoch} failed: ${ev.reason}`;
+    case 'election-start':
+      return `ELECTION for e${ev.epoch} off=${ev.offset}${ev.handoff ? ' (hand-off)' : ''}`;
+    case 'election-lost':
+      return `election for e${ev.epoch} lost: ${ev.reason}`;
+    case 'promote':
+      return `won e${ev.epoch}: promoting redis`;
+    case 'elected':
+      return `ELECTED e${ev.epoch} votes ${ev.votes.join(',')}`;
+    case 'vote':
+      return `${ev.granted ? 'grants' : 'refuses'} ${ev.prevote ? 'pre-vote' : 'VOTE'} to ${ev.candidate} e${ev.epoch}${ev.granted ? '' : ` (${ev.reason}: ${ev.detail})`}`;
+    case 'lease':
+      return ev.held ? `LEASE GAINED e${ev.epoch}` : `lease lost e${ev.epoch}`;
+    case 'writes':
+      return ev.allowed ? `unfence redis e${ev.epoch}` : `fence redis e${ev.epoch}: ${ev.reason}`;
+    case 'handoff-start':
+      return `hand-off to ${ev.target} e${ev.epoch} at off=${ev.offset}`;
+    case 'handoff-end':
+      return `hand-off to ${ev.target} e${ev.epoch} ${ev.ok ? 'done' : 'aborted'}: ${ev.reason}`;
+    case 'ignored':
+      return `ignored ${ev.what} from ${ev.from}: ${ev.reason}`;
+    case 'error':
+      return `ERROR ${ev.what}: ${ev.message}`;
+    case 'peer':
+      return null;
+  }
+}
+
+export class World implements GlueHost, FaultHost, CheckerHost {
+  now = 0;
+  readonly n: number;
+  readonly memberCount: number;
+  readonly majority: number;
+  readonly params: SimParams;
+  readonly spec: RunSpec;
+  readonly members: MemberSpec[];
+  readonly nodes: SimNode[] = [];
+  readonly net: Network;
+  readonly checker: Checker;
+  readonly timeline: Timeline | null;
+  readonly allFaults: Fault[];
+  readonly applied: number[];
+  private readonly faults: Fault[];
+  private readonly active: (ActiveFault | null)[];
+  private readonly heap = new EventHeap<Ev>();
+  private readonly index = new Map<string, number>();
+  private readonly redis: (RedisModel | null)[] = [];
+  private readonly writes: Writes;
+  private readonly rngNet: Rng;
+  private readonly rngData: Rng;
+  private readonly rngTicks: Rng;
+  private readonly disabled: readonly SafetyRule[];
+  private readonly sidecarDown: number[];
+  private readonly redisDown: number[];
+  private readonly pendingEmpty: boolean[];
+  private readonly pauseDepth: number[];
+  private readonly writing: boolean[];
+  private nextRunId = 1;
+  private nextReplId = 1;
+  private readonly history = new DataHistory();
+  private readonly faultEnd: number;
+  private readonly bound: number;
+  private stopAt: number;
+  private livenessAt = -1;
+  private everLeased = false;
+  private leaderlessSince = -1;
+  private lastFault: { kind: FaultKind; at: number; elections: number } | null = null;
+  private leaderlessCause: { kind: FaultKind; at: number; elections: number } | null = null;
+  private firstElectedAt = -1;
+  private electionAfterFirstAt = -1;
+  private electionAfterSettleAt = -1;
+  private benign = true;
+  private benignPrimary = -1;
+  private readonly benignAffected = new Set<number>();
+  readonly stats: RunStats;
+
+  constructor(spec: RunSpec) {
+    this.spec = spec;
+    this.params = spec.params ?? defaultParams();
+    const n = spec.nodes;
+    if (!Number.isInteger(n) || n < 3) throw new RangeError(`nodes must be an integer >= 3, got ${n}`);
+    this.n = n;
+    this.memberCount = n;
+    this.majority = Math.floor(n / 2) + 1;
+    this.disabled = spec.disabledRules ?? [];
+    this.members = makeMembers(spec.seed, n);
+    this.timeline = spec.trace ? new Timeline() : null;
+    this.rngNet = new Rng(spec.seed, 'net');
+    this.rngData = new Rng(spec.seed, 'data');
+    this.rngTicks = new Rng(spec.seed, 'ticks');
+    this.net = new Network(n, new Rng(spec.seed, 'links'));
+    this.checker = new Checker(this);
+    this.writes = new Writes(n);
+
+    // Clocks: no drift, random rates within the bound, or (drift scenario) every clock at an extreme.
+    const crng = new Rng(spec.seed, 'clock');
+    const rho = driftRho(this.params.elector);
+    const mode = spec.scenario === 'drift' ? 'extreme' : crng.chance(0.5) ? 'none' : 'random';
+    const fastFirst = crng.chance(0.5);
+    for (let i = 0; i < n; i++) {
+      let rate = 1;
+      if (mode === 'random') rate = 1 + rho * (crng.chance(0.3) ? (crng.chance(0.5) ? 1 : -1) : crng.range(-1, 1));
+      else if (mode === 'extreme') rate = 1 + rho * ((i % 2 === 0) === fastFirst ? 1 : -1);
+      const node = new SimNode({ ...this.members[i]!, idx: i }, rate, Math.round(crng.range(0, 100_000)), this.nextRunId++, this.nextReplId++, this.params.dataEpochFeed);
+      this.nodes.push(node);
+      this.index.set(node.id, i);
+      this.redis.push(node.redis);
+    }
+    this.sidecarDown = new Array<number>(n).fill(0);
+    this.redisDown = new Array<number>(n).fill(0);
+    this.pendingEmpty = new Array<boolean>(n).fill(false);
+    this.pauseDepth = new Array<number>(n).fill(0);
+    this.writing = new Array<boolean>(n).fill(false);
+
+    this.allFaults = generateFaults(spec.scenario, spec.seed, n, this.params);
+    this.applied = spec.faults ? [...spec.faults].filter((k) => k >= 0 && k < this.allFaults.length).sort((a, b) => a - b) : this.allFaults.map((_, k) => k);
+    this.faults = this.applied.map((k) => this.allFaults[k]!);
+    this.active = this.faults.map(() => null);
+    let end = this.params.warmupMs;
+    for (const f of this.faults) end = Math.max(end, f.at + f.dur);
+    this.faultEnd = end;
+    this.bound = livenessBoundMs(this.params, n);
+    this.stopAt = end + this.bound + this.params.tickMs * 4;
+    this.stats = {
+      simMs: 0,
+      events: 0,
+      messages: 0,
+      elections: 0,
+      writes: 0,
+      acked: 0,
+      excused: 0,
+      failovers: [],
+      faultEnd: end,
+      livenessMs: null,
+      livenessExcused: false,
+      benign: true,
+      markerMismatches: 0,
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Running
+  // -------------------------------------------------------------------------
+
+  run(): RunResult {
+    const tl = this.timeline;
+    if (tl) {
+      const m = this.members.map((s) => `${s.id}${s.witness ? '(witness)' : s.priority !== undefined ? `(priority ${s.priority})` : ''}`).join(' ');
+      tl.add(0, 'fault', `cluster: ${m}; clock rates ${this.nodes.map((x) => x.rate.toFixed(4)).join(' ')}; disabled rules: ${this.disabled.join(',') || 'none'}`);
+      this.faults.forEach((f, k) => tl.add(0, 'fault', `schedule #${this.applied[k]}: ${f.kind} at ${f.at.toFixed(1)} for ${f.dur.toFixed(0)} ms`));
+    }
+    for (const node of this.nodes) this.startSidecar(node.idx);
+    this.push(0, DATA, 0, 0, 0, null);
+    this.faults.forEach((f, k) => this.push(f.at, FAULT_START, k, 0, 0, null));
+
+    const heap = this.heap;
+    const checker = this.checker;
+    for (;;) {
+      const ev = heap.pop();
+      if (ev === undefined || ev.t > this.stopAt) break;
+      this.now = ev.t;
+      this.stats.events++;
+      switch (ev.kind) {
+        case TICK:
+          this.onTick(ev);
+          break;
+        case DELIVER:
+          this.onDeliver(ev);
+          break;
+        case DATA:
+          this.dataTick();
+          break;
+        case FAULT_START:
+          this.onFaultStart(ev.a);
+          break;
+        case FAULT_END:
+          this.onFaultEnd(ev.a);
+          break;
+        case PROMOTE:
+          this.onPromote(ev);
+          break;
+      }
+      if (checker.violation !== null) break;
+    }
+    if (checker.violation === null) this.finalChecks();
+    const v = checker.violation;
+    if (v && tl) tl.add(v.t, 'check', `VIOLATION ${v.invariant}: ${v.message}`);
+    this.stats.simMs = this.now;
+    this.stats.writes = this.writes.taken;
+    this.stats.acked = this.writes.acked;
+    this.stats.excused = checker.excused;
+    this.stats.benign = this.benign;
+    return {
+      spec: this.spec,
+      members: this.members,
+      faults: this.allFaults,
+      applied: this.applied,
+      violation: v,
+      stats: this.stats,
+      timeline: tl,
+      finalState: this.stateTable(),
+    };
+  }
+
+  private push(t: number, kind: number, a: number, b: number, inc: number, msg: ElectionMessage | null): void {
+    const ev = new Ev(kind, a, b, inc, msg);
+    ev.t = t;
+    this.heap.push(ev);
+  }
+
+  // -------------------------------------------------------------------------
+  // Sidecars
+  // -------------------------------------------------------------------------
+
+  private startSidecar(i: number): void {
+    const node = this.nodes[i]!;
+    node.startSidecar({
+      members: this.members,
+      config: this.params.elector,
+      seed: this.spec.seed,
+      disabledRules: this.disabled,
+      bootstrap: i === 0,
+      host: this,
+    });
+    this.pauseDepth[i] = 0;
+    this.timeline?.add(this.now, 'event', `${node.id} sidecar starts (incarnation ${node.incarnation}, vote store e${node.store.load().epoch} voted ${node.store.load().votedFor ?? '-'})`);
+    const phase = this.rngTicks.next() * this.params.tickMs;
+    this.push(this.now + phase / node.rate, TICK, i, node.chain, 0, null);
+  }
+
+  private onTick(ev: Ev): void {
+    const node = this.nodes[ev.a]!;
+    if (ev.b !== node.chain || node.elector === null || node.paused) return;
+    this.tickNode(node);
+    this.push(this.now + this.params.tickMs / node.rate, TICK, node.idx, node.chain, 0, null);
+  }
+
+  private tickNode(node: SimNode): void {
+    const e = node.elector!;
+    const local = node.local(this.now);
+    node.beforeTick(local, this);
+    const outs = e.tick(local);
+    node.afterTick(local);
+    this.route(node, outs);
+    this.checker.afterCall(node.idx, e.hasLease(local), this.now);
+  }
+
+  private onDeliver(ev: Ev): void {
+    const node = this.nodes[ev.b]!;
+    if (node.elector === null || node.incarnation !== ev.inc) return;
+    if (node.paused) {
+      node.inbox.push(ev);
+      return;
+    }
+    const e = node.elector;
+    const local = node.local(this.now);
+    const outs = e.onMessage(this.nodes[ev.a]!.id, ev.msg!, local);
+    this.route(node, outs);
+    this.checker.afterCall(node.idx, e.hasLease(local), this.now);
+  }
+
+  private onPromote(ev: Ev): void {
+    const node = this.nodes[ev.a]!;
+    if (node.elector === null || node.incarnation !== ev.inc) return;
+    if (node.paused) {
+      node.inbox.push(ev);
+      return;
+    }
+    const local = node.local(this.now);
+    // The sidecar checks that redis is still the one it knew before promoting it.
+    if (node.redis !== null && node.redis.alive && node.redis.runId !== node.knownRunId) node.beforeTick(local, this);
+    const outs = node.restartedWhilePrimary ? node.elector.promoted(false, local, 'redis restarted') : node.promotionDone(local, this);
+    this.timeline?.add(this.now, 'event', `${node.id} REPLICAOF NO ONE done (redis ${node.redis?.alive ? 'up' : 'down'})`);
+    this.route(node, outs);
+    this.checker.afterCall(node.idx, node.elector.hasLease(local), this.now);
+  }
+
+  private route(from: SimNode, outs: Outbound[]): void {
+    for (let k = 0; k < outs.length; k++) {
+      const o = outs[k]!;
+      if (o.to === '*') {
+        for (let j = 0; j < this.n; j++) if (j !== from.idx) this.send(from.idx, j, o.msg);
+      } else {
+        const j = this.index.get(o.to);
+        if (j !== undefined) this.send(from.idx, j, o.msg);
+      }
+    }
+  }
+
+  private send(from: number, to: number, msg: ElectionMessage): void {
+    this.stats.messages++;
+    const net = this.net;
+    const target = this.nodes[to]!;
+    const tl = this.timeline;
+    if (!net.isUp(from, to) || !net.delivers(this.rngNet) || target.elector === null) {
+      if (tl) tl.add(this.now, HB_KINDS.has(msg.type) ? 'hb' : 'msg', `n${from + 1}→n${to + 1} ${fmtMsg(msg)} LOST (${!net.isUp(from, to) ? 'link cut' : target.elector === null ? 'sidecar down' : 'loss'})`);
+      return;
+    }
+    const d = net.delay(from, to, this.rngNet);
+    this.push(this.now + d, DELIVER, from, to, target.incarnation, msg);
+    if (tl) tl.add(this.now, HB_KINDS.has(msg.type) ? 'hb' : 'msg', `n${from + 1}→n${to + 1} ${fmtMsg(msg)} (+${d.toFixed(2)} ms)`);
+    if (net.dup > 0 && this.rngNet.next() < net.dup) {
+      const d2 = net.delay(from, to, this.rngNet);
+      this.push(this.now + d2, DELIVER, from, to, target.incarnation, msg);
+      if (tl) tl.add(this.now, HB_KINDS.has(msg.type) ? 'hb' : 'msg', `n${from + 1}→n${to + 1} duplicated (+${d2.toFixed(2)} ms)`);
+    }
+  }
+
+  // --- GlueHost ----------------------------------------------------------------
+
+  redisOf(idx: number): RedisModel | null {
+    return this.redis[idx] ?? null;
+  }
+
+  indexOf(id: string): number {
+    return this.index.get(id) ?? -1;
+  }
+
+  schedulePromote(node: SimNode): void {
+    const [lo, hi] = this.params.promoteMs;
+    this.push(this.now + lo + this.rngTicks.next() * (hi - lo), PROMOTE, node.idx, 0, node.incarnation, null);
+  }
+
+  writeMarker(idx: number, epoch: number): void {
+    const r = this.redis[idx]!;
+    const id = this.writes.allocId();
+    r.appendMarker(id, epoch);
+    this.history.wrote(id, epoch);
+    this.timeline?.add(this.now, 'redis', `n${idx + 1} redis: epoch marker e${epoch} (m${id}) written at offset ${r.log.length}`);
+  }
+
+  onPromoted(idx: number, epoch: number): void {
+    this.history.promoted(epoch, this.redis[idx]!.log);
+  }
+
+  freshReplId(): number {
+    return this.nextReplId++;
+  }
+
+  exactDataEpoch(log: readonly number[]): number {
+    return this.history.epochOf(log);
+  }
+
+  note(node: SimNode, text: string): void {
+    this.timeline?.add(this.now, 'redis', `${node.id} ${text}`);
+  }
+
+  markerMismatch(node: SimNode, marker: number, exact: number): void {
+    this.stats.markerMismatches++;
+    this.timeline?.add(this.now, 'check', `${node.id} MARKER MISMATCH: marker data epoch ${marker}, exact ${exact} (offset ${node.redis?.log.length ?? 0})`);
+  }
+
+  observe(node: SimNode, ev: ElectorEvent): void {
+    const t = this.now;
+    switch (ev.type) {
+      case 'elected':
+        this.checker.onElected(node.idx, ev.epoch, t);
+        if (this.firstElectedAt < 0) this.firstElectedAt = t;
+        break;
+      case 'election-start':
+        this.checker.onElectionStart(ev.epoch);
+        this.stats.elections++;
+        if (this.firstElectedAt >= 0 && this.electionAfterFirstAt < 0) this.electionAfterFirstAt = t;
+        if (this.livenessAt >= 0 && this.electionAfterSettleAt < 0) this.electionAfterSettleAt = t;
+        break;
+      case 'epoch':
+        this.checker.onEpochAdopted(node.idx, ev.to, t);
+        break;
+      case 'lease':
+        if (ev.held) {
+          if (node.redis !== null) this.checker.onLeaseGained(node.idx, node.redis.log, t);
+          this.everLeased = true;
+          if (this.leaderlessSince >= 0) {
+            const c = this.leaderlessCause;
+            if (c) this.stats.failovers.push({ kind: c.kind, ms: t - c.at, elections: this.stats.elections - c.elections });
+            this.leaderlessSince = -1;
+            this.leaderlessCause = null;
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    const tl = this.timeline;
+    if (tl) {
+      const s = fmtEvent(ev);
+      if (s !== null) tl.add(t, ev.type === 'vote' && ev.prevote && ev.granted ? 'msg' : 'event', `${node.id} ${s}`);
+      else if (ev.type === 'peer') tl.add(t, 'hb', `${node.id} sees ${ev.id} ${ev.up ? 'up' : 'DOWN'}`);
+    }
+  }
+
+  // --- CheckerHost -------------------------------------------------------------
+
+  name(idx: number): string {
+    return this.nodes[idx]?.id ?? `#${idx}`;
+  }
+
+  holdsLease(idx: number, t: number): boolean {
+    const node = this.nodes[idx]!;
+    const e = node.elector;
+    return e !== null && e.hasLease(node.local(t));
+  }
+
+  // -------------------------------------------------------------------------
+  // Redis: replication, writes, WAIT; leadership tracking and liveness
+  // -------------------------------------------------------------------------
+
+  private dataTick(): void {
+    const n = this.n;
+    const p = this.params;
+    const now = this.now;
+    const tl = this.timeline;
+    const redis = this.redis;
+    for (let i = 0; i < n; i++) {
+      const r = redis[i];
+      if (!r || !r.alive || r.masterIdx < 0) continue;
+      const m = redis[r.masterIdx];
+      if (!m || !m.alive || m.runId !== r.attachRunId) continue;
+      if (!this.net.isUp(r.masterIdx, i) || !this.net.delivers(this.rngData)) continue;
+      const before = r.log.length;
+      const res = r.pull(m, now, this.rngData, p.applyMax, 200, p.fullSyncMs);
+      if (res !== 'applied') {
+        if (tl) tl.add(now, 'redis', `n${i + 1} redis ${res === 'full-sync' ? `full resync from n${r.masterIdx + 1} starts (offset ${before} → ${r.log.length}, master at ${m.log.length})` : `full resync from n${r.masterIdx + 1} done (offset ${r.log.length})`}`);
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const r = redis[i];
+      if (!r) continue;
+      const takes = r.alive && r.role === 'master' && !r.fenced;
+      if (takes) {
+        const id = this.writes.write(i, r, now);
+        this.history.wrote(id, r.primaryEpoch);
+        if (!this.writing[i] && tl) tl.add(now, 'redis', `n${i + 1} redis takes writes from w${id} at offset ${r.log.length}`);
+      } else if (this.writing[i] && tl) {
+        tl.add(now, 'redis', `n${i + 1} redis stops taking writes at offset ${r.log.length} (${!r.alive ? 'dead' : r.role !== 'master' ? 'replica' : 'fenced'})`);
+      }
+      this.writing[i] = takes;
+    }
+    this.writes.settle(redis, this.net, now, p.waitTimeoutMs, this.majority - 1, this.onAck);
+
+    if (this.everLeased && this.leaderlessSince < 0 && !this.checker.anyHolder(now)) {
+      this.leaderlessSince = now;
+      this.leaderlessCause = this.lastFault;
+    }
+    if (now >= this.faultEnd && this.livenessAt < 0) this.checkLiveness();
+    this.push(now + p.dataTickMs, DATA, 0, 0, 0, null);
+  }
+
+  private readonly onAck = (id: number, idx: number, master: number, took: number): void => {
+    this.checker.onAck(id, idx, this.now);
+    if (this.timeline) this.timeline.add(this.now, 'ack', `w${id} at offset ${idx + 1} on n${master + 1} acknowledged (WAIT ${this.majority - 1}, ${took.toFixed(0)} ms)`);
+  };
+
+  /** The unique lease holder followed by every member (Elector and redis), or -1. */
+  private settledLeader(): number {
+    let leader = -1;
+    for (let i = 0; i < this.n; i++) {
+      if (this.holdsLease(i, this.now)) {
+        if (leader >= 0) return -1;
+        leader = i;
+      }
+    }
+    if (leader < 0) return -1;
+    const lr = this.redis[leader]!;
+    const lid = this.nodes[leader]!.id;
+    for (let j = 0; j < this.n; j++) {
+      if (j === leader) continue;
+      const node = this.nodes[j]!;
+      const e = node.elector;
+      if (e === null || node.paused || e.currentPrimary !== lid) return -1;
+      const r = node.redis;
+      if (r !== null && (!r.alive || r.masterIdx !== leader || r.attachRunId !== lr.runId)) return -1;
+    }
+    return leader;
+  }
+
+  private checkLiveness(): void {
+    const leader = this.settledLeader();
+    if (leader >= 0) {
+      this.livenessAt = this.now;
+      this.stats.livenessMs = this.now - this.faultEnd;
+      this.stopAt = this.now + this.params.settleMs;
+      this.timeline?.add(this.now, 'check', `settled: ${this.nodes[leader]!.id} holds the lease and everyone follows it, ${(this.now - this.faultEnd).toFixed(1)} ms after the last fault ended`);
+      return;
+    }
+    if (this.now < this.faultEnd + this.bound) return;
+    if (!this.electable()) {
+      this.stats.livenessExcused = true;
+      this.stopAt = this.now;
+      this.timeline?.add(this.now, 'check', 'no electable data node holds enough data to win: liveness not required');
+      return;
+    }
+    this.checker.fail(
+      'liveness',
+      this.now,
+      `no single lease holder followed by everyone ${this.bound.toFixed(0)} ms (the bound) after the last fault ended at t=${this.faultEnd.toFixed(1)}`,
+    );
+  }
+
+  /** Could some electable data node win at all: a majority whose data (data epoch, offset) does not exceed its own? */
+  private electable(): boolean {
+    for (let c = 0; c < this.n; c++) {
+      const node = this.nodes[c]!;
+      if (node.witness || node.priority <= 0 || !node.redis?.alive) continue;
+      const off = node.redis.log.length;
+      const de = node.dataEpoch(this);
+      let grants = 0;
+      for (let v = 0; v < this.n; v++) {
+        const voter = this.nodes[v]!;
+        const r = voter.redis;
+        if (r === null) {
+          grants++;
+          continue;
+        }
+        const vde = voter.dataEpoch(this);
+        if (vde < de || (vde === de && r.log.length <= off)) grants++;
+      }
+      if (grants >= this.majority) return true;
+    }
+    return false;
+  }
+
+  private finalChecks(): void {
+    const c = this.checker;
+    c.verifyEpochs();
+    if (c.violation) return;
+    if (this.benign && this.electionAfterFirstAt >= 0) {
+      c.fail(
+        'stability',
+        this.electionAfterFirstAt,
+        this.faults.length === 0
+          ? 'an election after the first one in a run without faults'
+          : 'an election although every fault left the primary and a majority alone',
+      );
+      return;
+    }
+    if (this.livenessAt < 0) return;
+    if (this.electionAfterSettleAt >= 0) {
+      c.fail('stability', this.electionAfterSettleAt, 'an election after the cluster had settled with no faults left');
+      return;
+    }
+    const leader = this.settledLeader();
+    if (leader < 0) return;
+    const lr = this.redis[leader]!;
+    const k = c.firstMissing(lr.log);
+    if (k >= 0) {
+      c.fail('acked-writes', this.now, `at the end, the primary ${this.nodes[leader]!.id} (offset ${lr.log.length}) lacks ${c.describeMissing(k)}`);
+      return;
+    }
+    for (let j = 0; j < this.n; j++) {
+      const r = this.redis[j];
+      if (j === leader || !r) continue;
+      const m = c.firstMissing(r.log, this.livenessAt);
+      if (m >= 0) {
+        c.fail('acked-writes', this.now, `at the end, replica ${this.nodes[j]!.id} (offset ${r.log.length}) following ${this.nodes[leader]!.id} still lacks ${c.describeMissing(m)}`);
+        return;
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Faults
+  // -------------------------------------------------------------------------
+
+  private onFaultStart(k: number): void {
+    const f = this.faults[k]!;
+    const p = this.leaseHolder();
+    if (this.benign) {
+      if (p < 0 || (this.benignPrimary >= 0 && p !== this.benignPrimary) || f.kind === 'ring' || f.kind === 'lossy' || f.kind === 'switchover') this.benign = false;
+      else this.benignPrimary = p;
+    }
+    this.lastFault = { kind: f.kind, at: this.now, elections: this.stats.elections };
+    const a = startFault(f, this);
+    this.active[k] = a;
+    if (this.benign) {
+      for (const x of a.affected) this.benignAffected.add(x);
+      if (this.benignAffected.has(this.benignPrimary) || this.n - this.benignAffected.size < this.majority) this.benign = false;
+    }
+    this.timeline?.add(this.now, 'fault', `FAULT #${this.applied[k]} ${a.text}`);
+    if (f.dur > 0) this.push(this.now + f.dur, FAULT_END, k, 0, 0, null);
+  }
+
+  private onFaultEnd(k: number): void {
+    const a = this.active[k];
+    if (!a) return;
+    this.timeline?.add(this.now, 'fault', `END #${this.applied[k]} ${a.text}`);
+    endFault(this.faults[k]!, a, this);
+    this.active[k] = null;
+  }
+
+  private leaseHolder(): number {
+    for (let i = 0; i < this.n; i++) if (this.holdsLease(i, this.now)) return i;
+    return -1;
+  }
+
+  // --- FaultHost ---------------------------------------------------------------
+
+  primaryIdx(): number {
+    const h = this.leaseHolder();
+    if (h >= 0) return h;
+    for (let i = 0; i < this.n; i++) if (this.nodes[i]!.elector?.role === 'primary') return i;
+    return -1;
+  }
+
+  isDataNode(idx: number): boolean {
+    return !this.nodes[idx]!.witness;
+  }
+
+  crashSidecar(i: number): void {
+    this.sidecarDown[i]! += 1;
+    const node = this.nodes[i]!;
+    if (node.elector === null) return;
+    node.stopSidecar();
+    this.pauseDepth[i] = 0;
+    this.checker.forget(i);
+    this.timeline?.add(this.now, 'event', `${node.id} sidecar is down`);
+  }
+
+  restartSidecar(i: number): void {
+    this.sidecarDown[i]! -= 1;
+    if (this.sidecarDown[i] === 0 && this.nodes[i]!.elector === null) this.startSidecar(i);
+  }
+
+  killRedis(i: number): void {
+    this.redisDown[i]! += 1;
+    const r = this.redis[i];
+    if (!r || !r.alive) return;
+    r.kill();
+    this.timeline?.add(this.now, 'redis', `n${i + 1} redis is down`);
+    this.noticeRedis(i);
+  }
+
+  restartRedis(i: number, empty: boolean): void {
+    this.redisDown[i]! -= 1;
+    if (empty) this.pendingEmpty[i] = true;
+    const r = this.redis[i];
+    if (!r || this.redisDown[i]! > 0) return;
+    const wipe = this.pendingEmpty[i]!;
+    if (wipe) this.checker.onWipe(i, this.redis.map((x) => (x ? x.log : null)));
+    r.restart(this.nextRunId++, wipe, this.nextReplId++);
+    this.pendingEmpty[i] = false;
+    this.timeline?.add(this.now, 'redis', `n${i + 1} redis restarts${wipe ? ' EMPTY' : ` with its data (offset ${r.log.length})`}, detached and read-only`);
+    this.noticeRedis(i);
+  }
+
+  /** The sidecar's connection to redis drops or comes back: it notices at once unless paused. */
+  private noticeRedis(i: number): void {
+    const node = this.nodes[i]!;
+    const e = node.elector;
+    if (e === null || node.paused) return;
+    const local = node.local(this.now);
+    node.beforeTick(local, this);
+    this.checker.afterCall(i, e.hasLease(local), this.now);
+  }
+
+  pause(i: number): number {
+    const node = this.nodes[i]!;
+    if (node.elector === null) return -1;
+    this.pauseDepth[i]! += 1;
+    if (!node.paused) {
+      node.paused = true;
+      this.timeline?.add(this.now, 'event', `${node.id} sidecar PAUSED`);
+    }
+    return node.incarnation;
+  }
+
+  resume(i: number, incarnation: number): void {
+    const node = this.nodes[i]!;
+    if (node.incarnation !== incarnation || !node.paused) return;
+    this.pauseDepth[i]! -= 1;
+    if (this.pauseDepth[i]! > 0) return;
+    node.paused = false;
+    node.chain += 1;
+    this.timeline?.add(this.now, 'event', `${node.id} sidecar resumes (${node.inbox.length} buffered)`);
+    // Like a SIGCONT'd event loop: overdue timers first, then the buffered sockets.
+    this.tickNode(node);
+    const inbox = node.inbox.splice(0) as Ev[];
+    for (const ev of inbox) {
+      if (ev.kind === DELIVER) this.onDeliver(ev);
+      else this.onPromote(ev);
+    }
+    if (node.elector !== null) this.push(this.now + this.params.tickMs / node.rate, TICK, i, node.chain, 0, null);
+  }
+
+  switchover(): string {
+    const p = this.leaseHolder();
+    if (p < 0) return 'switchover requested: no lease holder, nothing done';
+    const node = this.nodes[p]!;
+    const e = node.elector!;
+    if (node.paused) return `switchover requested: ${node.id} is paused, nothing done`;
+    const target = e.bestHandoffTarget();
+    if (target === null) return `switchover requested: ${node.id} has no live target`;
+    const local = node.local(this.now);
+    try {
+      const outs = e.handOff(target, local);
+      this.route(node, outs);
+      this.checker.afterCall(p, e.hasLease(local), this.now);
+      return `switchover: ${node.id} hands off to ${target}`;
+    } catch (err) {
+      return `switchover: ${(err as Error).message}`;
+    }
+  }
+
+  forgeAnnounce(from: number, claimed: number): string {
+    const node = this.nodes[from]!;
+    const e = node.elector;
+    if (e === null || node.paused) return `misdirected ANNOUNCE: ${node.id} is not running, nothing sent`;
+    const epoch = e.epoch + 1;
+    const target = this.nodes[claimed]!;
+    const msg: ElectionMessage = { type: 'ANNOUNCE', epoch, primaryId: target.id, primaryAddr: `10.0.0.${claimed + 1}:6379` };
+    for (let j = 0; j < this.n; j++) if (j !== from) this.send(from, j, msg);
+    return `misdirected ANNOUNCE: ${node.id} tells everyone that ${target.id} won e${epoch}`;
+  }
+
+  // -------------------------------------------------------------------------
+
+  /** One line per member: sidecar, Elector and redis state. */
+  stateTable(): string {
+    const lines: string[] = [];
+    for (const node of this.nodes) {
+      const e = node.elector;
+      const local = node.local(this.now);
+      const side = e === null ? 'sidecar DOWN' : `${node.paused ? 'PAUSED ' : ''}${e.role} e${e.epoch} primary=${e.currentPrimary ?? '-'} lease=${e.hasLease(local) ? 'yes' : 'no'}`;
+      const r = node.redis;
+      const red =
+        r === null
+          ? 'witness'
+          : `redis ${r.alive ? 'up' : 'DOWN'} run ${r.runId} data-epoch ${node.dataEpoch(this)} ${r.role}${r.masterIdx >= 0 ? ` of n${r.masterIdx + 1}${this.redis[r.masterIdx]?.runId === r.attachRunId ? '' : ' (stale credential)'}` : ''} offset ${r.log.length}${r.role === 'master' ? (r.fenced ? ' fenced' : ' WRITABLE') : ''}${r.syncing ? ' full-sync' : ''}`;
+      lines.push(`  ${node.id.padEnd(4)} ${side.padEnd(44)} ${red}`);
+    }
+    return lines.join('\n');
+  }
+}
+
+/** Run one seed. */
+export function runSeed(spec: RunSpec): RunResult {
+  return new World(spec).run();
+}
