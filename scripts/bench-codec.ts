@@ -18,6 +18,7 @@
 import { pathToFileURL } from 'node:url';
 import RedisParser from 'redis-parser';
 import { encodeMessage, MessageDecoder, REFUSE_REASONS, ROLES, type Message } from '../src/index.js';
+import { mulberry32 as rng } from '../src/util/mulberry32.js';
 
 export interface BenchOptions {
   frames: number;
@@ -46,17 +47,6 @@ export interface BenchResult {
   countsMatch: boolean;
 }
 
-/** Deterministic PRNG (mulberry32) so every run measures the same stream. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The peer that dialed the connection being decoded. */
 const SENDER = 'redis-a-1';

@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import { type BenchNode, type Deployment, MASTER_NAME } from './deploy.js';
 import { sleep } from './procs.js';
 import { AckWriter, missingKeys } from './writer.js';
+import { mulberry32 as rng } from '../util/mulberry32.js';
 
 /** What the current run is doing, for the hang watchdog of scripts/chaos.ts. */
 export const progress = { phase: 'idle', since: Date.now() };
@@ -29,17 +30,6 @@ function phase(name: string): void {
   progress.since = Date.now();
 }
 
-/** mulberry32: small, seedable, replayable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const FAULTS = ['kill-ctl', 'kill-redis', 'kill-both', 'stop-ctl', 'stop-redis', 'stop-both', 'restart-redis-empty'] as const;
 export type Fault = (typeof FAULTS)[number];

@@ -15,6 +15,7 @@ import {
   type SafetyRule,
   type ElectionMessage,
 } from '../../src/index.js';
+import { mulberry32 as seeded } from '../../src/util/mulberry32.js';
 
 export const FAST: Partial<ElectorConfig> = { hbIntervalMs: 20, downAfterMs: 300, leaseMs: 180, maxDriftMs: 40 };
 
@@ -58,17 +59,6 @@ export interface Sent {
   msg: ElectionMessage;
 }
 
-/** mulberry32: tiny seeded PRNG so scenarios are reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class Cluster {
   now = 0;
