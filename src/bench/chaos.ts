@@ -150,6 +150,11 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   const writers = [0, 1].map((w) => new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas, waitTimeoutMs: 300, intervalMs: 2, prefix: `chaos:${o.seed}:${w}:` }));
   const sampler = new AcceptSampler(d.nodes, o.samplePeriodMs);
   for (const w of writers) w.start();
+  // Faults only once the workload runs: on a busy machine the clients can take seconds to resolve
+  // the primary, and a nemesis that strikes first leaves a run with nothing acknowledged to check.
+  phase('waiting for the first acknowledged write');
+  const started = Date.now() + 20_000;
+  while (Date.now() < started && writers.every((w) => w.acked.length === 0)) await sleep(20);
   phase('nemesis');
   // Intervals in which a node's controller was dead or frozen.
   const unfenced: { node: string; from: number; to: number }[] = [];
