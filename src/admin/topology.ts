@@ -20,7 +20,10 @@ export interface MasterState {
   sDown: boolean;
   /** The Elector declared it lost: an election will (or did) replace it. */
   oDown: boolean;
-  /** Its sidecar is unreachable from here. */
+  /**
+   * Its redis does not answer us (our link to it was refused or closed), or
+   * its sidecar is unreachable from here: Sentinel's `disconnected`.
+   */
   disconnected: boolean;
   /** An election or a hand-off is under way. */
   failoverInProgress: boolean;
@@ -110,7 +113,7 @@ export function describeTopology(view: SidecarView, primaryLost: boolean): Topol
       self,
       sDown,
       oDown: sDown && primaryLost,
-      disconnected: !self && !(peer?.up ?? false),
+      disconnected: self ? redis?.reachable === false : !(peer?.up ?? false) || view.primaryLinkUp() === false,
       failoverInProgress:
         snap.phase === 'prevote' || snap.phase === 'candidate' || snap.phase === 'promoting' || snap.handoff !== null || snap.peers.some((p) => p.up && p.role === 'candidate'),
       lastHeardMsAgo: self ? 0 : ago(peer?.lastHeard ?? null),

@@ -6,3 +6,4 @@ export * from './detach.js';
 export * from './deadline.js';
 export * from './local-redis.js';
 export * from './epoch-marker.js';
+export * from './link-watch.js';

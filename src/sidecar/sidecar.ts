@@ -3,9 +3,11 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Elector, type ElectorSnapshot, type Outbound } from '../elector/elector.js';
 import type { ElectorEvent } from '../elector/events.js';
+import { resolveConfig } from '../elector/config.js';
 import { FileVoteStore } from '../elector/file-vote-store.js';
 import { formatAddress, type HostPort } from '../protocol/index.js';
 import type { RedisStatus } from '../redis/status.js';
+import { RedisLinkWatch } from '../redis/link-watch.js';
 import { PeerTransport } from '../transport/index.js';
 import type { SidecarConfig } from './config.js';
 import { describeEvent } from './event-log.js';
@@ -47,6 +49,8 @@ export class Sidecar implements SidecarView {
   /** Resolves when the sidecar has stopped. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
   private lastPrimary: { id: string; epoch: number } | undefined;
+  /** Our own link to the primary's redis, as Sentinel keeps one: the master's `disconnected` flag. */
+  private readonly primaryLink: RedisLinkWatch;
   private lostAt: number | undefined;
   private readonly stats: SidecarCounters = {
     electionsStarted: 0,
@@ -62,6 +66,9 @@ export class Sidecar implements SidecarView {
     this.config = config;
     this.log = deps.logger ?? createLogger({ nodeId: config.id, level: config.logLevel, format: config.logFormat });
     const self = config.members.find((m) => m.id === config.id)!;
+    // Sentinel pings each instance every second and retries a lost link every 100 ms.
+    const { downAfterMs } = resolveConfig(config.timings);
+    this.primaryLink = new RedisLinkWatch({ pingEveryMs: Math.min(1000, Math.max(50, downAfterMs / 2)), timeoutMs: downAfterMs, retryMs: 100 });
     // Throws (fatal start-up error) when the vote file is unreadable or corrupt.
     this.elector = new Elector({
       nodeId: config.id,
@@ -209,6 +216,8 @@ export class Sidecar implements SidecarView {
     if (prev?.id === id && prev.epoch === epoch) return;
     this.lastPrimary = { id, epoch };
     const toAddr = this.redisAddrOf(id);
+    // Our own redis is watched by the poller; watch the primary's only when it is another node's.
+    this.primaryLink.target(id === this.config.id ? undefined : toAddr);
     if (!toAddr || prev?.id === id) return;
     this.events.emit('primary-changed', { from: prev?.id ?? null, to: id, fromAddr: prev ? this.redisAddrOf(prev.id) : undefined, toAddr, epoch });
   }
@@ -227,6 +236,10 @@ export class Sidecar implements SidecarView {
 
   fenced(): boolean {
     return this.redis?.fenced ?? false;
+  }
+
+  primaryLinkUp(): boolean | undefined {
+    return this.primaryLink.up;
   }
 
   redisAddrOf(id: string): HostPort | undefined {
@@ -311,6 +324,7 @@ export class Sidecar implements SidecarView {
     const wasPrimary = this.elector.role === 'primary';
     this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
+    this.primaryLink.stop();
     await this.redis?.stop({ fenceForever: wasPrimary });
     this.clientHandler?.close?.();
     await this.http?.close();

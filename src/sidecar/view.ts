@@ -34,6 +34,12 @@ export interface SidecarView {
   redisStatus(): RedisStatus | undefined;
   /** Whether the local redis is currently fenced (writes paused) by this sidecar. */
   fenced(): boolean;
+  /**
+   * Whether this sidecar's own connection to the primary's redis answers
+   * (RedisLinkWatch): false as soon as it is refused or closed, undefined
+   * when this node is the primary or has not tried yet.
+   */
+  primaryLinkUp(): boolean | undefined;
   /** The redis address of a member as clients must use it: this node's --announce, the others' configured redis=. */
   redisAddrOf(id: string): HostPort | undefined;
   /** The primary clients should write to: the current one, or the last one known while an election runs. */

@@ -214,6 +214,21 @@ describe('SENTINEL', () => {
     expect(await c.command(['SENTINEL', 'help'])).toEqual(expect.arrayContaining([expect.stringMatching(/^GET-MASTER-ADDR-BY-NAME/)]));
   });
 
+  it("the master is 'disconnected' as soon as our own link to its redis fails, before anything is declared down", async () => {
+    const view = new FakeView({ self: 'n2' });
+    const { port } = await startAdmin(view);
+    const c = await client(port);
+    view.linkUp = true;
+    expect(pack(await c.command(['SENTINEL', 'master', 'mymaster']))['flags']).toBe('master');
+    // Its sidecar still looks alive (a host loss seen from here before downAfterMs): the link alone says it.
+    view.linkUp = false;
+    expect(pack(await c.command(['SENTINEL', 'master', 'mymaster']))['flags']).toBe('master,disconnected');
+    // Sentinel still names the last known master in get-master-addr-by-name.
+    expect(await c.command(['SENTINEL', 'get-master-addr-by-name', 'mymaster'])).toEqual(['10.0.0.1', '6379']);
+    view.linkUp = undefined;
+    expect(pack(await c.command(['SENTINEL', 'master', 'mymaster']))['flags']).toBe('master');
+  });
+
   it('a replica sees the primary as a peer; a lost primary is s_down/o_down', async () => {
     const view = new FakeView({ self: 'n2' });
     const { port } = await startAdmin(view);

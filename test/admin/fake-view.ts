@@ -41,6 +41,8 @@ export class FakeView implements SidecarView {
   snap: ElectorSnapshot;
   redis: RedisStatus | undefined;
   isFenced = false;
+  /** What primaryLinkUp() answers: this sidecar's own link to the primary's redis. */
+  linkUp: boolean | undefined = undefined;
   current: { id: string; addr: HostPort; epoch: number } | undefined;
   counts: SidecarCounters = {
     electionsStarted: 0,
@@ -158,6 +160,9 @@ export class FakeView implements SidecarView {
   }
   fenced(): boolean {
     return this.isFenced;
+  }
+  primaryLinkUp(): boolean | undefined {
+    return this.linkUp;
   }
   redisAddrOf(id: string): HostPort | undefined {
     return this.config.members.find((m) => m.id === id)?.redis;

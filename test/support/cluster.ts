@@ -657,7 +657,7 @@ export class Cluster implements TrackedCluster {
    * are linked and caught up, on every live replica. Returns the primary.
    * Throws listing what is missing where.
    */
-  async verifyNoAckedLoss(writers: Writer[] = this.writers, opts: { timeoutMs?: number } = {}): Promise<ClusterNode> {
+  async verifyNoAckedLoss(writers: ReadonlyArray<{ readonly acked: readonly string[] }> = this.writers, opts: { timeoutMs?: number } = {}): Promise<ClusterNode> {
     const keys = writers.flatMap((w) => w.acked);
     const primary = await this.waitForPrimary({ timeoutMs: opts.timeoutMs ?? 10_000 });
     await this.waitForReplicasLinked(primary, { timeoutMs: opts.timeoutMs ?? 10_000 });
