@@ -113,7 +113,7 @@ export function describeTopology(view: SidecarView, primaryLost: boolean): Topol
       self,
       sDown,
       oDown: sDown && primaryLost,
-      disconnected: self ? redis?.reachable === false : !(peer?.up ?? false) || view.primaryLinkUp() === false,
+      disconnected: (self ? redis?.reachable === false : !(peer?.up ?? false)) || view.primaryLinkUp() === false,
       failoverInProgress:
         snap.phase === 'prevote' || snap.phase === 'candidate' || snap.phase === 'promoting' || snap.handoff !== null || snap.peers.some((p) => p.up && p.role === 'candidate'),
       lastHeardMsAgo: self ? 0 : ago(peer?.lastHeard ?? null),

@@ -13,6 +13,9 @@
  *
  * Any reply counts as alive (`-NOAUTH` and protected mode's `-DENIED` too):
  * the question is whether the process answers, not whether we may use it.
+ * A connection that had been open and closes marks the link down at once (a
+ * killed redis: the clients saw the same close and are asking us now) and
+ * reconnects at once (up again within a round trip if it was only a kick).
  * A connection the server closes right after accepting is retried after
  * `retryMs`, keeping the link up, so a server that always hangs up (protected
  * mode) is neither a busy loop nor a flapping flag.
@@ -119,13 +122,18 @@ export class RedisLinkWatch {
   private lost(hungUp: boolean): void {
     const wasOpenFor = this.now() - this.connectedAt;
     this.reset();
+    if (hungUp && wasOpenFor < this.opts.retryMs) {
+      // A server that hangs up right after accepting is alive (protected mode, maxclients):
+      // keep the link up and retry after a pause, so this is neither a busy loop nor a flapping flag.
+      this.retryTimer = setTimeout(() => this.open(), this.opts.retryMs);
+      return;
+    }
     if (hungUp) {
-      // The server hung up: try again at once and only call the link down if
-      // that fails (a killed process refuses the reconnect immediately). A
-      // connection that lived under retryMs waits first, so a server that
-      // always hangs up is not a busy loop.
-      if (wasOpenFor < this.opts.retryMs) this.retryTimer = setTimeout(() => this.open(), this.opts.retryMs);
-      else this.open();
+      // A connection that lived closed: most likely the process died. Say so at once — a client
+      // that saw the same close is asking its sentinels right now — and reconnect at once, which
+      // puts the link back up within a round trip if the server was merely restarted or kicked us.
+      this.state = false;
+      this.open();
       return;
     }
     this.state = false;

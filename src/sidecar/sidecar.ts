@@ -216,8 +216,9 @@ export class Sidecar implements SidecarView {
     if (prev?.id === id && prev.epoch === epoch) return;
     this.lastPrimary = { id, epoch };
     const toAddr = this.redisAddrOf(id);
-    // Our own redis is watched by the poller; watch the primary's only when it is another node's.
-    this.primaryLink.target(id === this.config.id ? undefined : toAddr);
+    // Watched on the primary's own sidecar too: its poller notices a dead redis only at the next poll,
+    // and a client asking in between must already hear 'disconnected'.
+    this.primaryLink.target(id === this.config.id ? (this.config.redis?.addr ?? toAddr) : toAddr);
     if (!toAddr || prev?.id === id) return;
     this.events.emit('primary-changed', { from: prev?.id ?? null, to: id, fromAddr: prev ? this.redisAddrOf(prev.id) : undefined, toAddr, epoch });
   }

@@ -36,8 +36,8 @@ export interface SidecarView {
   fenced(): boolean;
   /**
    * Whether this sidecar's own connection to the primary's redis answers
-   * (RedisLinkWatch): false as soon as it is refused or closed, undefined
-   * when this node is the primary or has not tried yet.
+   * (RedisLinkWatch; its own redis when this node is the primary): false as
+   * soon as it is refused or closed, undefined before the first attempt.
    */
   primaryLinkUp(): boolean | undefined;
   /** The redis address of a member as clients must use it: this node's --announce, the others' configured redis=. */

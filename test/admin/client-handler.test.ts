@@ -229,6 +229,16 @@ describe('SENTINEL', () => {
     expect(pack(await c.command(['SENTINEL', 'master', 'mymaster']))['flags']).toBe('master');
   });
 
+  it("the primary's own sidecar says 'disconnected' from its link before its next poll notices", async () => {
+    const view = new FakeView(); // self n1 is the primary, its last poll said reachable
+    const { port } = await startAdmin(view);
+    const c = await client(port);
+    view.linkUp = true;
+    expect(pack(await c.command(['SENTINEL', 'master', 'mymaster']))['flags']).toBe('master');
+    view.linkUp = false;
+    expect(pack(await c.command(['SENTINEL', 'master', 'mymaster']))['flags']).toBe('master,disconnected');
+  });
+
   it('a replica sees the primary as a peer; a lost primary is s_down/o_down', async () => {
     const view = new FakeView({ self: 'n2' });
     const { port } = await startAdmin(view);

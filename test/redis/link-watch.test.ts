@@ -78,6 +78,24 @@ describe('RedisLinkWatch', () => {
     expect(connections - before).toBeLessThan(25);
   });
 
+  it('a long-lived connection the server kicks (CLIENT KILL) goes down at once and comes back up', async () => {
+    const redis = await startRedis();
+    const w = watch(5000);
+    w.target({ host: '127.0.0.1', port: redis.port });
+    await waitFor(async () => w.up === true, { what: 'link up' });
+    await new Promise((r) => setTimeout(r, 120)); // older than retryMs (50): not a server that always hangs up
+    const admin = redis.client();
+    const seen: (boolean | undefined)[] = [];
+    const sampler = setInterval(() => seen.push(w.up), 0);
+    try {
+      expect(Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'))).toBeGreaterThanOrEqual(1);
+      await waitFor(async () => seen.includes(false) && w.up === true, { what: 'down, then up again', timeoutMs: 2000, intervalMs: 5 });
+    } finally {
+      clearInterval(sampler);
+      admin.disconnect();
+    }
+  });
+
   it('retargeting moves the link to the new address', async () => {
     const [a, b] = await Promise.all([startRedis(), startRedis()]);
     const w = watch();
