@@ -4,16 +4,29 @@
  *   npm run chaos -- [--runs 10] [--time 8] [--nodes 5] [--seed 1]
  *       [--systems resp-elect,sentinel] [--sentinel-runs N] [--down-after 500]
  *       [--runs-per-cluster 10] [--out bench/results.md] [--smoke]
+ *       [--netns [--netns-prefix rc-]] [--faults process,partition,kill-ctl,...]
+ *       [--keep-logs] [--verbose]
+ *   npm run chaos -- --netns-cleanup [--netns-prefix rc-]
+ *
+ * --netns (root only): every node (redis-server + sidecar or sentinel) in its
+ * own network namespace, with a DATA network (replication, peers, clients;
+ * partitioned by the nemesis) and a MANAGEMENT network (the driver's probes;
+ * never partitioned): see src/bench/netns.ts. The script creates the
+ * namespaces, re-executes itself inside the driver namespace `<prefix>ctl`,
+ * and removes every namespace (and every process in them) on exit, Ctrl-C
+ * or SIGTERM. It refuses to start when namespaces with the prefix exist;
+ * --netns-cleanup removes them. Nothing in the root namespace is touched.
  *
  * Run k uses seed `seed + k`: `--seed S --runs 1` replays run k of a larger
  * batch started with seed S - k. A cluster is reused for `--runs-per-cluster`
  * consecutive runs (each run ends healed and verified); every run checks all
  * writes acknowledged on that cluster so far.
  */
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { makeDeployment, REPO_ROOT, type Deployment, type SystemKind } from '../src/bench/deploy.js';
-import { chaosRun, FAULTS, progress, type RunResult } from '../src/bench/chaos.js';
+import { ALL_FAULTS, chaosRun, FAULTS, isPartition, parseFaults, progress, type Fault, type RunResult } from '../src/bench/chaos.js';
+import { createLab, DEFAULT_LAB, destroyLab, driverNs, LAB_ENV, labNamespaces, labUnsupported, type LabSpec } from '../src/bench/netns.js';
 import { installExitHooks, killEverything } from '../src/bench/procs.js';
 import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../src/bench/stats.js';
 
@@ -30,8 +43,12 @@ const pollIntervalMs = 20;
 const perCluster = Number(args.get('runs-per-cluster') ?? 10);
 const out = args.get('out') ?? (smoke ? undefined : join(REPO_ROOT, 'bench', 'results.md'));
 const verbose = args.has('verbose');
+const faultFilter: Fault[] | undefined = args.get('faults') ? parseFaults(args.get('faults')!) : undefined;
+const netns = args.has('netns');
+const netnsPrefix = args.get('netns-prefix') ?? DEFAULT_LAB.prefix;
+/** Set in the driver re-executed inside the lab: the lab it runs in. */
+const lab: LabSpec | undefined = process.env[LAB_ENV] ? (JSON.parse(process.env[LAB_ENV]) as LabSpec) : undefined;
 
-installExitHooks();
 const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${m}`);
 
 // resp-elect timings derived from down-after (protocol.md §5.1).
@@ -40,7 +57,58 @@ const maxDriftMs = Math.round(downAfterMs / 10);
 const boundMs = leaseMs + pollIntervalMs + maxDriftMs;
 const livenessBoundMs = 3 * downAfterMs + 2000;
 const samplePeriodMs = 25;
-const netnsScript = join(REPO_ROOT, 'scripts', 'netns-cluster.sh');
+
+/**
+ * --netns, in the root namespace: create the lab, run this very script inside
+ * the driver namespace, and remove the lab whatever happens.
+ */
+async function outer(): Promise<number> {
+  const why = labUnsupported();
+  if (why) throw new Error(`--netns: ${why}`);
+  if (!/^[a-z][a-z0-9]{0,7}-$/.test(netnsPrefix)) throw new Error(`--netns-prefix must be 1-8 lowercase letters or digits and a dash, like rc-`);
+  if (faultFilter?.some(isPartition) === false && faultFilter.length) log('--faults names no partition fault: only process faults will be injected');
+  const spec: LabSpec = { ...DEFAULT_LAB, prefix: netnsPrefix, nodes };
+  let destroyed = false;
+  const destroy = () => {
+    if (destroyed) return;
+    destroyed = true;
+    destroyLab(spec.prefix);
+  };
+  // createLab refuses when namespaces with the prefix exist (another run's: never remove those) and removes
+  // what it made when it fails half-way; it is synchronous, so no signal can come between it and the hook.
+  createLab(spec);
+  process.on('exit', destroy);
+  log(`netns lab: namespaces ${spec.prefix}br, ${driverNs(spec)}, ${spec.prefix}n1..n${nodes}; data ${spec.dataNet}.0/24, management ${spec.mgmtNet}.0/24`);
+  const child = spawn('ip', ['netns', 'exec', driverNs(spec), process.execPath, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, [LAB_ENV]: JSON.stringify(spec) },
+  });
+  let signalled: NodeJS.Signals | undefined;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (signalled) return;
+      signalled = sig;
+      // Let the driver stop its processes and write its report; the lab goes in any case after 10 s.
+      child.kill('SIGTERM');
+      setTimeout(() => {
+        child.kill('SIGKILL');
+        destroy();
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      }, 10_000).unref();
+    });
+  }
+  const code = await new Promise<number>((resolve) => {
+    child.once('error', (err) => {
+      console.error(err);
+      resolve(1);
+    });
+    child.once('exit', (c, sig) => resolve(c ?? (sig ? 128 + 15 : 1)));
+  });
+  destroy();
+  const left = labNamespaces(spec.prefix);
+  if (left.length) console.error(`netns lab: could not remove ${left.join(', ')}`);
+  return signalled ? (signalled === 'SIGINT' ? 130 : 143) : code;
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -48,10 +116,16 @@ async function main(): Promise<void> {
     if (Date.now() - progress.since > 30_000) log(`watchdog: phase "${progress.phase}" for ${Math.round((Date.now() - progress.since) / 1000)} s`);
   }, 10_000).unref();
   const machine = machineInfo();
-  const netnsNote = existsSync(netnsScript)
-    ? 'scripts/netns-cluster.sh exists but is not driven by this version of the suite: partitions NOT injected; process-level nemeses only.'
-    : 'scripts/netns-cluster.sh not available: partitions NOT injected; process-level nemeses only (kill -9, SIGSTOP/SIGCONT, empty restart).';
-  log(`chaos: runs=${runs} time=${timeMs / 1000}s nodes=${nodes} seed=${seed} systems=${systems.join(',')} down-after=${downAfterMs} ms, fencing bound ${boundMs} ms, liveness bound ${livenessBoundMs} ms`);
+  const pool = (faultFilter ?? (lab ? ALL_FAULTS.filter((f) => f !== 'ring' || nodes >= 5) : [...FAULTS])).filter((f) => lab || !isPartition(f));
+  if (!pool.length) throw new Error(`--faults ${args.get('faults')}: partition faults need --netns`);
+  const partitionsUsed = pool.filter(isPartition);
+  const netnsNote = lab
+    ? `Deployment: network namespaces (--netns), one per node, each with a DATA interface (replication, sidecar/sentinel peer traffic, the client workload) and a MANAGEMENT interface (the checker's probes; never partitioned, so an isolated redis is still observed); the driver has its own namespace on both networks. ` +
+      (partitionsUsed.length
+        ? `Partitions injected with nftables on the DATA network only: ${partitionsUsed.join(', ')} (isolate-primary: every packet on the primary's data interface dropped; majority-minority: ⌊n/2⌋ nodes, holding the primary with probability ≥ 0.6, cut from the rest; cut-link: one pair; one-way: packets from A to B dropped, B to A delivered (TCP across that link stalls both ways); ring: in a random cyclic order each node keeps only its links to its nearest neighbours, so every node sees a majority, no two the same), one partition at a time, then healed. The driver's clients are never cut from a node except by isolate-primary. Partitions excuse nothing.`
+        : 'Partitions NOT injected in this run (--faults has no partition fault).')
+    : 'Deployment: loopback (every process on 127.0.0.1 of one namespace): partitions NOT injected; process-level nemeses only (kill -9, SIGSTOP/SIGCONT, empty restart). Run with --netns (root) for network partitions.';
+  log(`chaos: runs=${runs} time=${timeMs / 1000}s nodes=${nodes} seed=${seed} systems=${systems.join(',')} down-after=${downAfterMs} ms, fencing bound ${boundMs} ms, liveness bound ${livenessBoundMs} ms, faults ${pool.join(',')}`);
   log(netnsNote);
   const results: RunResult[] = [];
   for (const kind of systems) {
@@ -64,7 +138,7 @@ async function main(): Promise<void> {
           d = undefined;
           // A busy machine sometimes fails a start (a port taken between picking and binding): retry with fresh ports.
           for (let attempt = 1; !d; attempt++) {
-            const fresh = makeDeployment(kind, { nodes, downAfterMs, pollIntervalMs, keepDir: args.has('keep-logs') });
+            const fresh = makeDeployment(kind, { nodes, downAfterMs, pollIntervalMs, keepDir: args.has('keep-logs'), lab });
             try {
               await fresh.start();
               d = fresh;
@@ -78,16 +152,16 @@ async function main(): Promise<void> {
         }
         let r: RunResult;
         try {
-          r = await chaosRun(d, { timeMs, seed: seed + run, run, samplePeriodMs, boundMs, livenessBoundMs, settleTimeoutMs: smoke ? 20_000 : 60_000, log: verbose ? log : undefined });
+          r = await chaosRun(d, { timeMs, seed: seed + run, run, samplePeriodMs, boundMs, livenessBoundMs, settleTimeoutMs: smoke ? 20_000 : 60_000, faults: pool, log: verbose ? log : undefined });
         } catch (err) {
           // The harness itself failed (a restart that never finished): nothing verified; counted as not settled.
-          r = { system: kind, run, seed: seed + run, faults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, error: `harness: ${(err as Error).message}`, log: [] };
+          r = { system: kind, run, seed: seed + run, faults: 0, partitionFaults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, error: `harness: ${(err as Error).message}`, log: [] };
         }
         results.push(r);
         // Keep the report current, so a long batch stopped early still leaves its table.
-        if (out) writeSection(out, args.get('section') ?? 'chaos', report(results, machine, netnsNote, (Date.now() - started) / 1000));
+        if (out) writeSection(out, args.get('section') ?? 'chaos', report(results, machine, netnsNote, pool, (Date.now() - started) / 1000));
         const faults = r.log.map((e) => `${e.fault}@${e.node}${e.wasPrimary ? '*' : ''}+${e.t}/${e.durationMs}`).join(' ');
-        log(`${kind} run ${run} seed ${seed + run}: ${r.faults} faults, acked ${r.acked}, lost ${r.lost} (replicas ${r.lostOnReplicas}), overlap ${r.maxOverlapMs} ms (unfenced ${r.unfencedOverlapMs} ms), liveness ${fmt(r.livenessMs)} ms${r.worstOverlap ? ` [worst overlap ${r.worstOverlap}]` : ''}${r.error ? ` ERROR ${r.error}` : ''} | ${faults}`);
+        log(`${kind} run ${run} seed ${seed + run}: ${r.faults} faults (${r.partitionFaults} partitions), acked ${r.acked}, lost ${r.lost} (replicas ${r.lostOnReplicas}), overlap ${r.maxOverlapMs} ms (unfenced ${r.unfencedOverlapMs} ms), liveness ${fmt(r.livenessMs)} ms${r.worstOverlap ? ` [worst overlap ${r.worstOverlap}]` : ''}${r.error ? ` ERROR ${r.error}` : ''} | ${faults}`);
         if (r.error) {
           // A cluster that did not settle is replaced.
           await d.stop();
@@ -98,23 +172,29 @@ async function main(): Promise<void> {
       await d?.stop();
     }
   }
-  const md = report(results, machine, netnsNote, (Date.now() - started) / 1000);
+  const md = report(results, machine, netnsNote, pool, (Date.now() - started) / 1000);
   if (out) writeSection(out, args.get('section') ?? 'chaos', md);
   console.log(md);
   const agg = (k: string) => results.filter((r) => r.system === k);
-  const summary = Object.fromEntries(systems.map((k) => [k, { runs: agg(k).length, acked: agg(k).reduce((x, r) => x + r.acked, 0), lost: agg(k).reduce((x, r) => x + r.lost + r.lostOnReplicas, 0), overlapsBeyondBound: agg(k).reduce((x, r) => x + r.overlapsBeyondBound, 0), livenessFailures: agg(k).filter((r) => !r.livenessOk).length, errors: agg(k).filter((r) => r.error).length }]));
-  console.log(`RESULT ${JSON.stringify(summary)}`);
+  const summary = Object.fromEntries(systems.map((k) => [k, { runs: agg(k).length, faults: agg(k).reduce((x, r) => x + r.faults, 0), partitionFaults: agg(k).reduce((x, r) => x + r.partitionFaults, 0), faultCounts: faultCounts(agg(k)), maxOverlapMs: Math.max(0, ...agg(k).map((r) => r.maxOverlapMs)), acked: agg(k).reduce((x, r) => x + r.acked, 0), lost: agg(k).reduce((x, r) => x + r.lost + r.lostOnReplicas, 0), overlapsBeyondBound: agg(k).reduce((x, r) => x + r.overlapsBeyondBound, 0), livenessFailures: agg(k).filter((r) => !r.livenessOk).length, errors: agg(k).filter((r) => r.error).length }]));
+  console.log(`RESULT ${JSON.stringify({ ...summary, mode: lab ? 'netns' : 'loopback' })}`);
 }
 
-function report(results: RunResult[], machine: string, netnsNote: string, elapsed: number): string {
-  const md: string[] = ['## Chaos: acknowledged writes under process faults', ''];
+function faultCounts(rs: RunResult[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rs) for (const e of r.log) out[e.fault] = (out[e.fault] ?? 0) + 1;
+  return out;
+}
+
+function report(results: RunResult[], machine: string, netnsNote: string, pool: readonly Fault[], elapsed: number): string {
+  const md: string[] = [`## Chaos: acknowledged writes under process faults${pool.some(isPartition) ? ' and network partitions' : ''}`, ''];
   md.push(`Command: \`npm run chaos -- ${process.argv.slice(2).join(' ')}\` (${fmt(elapsed / 60, 1)} min, finished ${new Date().toISOString()}).`, '');
   md.push(machine, '');
   md.push(
     `Workload: two ioredis Sentinel-mode clients writing unique keys, each acknowledged only when \`WAIT ${Math.floor(nodes / 2)} 300\` reports ${Math.floor(nodes / 2)} replicas (majority − 1), against ${nodes} redis-servers with ${nodes} resp-elect sidecars (down-after ${downAfterMs} ms, poll ${pollIntervalMs} ms) or ${nodes} Sentinels (quorum ${Math.floor(nodes / 2) + 1}, same down-after). ` +
-      `Nemesis (seeded, run k uses seed + k): every 0.3–1.3 × down-after, one of ${FAULTS.join(', ')} on the primary (60 %) or a random node, lasting 0.3–2.5 × down-after, at most ${Math.floor(nodes / 2) >= 2 ? 2 : 1} nodes faulted at once; "ctl" is the sidecar or the sentinel. Killed redis-servers come back empty (no persistence). ${netnsNote}`,
+      `Nemesis (seeded, run k uses seed + k): every 0.3–1.3 × down-after, one of ${pool.join(', ')} on the primary (60 %) or a random node, lasting 0.3–2.5 × down-after, at most ${Math.floor(nodes / 2) >= 2 ? 2 : 1} faults at once${pool.some(isPartition) ? ' (a partition counts as one)' : ''}; "ctl" is the sidecar or the sentinel. Killed redis-servers come back empty (no persistence). ${netnsNote}`,
     '',
-    `Checks after healing every process: every acknowledged write on the final primary and on every replica; **fencing**: a probe write every ${samplePeriodMs} ms on its own connection to each redis — two redis-servers accepting writes at the same time for longer than B = leaseMs + pollIntervalMs + maxDriftMs = ${leaseMs} + ${pollIntervalMs} + ${maxDriftMs} = ${boundMs} ms counts as a violation (overlaps where one side's sidecar was killed or frozen are listed apart: such a sidecar cannot fence, README "Fencing"; that redis is cut off from the replicas, so nothing it takes can be acknowledged); **liveness**: one writable primary named by every controller within L = 3 × down-after + 2 s = ${livenessBoundMs} ms of the last heal.`,
+    `Checks after healing every process${lab ? ' and every partition' : ''}: every acknowledged write on the final primary and on every replica; **fencing**: a probe write every ${samplePeriodMs} ms on its own connection to each redis — two redis-servers accepting writes at the same time for longer than B = leaseMs + pollIntervalMs + maxDriftMs = ${leaseMs} + ${pollIntervalMs} + ${maxDriftMs} = ${boundMs} ms counts as a violation (overlaps where one side's sidecar was killed or frozen are listed apart: such a sidecar cannot fence, README "Fencing"; that redis is cut off from the replicas, so nothing it takes can be acknowledged); **liveness**: one writable primary named by every controller within L = 3 × down-after + 2 s = ${livenessBoundMs} ms of the last heal.`,
     '',
   );
   const rows = [...new Set(results.map((r) => r.system))].map((k) => {
@@ -124,6 +204,7 @@ function report(results: RunResult[], machine: string, netnsNote: string, elapse
       k,
       rs.length,
       rs.reduce((x, r) => x + r.faults, 0),
+      rs.reduce((x, r) => x + r.partitionFaults, 0),
       rs.reduce((x, r) => x + r.acked, 0),
       rs.reduce((x, r) => x + r.lost, 0),
       rs.reduce((x, r) => x + r.lostOnReplicas, 0),
@@ -134,10 +215,16 @@ function report(results: RunResult[], machine: string, netnsNote: string, elapse
       rs.filter((r) => r.error).length,
     ];
   });
-  md.push(table(['system', 'runs', 'faults', 'acked writes', 'lost on primary', 'missing on replicas', 'runs with loss', 'max dual-writable overlap / beyond B', 'max overlap with unfenceable (dead/frozen) ctl', 'liveness median / max', 'runs not settled'], rows), '');
+  md.push(table(['system', 'runs', 'faults', 'of which partitions', 'acked writes', 'lost on primary', 'missing on replicas', 'runs with loss', 'max dual-writable overlap / beyond B', 'max overlap with unfenceable (dead/frozen) ctl', 'liveness median / max', 'runs not settled'], rows), '');
+  const kinds = [...new Set(results.map((r) => r.system))];
+  const used = pool.filter((f) => results.some((r) => r.log.some((e) => e.fault === f)));
+  if (used.length) {
+    md.push('Faults injected, by kind:', '');
+    md.push(table(['fault', ...kinds], used.map((f) => [f, ...kinds.map((k) => faultCounts(results.filter((r) => r.system === k))[f] ?? 0)])), '');
+  }
   const bad = results.filter((r) => r.lost + r.lostOnReplicas > 0 || r.overlapsBeyondBound > 0 || !r.livenessOk || r.error);
   if (bad.length) {
-    md.push('Runs with findings (replay with `--seed <seed> --runs 1 --systems <system>`):', '');
+    md.push(`Runs with findings (replay with \`--seed <seed> --runs 1 --systems <system>${lab ? ' --netns' : ''}${faultFilter ? ` --faults ${args.get('faults')}` : ''}\`):`, '');
     for (const r of bad.slice(0, 30)) md.push(`- ${r.system} seed ${r.seed}: lost ${r.lost}+${r.lostOnReplicas}, overlap ${r.maxOverlapMs} ms (${r.overlapsBeyondBound} beyond B${r.worstOverlap ? `: ${r.worstOverlap}` : ''}), liveness ${fmt(r.livenessMs)} ms${r.error ? `, error: ${r.error.slice(0, 200)}` : ''}; faults: ${r.log.map((e) => `${e.fault}@${e.node}${e.wasPrimary ? '*' : ''}`).join(' ')}`);
     if (bad.length > 30) md.push(`- … ${bad.length - 30} more`);
     md.push('');
@@ -145,13 +232,32 @@ function report(results: RunResult[], machine: string, netnsNote: string, elapse
   return md.join('\n');
 }
 
-main()
-  .then(async () => {
-    await killEverything();
-    process.exit(0);
-  })
-  .catch(async (err) => {
-    console.error(err);
-    await killEverything();
-    process.exit(1);
-  });
+if (args.has('netns-cleanup')) {
+  destroyLab(netnsPrefix);
+  const left = labNamespaces(netnsPrefix);
+  console.log(left.length ? `could not remove ${left.join(', ')}` : `no namespace with prefix ${netnsPrefix} left`);
+  process.exit(left.length ? 1 : 0);
+} else if (netns && !lab) {
+  outer()
+    .then((code) => process.exit(code))
+    .catch((err) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    });
+} else {
+  installExitHooks();
+  runMain();
+}
+
+function runMain(): void {
+  main()
+    .then(async () => {
+      await killEverything();
+      process.exit(0);
+    })
+    .catch(async (err) => {
+      console.error(err);
+      await killEverything();
+      process.exit(1);
+    });
+}

@@ -16,9 +16,17 @@
  *   its writes cannot be acknowledged;
  * - liveness: after the last heal, one writable primary that every
  *   controller names within L = 3 × downAfterMs + 2000 ms.
+ *
+ * On a network-namespace deployment (DeployOptions.lab) the nemesis also
+ * partitions the DATA network (isolate-primary, majority-minority, cut-link,
+ * one-way, ring); the probes and checks go over the MANAGEMENT network, which
+ * is never partitioned, so an isolated redis is still observed. Partitions
+ * excuse nothing: an isolated old primary has a live sidecar that must fence
+ * it within B.
  */
 import { Redis } from 'ioredis';
-import { type BenchNode, type Deployment, MASTER_NAME } from './deploy.js';
+import { type BenchNode, Deployment, MASTER_NAME, redisAddr } from './deploy.js';
+import { cutRules, type NodeRules, Partitioner } from './netns.js';
 import { sleep } from './procs.js';
 import { AckWriter, missingKeys } from './writer.js';
 import { mulberry32 as rng } from '../util/mulberry32.js';
@@ -31,8 +39,39 @@ function phase(name: string): void {
 }
 
 
+/** Process faults: every deployment. */
 export const FAULTS = ['kill-ctl', 'kill-redis', 'kill-both', 'stop-ctl', 'stop-redis', 'stop-both', 'restart-redis-empty'] as const;
-export type Fault = (typeof FAULTS)[number];
+/** Network partitions of the DATA network: deployments with a lab (--netns) only. */
+export const PARTITION_FAULTS = ['isolate-primary', 'majority-minority', 'cut-link', 'one-way', 'ring'] as const;
+export type ProcessFault = (typeof FAULTS)[number];
+export type PartitionFault = (typeof PARTITION_FAULTS)[number];
+export type Fault = ProcessFault | PartitionFault;
+export const ALL_FAULTS: readonly Fault[] = [...FAULTS, ...PARTITION_FAULTS];
+
+export function isPartition(f: Fault): f is PartitionFault {
+  return (PARTITION_FAULTS as readonly string[]).includes(f);
+}
+
+/** The faults a deployment supports (partitions need a lab; ring needs 5 nodes or more to cut anything). */
+export function faultsFor(d: Deployment): Fault[] {
+  if (!d.partitions) return [...FAULTS];
+  return [...FAULTS, ...PARTITION_FAULTS.filter((f) => f !== 'ring' || d.opts.nodes >= 5)];
+}
+
+/**
+ * Parse a `--faults` filter: comma-separated fault names, or the groups
+ * `process` and `partition`. Throws on an unknown name.
+ */
+export function parseFaults(text: string): Fault[] {
+  const out = new Set<Fault>();
+  for (const w of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    if (w === 'process') FAULTS.forEach((f) => out.add(f));
+    else if (w === 'partition' || w === 'partitions') PARTITION_FAULTS.forEach((f) => out.add(f));
+    else if ((ALL_FAULTS as readonly string[]).includes(w)) out.add(w as Fault);
+    else throw new Error(`unknown fault "${w}" (known: process, partition, ${ALL_FAULTS.join(', ')})`);
+  }
+  return [...out];
+}
 
 export interface FaultEvent {
   t: number;
@@ -47,6 +86,8 @@ export interface RunResult {
   run: number;
   seed: number;
   faults: number;
+  /** Of `faults`, network partitions. */
+  partitionFaults: number;
   acked: number;
   unacked: number;
   errors: number;
@@ -81,7 +122,8 @@ class AcceptSampler {
     for (const n of nodes) {
       const times: number[] = [];
       this.accepts.set(n.id, times);
-      const c = new Redis({ host: '127.0.0.1', port: n.redis.port, connectTimeout: 200, commandTimeout: Math.max(50, periodMs * 2), enableOfflineQueue: false, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => 10, disableClientInfo: true });
+      // Over the management network: a redis cut off from the data network is still observed.
+      const c = new Redis({ host: n.mgmtHost, port: n.redis.port, connectTimeout: 200, commandTimeout: Math.max(50, periodMs * 2), enableOfflineQueue: false, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => 10, disableClientInfo: true });
       c.on('error', () => {});
       this.clients.push(c);
       this.loops.push(
@@ -138,7 +180,71 @@ export interface ChaosOptions {
   livenessBoundMs: number;
   /** How long to wait for a fully settled cluster (every replica linked) before checking anyway. Default 60 s. */
   settleTimeoutMs?: number;
+  /** Draw faults from these only (default: faultsFor(d)); partitions are dropped on a deployment without a lab. */
+  faults?: readonly Fault[];
   log?: (msg: string) => void;
+}
+
+/** A planned partition: its rules per node index, and how to report it. */
+interface PartitionPlan {
+  label: string;
+  wasPrimary: boolean;
+  rules: Map<number, NodeRules>;
+}
+
+function shuffle<T>(xs: readonly T[], rand: () => number): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+/**
+ * Where a partition fault cuts, drawn from `rand`. `target` is the node the
+ * nemesis picked (the primary with probability 0.6), `primary` the current one
+ * if known.
+ */
+function planPartition(d: Deployment, fault: PartitionFault, target: BenchNode, primary: BenchNode | undefined, rand: () => number): PartitionPlan {
+  const lab = d.partitions!.lab;
+  const nodes = d.nodes;
+  const both = (pairs: [BenchNode, BenchNode][]) => pairs.flatMap(([a, b]): [number, number][] => [[a.index, b.index], [b.index, a.index]]);
+  switch (fault) {
+    case 'isolate-primary': {
+      const v = primary ?? target;
+      return { label: v.id, wasPrimary: v === primary, rules: new Map([[v.index, Partitioner.isolate()]]) };
+    }
+    case 'majority-minority': {
+      // The minority (⌊n/2⌋ nodes) holds the target: the primary with probability 0.6.
+      const minority = [target, ...shuffle(nodes.filter((n) => n !== target), rand)].slice(0, Math.floor(nodes.length / 2));
+      const majority = nodes.filter((n) => !minority.includes(n));
+      return { label: `${minority.map((n) => n.id).join('+')}|${majority.map((n) => n.id).join('+')}`, wasPrimary: primary !== undefined && minority.includes(primary), rules: cutRules(lab, both(minority.flatMap((a) => majority.map((b): [BenchNode, BenchNode] => [a, b])))) };
+    }
+    case 'cut-link':
+    case 'one-way': {
+      const others = nodes.filter((n) => n !== target);
+      const other = others[Math.floor(rand() * others.length)]!;
+      if (fault === 'cut-link') return { label: `${target.id}|${other.id}`, wasPrimary: target === primary || other === primary, rules: cutRules(lab, both([[target, other]])) };
+      const [from, to] = rand() < 0.5 ? [target, other] : [other, target];
+      return { label: `${from.id}>${to.id}`, wasPrimary: target === primary || other === primary, rules: cutRules(lab, [[from.index, to.index]]) };
+    }
+    case 'ring': {
+      // Majorities ring: in a random cyclic order, each node keeps only its links to the k nearest on each side,
+      // k the least with 2k + 1 ≥ majority (5 nodes: i ± 1), so every node sees a majority, no two the same one.
+      const ring = shuffle(nodes, rand);
+      const n = ring.length;
+      const k = Math.ceil((d.majority - 1) / 2);
+      const cut: [BenchNode, BenchNode][] = [];
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) {
+          const dist = Math.min(j - i, n - (j - i));
+          if (dist > k) cut.push([ring[i]!, ring[j]!]);
+        }
+      }
+      return { label: ring.map((x) => x.id).join('-'), wasPrimary: primary !== undefined, rules: cutRules(lab, both(cut)) };
+    }
+  }
 }
 
 /** One chaos run on a running, settled deployment. */
@@ -146,8 +252,12 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   const rand = rng(o.seed);
   const down = d.opts.downAfterMs;
   const replicas = d.majority - 1;
-  const result: RunResult = { system: d.kind, run: o.run, seed: o.seed, faults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, log: [] };
+  const result: RunResult = { system: d.kind, run: o.run, seed: o.seed, faults: 0, partitionFaults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, log: [] };
   const writers = [0, 1].map((w) => new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas, waitTimeoutMs: 300, intervalMs: 2, prefix: `chaos:${o.seed}:${w}:` }));
+  // A partition a failed earlier run may have left.
+  await d.partitions?.healAll();
+  const pool = (o.faults ?? faultsFor(d)).filter((f) => d.partitions || !isPartition(f));
+  if (!pool.length) throw new Error(`no fault to inject: ${o.faults?.join(',')} needs a --netns deployment`);
   const sampler = new AcceptSampler(d.nodes, o.samplePeriodMs);
   for (const w of writers) w.start();
   // Faults only once the workload runs: on a busy machine the clients can take seconds to resolve
@@ -159,14 +269,33 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   // Intervals in which a node's controller was dead or frozen.
   const unfenced: { node: string; from: number; to: number }[] = [];
   const busy = new Set<string>();
+  // Faults in progress (a partition counts as one), and whether a partition is among them (one at a time).
+  let active = 0;
+  let partitioned = false;
+  let partitionSeq = 0;
   const pending: Promise<void>[] = [];
   const maxConcurrent = d.majority - 1 >= 2 ? 2 : 1;
   const t0 = Date.now();
   const end = t0 + o.timeMs;
-  let primaryPort: number | undefined;
+  let primaryAddr: string | undefined;
 
-  const inject = async (n: BenchNode, fault: Fault, durationMs: number): Promise<void> => {
+  const injectPartition = async (plan: PartitionPlan, durationMs: number): Promise<void> => {
+    const name = `p${o.run}_${partitionSeq++}`;
+    active += 1;
+    partitioned = true;
+    try {
+      await d.partitions!.apply(name, plan.rules);
+      await sleep(durationMs);
+    } finally {
+      await d.partitions!.heal(name);
+      partitioned = false;
+      active -= 1;
+    }
+  };
+
+  const inject = async (n: BenchNode, fault: ProcessFault, durationMs: number): Promise<void> => {
     busy.add(n.id);
+    active += 1;
     const t = Date.now();
     const ctlDown = fault === 'kill-ctl' || fault === 'kill-both' || fault === 'stop-ctl' || fault === 'stop-both';
     try {
@@ -199,26 +328,43 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
     } finally {
       if (ctlDown) unfenced.push({ node: n.id, from: t, to: Date.now() + d.opts.pollIntervalMs! });
       busy.delete(n.id);
+      active -= 1;
     }
   };
 
   while (Date.now() < end) {
     await sleep(Math.round((0.3 + rand()) * down));
     if (Date.now() >= end) break;
-    if (busy.size >= maxConcurrent) continue;
-    // Who leads now, cheaply: the first controller that names a primary.
-    for (const n of d.nodes) {
-      const port = await d.ctlPrimary(n);
-      if (port !== undefined) {
-        primaryPort = port;
-        break;
+    if (active >= maxConcurrent) continue;
+    if (d.partitions) {
+      // Who leads now: the answer of most controllers (under partitions, the first one may be a cut-off old primary).
+      const views = (await Promise.all(d.nodes.map((n) => d.ctlPrimaryAddr(n)))).filter((v): v is string => v !== undefined);
+      const count = (v: string) => views.filter((x) => x === v).length;
+      primaryAddr = views.reduce<string | undefined>((best, v) => (best === undefined || count(v) > count(best) ? v : best), undefined) ?? primaryAddr;
+    } else {
+      // Who leads now, cheaply: the first controller that names a primary.
+      for (const n of d.nodes) {
+        const addr = await d.ctlPrimaryAddr(n);
+        if (addr !== undefined) {
+          primaryAddr = addr;
+          break;
+        }
       }
     }
     const candidates = d.nodes.filter((n) => !busy.has(n.id));
-    const primary = candidates.find((n) => n.redis.port === primaryPort);
+    const primary = candidates.find((n) => redisAddr(n) === primaryAddr);
     const target = primary && rand() < 0.6 ? primary : candidates[Math.floor(rand() * candidates.length)]!;
-    const fault = FAULTS[Math.floor(rand() * FAULTS.length)]!;
+    const fault = pool[Math.floor(rand() * pool.length)]!;
     const durationMs = Math.round((0.3 + 2.2 * rand()) * down);
+    if (isPartition(fault)) {
+      if (partitioned) continue;
+      const plan = planPartition(d, fault, target, d.nodes.find((n) => redisAddr(n) === primaryAddr), rand);
+      const ev: FaultEvent = { t: Date.now() - t0, node: plan.label, fault, durationMs, wasPrimary: plan.wasPrimary };
+      result.log.push(ev);
+      o.log?.(`  ${d.kind} run ${o.run}: ${fault} ${plan.label}${ev.wasPrimary ? ' (primary involved)' : ''} for ${durationMs} ms`);
+      pending.push(injectPartition(plan, durationMs));
+      continue;
+    }
     const ev: FaultEvent = { t: Date.now() - t0, node: target.id, fault, durationMs, wasPrimary: target === primary };
     result.log.push(ev);
     o.log?.(`  ${d.kind} run ${o.run}: ${fault} on ${target.id}${ev.wasPrimary ? ' (primary)' : ''} for ${durationMs} ms`);
@@ -228,17 +374,19 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   await Promise.all(pending);
   phase('final heal');
   const lastHeal = Date.now();
+  await d.partitions?.healAll();
   for (const n of d.nodes) await heal(d, n);
   result.faults = result.log.length;
+  result.partitionFaults = result.log.filter((e) => isPartition(e.fault)).length;
 
   phase('liveness');
   // Liveness: one writable primary that every controller names.
   const livenessDeadline = lastHeal + Math.max(o.livenessBoundMs * 4, 30_000);
   let primary: BenchNode | undefined;
   while (Date.now() < livenessDeadline) {
-    const views = await Promise.all(d.nodes.map((n) => d.ctlPrimary(n)));
-    const port = views[0];
-    const cand = port !== undefined && views.every((v) => v === port) ? d.node(port) : undefined;
+    const views = await Promise.all(d.nodes.map((n) => d.ctlPrimaryAddr(n)));
+    const addr = views[0];
+    const cand = addr !== undefined && views.every((v) => v === addr) ? d.nodeAt(addr) : undefined;
     if (cand && (await d.info(cand))?.['role'] === 'master' && (await d.writable(cand))) {
       primary = cand;
       result.livenessMs = Date.now() - lastHeal;
@@ -273,15 +421,15 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
     final = primary;
   }
   if (final) {
-    result.lost = (await missingKeys(final.redis.port, keys).catch(() => keys)).length;
+    result.lost = (await missingKeys(final.redis.port, keys, final.mgmtHost).catch(() => keys)).length;
     // Replicas: give them a moment to apply the tail; a replica not linked to the final primary is skipped (reported as the error above).
     for (const n of d.nodes) {
       if (n === final) continue;
       const info = await d.info(n);
-      if (info?.['master_link_status'] !== 'up' || Number(info['master_port']) !== final.redis.port) continue;
+      if (info?.['master_link_status'] !== 'up' || !Deployment.replicaOf(info, final)) continue;
       let miss = keys.length;
       for (let i = 0; i < 50; i++) {
-        miss = (await missingKeys(n.redis.port, keys).catch(() => keys)).length;
+        miss = (await missingKeys(n.redis.port, keys, n.mgmtHost).catch(() => keys)).length;
         if (miss === 0) break;
         await sleep(100);
       }

@@ -13,8 +13,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
-import { startRedis, type RedisProc } from '../../test/support/redis-server.js';
+import { startRedis } from '../../test/support/redis-server.js';
 import { Child, controlPort, sleep, waitFor } from './procs.js';
+import { type BenchRedis, type LabSpec, dataAddr, mgmtAddr, nodeNs, NsRedis, Partitioner } from './netns.js';
 
 export type SystemKind = 'resp-elect' | 'sentinel';
 export const MASTER_NAME = 'mymaster';
@@ -46,11 +47,25 @@ export interface DeployOptions {
   failoverTimeoutMs?: number;
   /** Keep the temp directory (logs) after stop(). */
   keepDir?: boolean;
+  /**
+   * Run every node in its own network namespace of this lab (src/bench/netns.ts;
+   * the caller must already run in the lab's driver namespace). Default: every
+   * process on 127.0.0.1 of the current namespace.
+   */
+  lab?: LabSpec;
 }
 
 export interface BenchNode {
   id: string;
-  redis: RedisProc;
+  /** 1-based index. */
+  index: number;
+  redis: BenchRedis;
+  /** DATA host of redis and controller: what peers and clients use (127.0.0.1 on loopback). */
+  host: string;
+  /** MANAGEMENT host: what the driver's probes use (never partitioned; = host on loopback). */
+  mgmtHost: string;
+  /** Network namespace (netns deployments only). */
+  ns?: string;
   /** Sidecar or sentinel port. */
   ctlPort: number;
   ctl: Child | undefined;
@@ -58,9 +73,9 @@ export interface BenchNode {
 }
 
 /** A fast-failing client: no offline queue, no retries, short timeouts. */
-export function fastClient(port: number, commandTimeout = 500): Redis {
+export function fastClient(port: number, commandTimeout = 500, host = '127.0.0.1'): Redis {
   const c = new Redis({
-    host: '127.0.0.1',
+    host,
     port,
     connectTimeout: 500,
     commandTimeout,
@@ -75,8 +90,8 @@ export function fastClient(port: number, commandTimeout = 500): Redis {
 }
 
 /** One command on a short-lived connection; undefined on any failure. */
-export async function oneShot(port: number, args: string[], timeoutMs = 500): Promise<unknown> {
-  const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, commandTimeout: timeoutMs, enableReadyCheck: false, disableClientInfo: true });
+export async function oneShot(port: number, args: string[], timeoutMs = 500, host = '127.0.0.1'): Promise<unknown> {
+  const c = new Redis({ host, port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, commandTimeout: timeoutMs, enableReadyCheck: false, disableClientInfo: true });
   c.on('error', () => {});
   try {
     await c.connect();
@@ -88,9 +103,9 @@ export async function oneShot(port: number, args: string[], timeoutMs = 500): Pr
   }
 }
 
-function portOpen(port: number): Promise<boolean> {
+function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = connect({ host: '127.0.0.1', port });
+    const sock = connect({ host, port });
     const done = (ok: boolean) => {
       sock.destroy();
       resolve(ok);
@@ -121,29 +136,52 @@ export abstract class Deployment {
   abstract readonly kind: SystemKind;
   readonly nodes: BenchNode[] = [];
   dir = '';
-  private readonly probes = new Map<number, Redis>();
+  private readonly probes = new Map<string, Redis>();
+  /** Network partitions (netns deployments only). */
+  readonly partitions: Partitioner | undefined;
 
-  constructor(readonly opts: DeployOptions) {}
+  constructor(readonly opts: DeployOptions) {
+    if (opts.lab && opts.lab.nodes < opts.nodes) throw new Error(`the lab has ${opts.lab.nodes} node namespaces, ${opts.nodes} wanted`);
+    this.partitions = opts.lab ? new Partitioner(opts.lab) : undefined;
+  }
 
+  /** Controller addresses for clients: the DATA network. */
   get sentinels(): { host: string; port: number }[] {
-    return this.nodes.map((n) => ({ host: '127.0.0.1', port: n.ctlPort }));
+    return this.nodes.map((n) => ({ host: n.host, port: n.ctlPort }));
   }
 
   get majority(): number {
     return Math.floor(this.opts.nodes / 2) + 1;
   }
 
+  /** The node whose redis listens on this port (loopback deployments: ports identify nodes). */
   node(port: number): BenchNode | undefined {
     return this.nodes.find((n) => n.redis.port === port);
   }
 
+  /** The node whose redis DATA address is `host:port`. */
+  nodeAt(addr: string): BenchNode | undefined {
+    return this.nodes.find((n) => redisAddr(n) === addr);
+  }
+
   async start(): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), `bench-${this.kind}-`));
+    const lab = this.opts.lab;
     for (let i = 1; i <= this.opts.nodes; i++) {
       const id = `n${i}`;
       mkdirSync(join(this.dir, id), { recursive: true });
-      const redis = await startRedis({ args: ['--repl-backlog-size', '16mb'] });
-      this.nodes.push({ id, redis, ctlPort: await controlPort(), ctl: undefined, ctlLog: join(this.dir, id, `${this.kind}.log`) });
+      const ctlLog = join(this.dir, id, `${this.kind}.log`);
+      if (lab) {
+        const host = dataAddr(lab, i);
+        const mgmtHost = mgmtAddr(lab, i);
+        const ns = nodeNs(lab, i);
+        const redis = new NsRedis(ns, host, mgmtHost, join(this.dir, id, 'redis'), ['--repl-backlog-size', '16mb']);
+        this.nodes.push({ id, index: i, redis, host, mgmtHost, ns, ctlPort: 26379, ctl: undefined, ctlLog });
+        await redis.launch();
+      } else {
+        const redis = await startRedis({ args: ['--repl-backlog-size', '16mb'] });
+        this.nodes.push({ id, index: i, redis, host: '127.0.0.1', mgmtHost: '127.0.0.1', ctlPort: await controlPort(), ctl: undefined, ctlLog });
+      }
     }
     await this.setup();
     for (const n of this.nodes) this.startCtl(n);
@@ -153,12 +191,17 @@ export abstract class Deployment {
   protected abstract setup(): Promise<void>;
   abstract startCtl(n: BenchNode): void;
 
-  /** Cached fast probe client for a redis port. */
-  probe(port: number): Redis {
-    let c = this.probes.get(port);
+  /** Spawn a controller process, inside the node's namespace if it has one. */
+  protected spawnCtl(n: BenchNode, name: string, command: string, args: string[]): Child {
+    return n.ns ? new Child(name, 'ip', ['netns', 'exec', n.ns, command, ...args], n.ctlLog, join(this.dir, n.id)) : new Child(name, command, args, n.ctlLog, join(this.dir, n.id));
+  }
+
+  /** Cached fast probe client for a node's redis, over the management network. */
+  probe(n: BenchNode): Redis {
+    let c = this.probes.get(n.id);
     if (!c) {
-      c = fastClient(port, 400);
-      this.probes.set(port, c);
+      c = fastClient(n.redis.port, 400, n.mgmtHost);
+      this.probes.set(n.id, c);
     }
     return c;
   }
@@ -166,7 +209,7 @@ export abstract class Deployment {
   async info(n: BenchNode, section = 'replication'): Promise<Record<string, string> | undefined> {
     if (!n.redis.running) return undefined;
     try {
-      return parseInfoText(await this.probe(n.redis.port).info(section));
+      return parseInfoText(await this.probe(n).info(section));
     } catch {
       return undefined;
     }
@@ -175,18 +218,34 @@ export abstract class Deployment {
   async writable(n: BenchNode): Promise<boolean> {
     if (!n.redis.running) return false;
     try {
-      await this.probe(n.redis.port).set('__bench_probe__', String(Date.now()));
+      await this.probe(n).set('__bench_probe__', String(Date.now()));
       return true;
     } catch {
       return false;
     }
   }
 
-  /** What the controller on `n` says the primary is. */
+  /** One command to the controller of `n`, over the management network. */
+  ctlCommand(n: BenchNode, args: string[], timeoutMs = 500): Promise<unknown> {
+    return oneShot(n.ctlPort, args, timeoutMs, n.mgmtHost);
+  }
+
+  /** What the controller on `n` says the primary is: its redis port. */
   async ctlPrimary(n: BenchNode): Promise<number | undefined> {
+    const a = await this.ctlPrimaryAddr(n);
+    return a === undefined ? undefined : Number(a.slice(a.lastIndexOf(':') + 1));
+  }
+
+  /** What the controller on `n` says the primary is: `host:port` (a DATA address). */
+  async ctlPrimaryAddr(n: BenchNode): Promise<string | undefined> {
     if (!n.ctl?.running) return undefined;
-    const r = await oneShot(n.ctlPort, ['SENTINEL', 'get-master-addr-by-name', MASTER_NAME], 500);
-    return Array.isArray(r) && r.length === 2 ? Number(r[1]) : undefined;
+    const r = await this.ctlCommand(n, ['SENTINEL', 'get-master-addr-by-name', MASTER_NAME], 500);
+    return Array.isArray(r) && r.length === 2 ? `${String(r[0])}:${String(r[1])}` : undefined;
+  }
+
+  /** Whether `info` (of a replica) names `p` as its master. */
+  static replicaOf(info: Record<string, string> | undefined, p: BenchNode): boolean {
+    return info !== undefined && Number(info['master_port']) === p.redis.port && info['master_host'] === p.host;
   }
 
   /**
@@ -208,18 +267,18 @@ export abstract class Deployment {
 
   private async settledInner(): Promise<BenchNode | string> {
     if (this.nodes.some((n) => !n.ctl?.running || !n.redis.running)) return 'a process is down';
-    const views = await Promise.all(this.nodes.map((n) => this.ctlPrimary(n)));
-    const port = views[0];
-    if (port === undefined || views.some((v) => v !== port)) return `controllers disagree: ${views.join(',')}`;
-    const p = this.node(port);
-    if (!p) return `unknown primary port ${port}`;
+    const views = await Promise.all(this.nodes.map((n) => this.ctlPrimaryAddr(n)));
+    const addr = views[0];
+    if (addr === undefined || views.some((v) => v !== addr)) return `controllers disagree: ${views.join(',')}`;
+    const p = this.nodeAt(addr);
+    if (!p) return `unknown primary ${addr}`;
     const infos = await Promise.all(this.nodes.map((n) => this.info(n)));
     for (const [i, n] of this.nodes.entries()) {
       const info = infos[i];
       if (!info) return `${n.id} unreachable`;
       if (n === p) {
         if (info['role'] !== 'master') return `${n.id} named primary but ${info['role']}`;
-      } else if (info['role'] !== 'slave' || Number(info['master_port']) !== port || info['master_link_status'] !== 'up' || info['master_sync_in_progress'] !== '0') return `${n.id} not linked`;
+      } else if (info['role'] !== 'slave' || !Deployment.replicaOf(info, p) || info['master_link_status'] !== 'up' || info['master_sync_in_progress'] !== '0') return `${n.id} not linked`;
     }
     if (!(await this.writable(p))) return `${p.id} not writable`;
     const extra = await this.extraSettled(p);
@@ -255,8 +314,8 @@ export abstract class Deployment {
     const parts = await Promise.all(
       this.nodes.map(async (n) => {
         const i = await this.info(n);
-        const v = await this.ctlPrimary(n);
-        return `${n.id}(${n.redis.port}): ${i ? `${i['role']}${i['role'] === 'slave' ? ` of ${i['master_port']} ${i['master_link_status']}` : ''}` : 'down'} ctl=${n.ctl?.running ? (v ?? '?') : 'down'}`;
+        const v = await this.ctlPrimaryAddr(n);
+        return `${n.id}(${redisAddr(n)}): ${i ? `${i['role']}${i['role'] === 'slave' ? ` of ${i['master_host']}:${i['master_port']} ${i['master_link_status']}` : ''}` : 'down'} ctl=${n.ctl?.running ? (v ?? '?') : 'down'}`;
       }),
     );
     return parts.join('; ');
@@ -272,20 +331,21 @@ export abstract class Deployment {
     if (n.ctl?.running) await n.ctl.kill();
     this.startCtl(n);
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && n.ctl?.running && !(await portOpen(n.ctlPort))) await sleep(20);
+    while (Date.now() < deadline && n.ctl?.running && !(await portOpen(n.ctlPort, n.mgmtHost))) await sleep(20);
   }
 
-  /** Start a killed redis again, empty; `primaryPort`: where it should replicate from (sentinel needs it told). */
-  async restoreRedis(n: BenchNode, primaryPort: number | undefined): Promise<void> {
+  /** Start a killed redis again, empty; `primary` (node, or redis port on loopback): where it should replicate from (sentinel needs it told). */
+  async restoreRedis(n: BenchNode, primary: number | BenchNode | undefined): Promise<void> {
     await n.redis.restart();
-    this.probes.get(n.redis.port)?.disconnect();
-    this.probes.delete(n.redis.port);
-    if (this.kind === 'sentinel' && primaryPort !== undefined) await oneShot(n.redis.port, ['REPLICAOF', '127.0.0.1', String(primaryPort)], 2000);
+    this.probes.get(n.id)?.disconnect();
+    this.probes.delete(n.id);
+    const p = typeof primary === 'number' ? this.node(primary) : primary;
+    if (this.kind === 'sentinel' && p !== undefined) await oneShot(n.redis.port, ['REPLICAOF', p.host, String(p.redis.port)], 2000, n.mgmtHost);
   }
 
   /** `SENTINEL FAILOVER mymaster` on the controller of `n`. */
   async failoverCommand(n: BenchNode): Promise<unknown> {
-    return oneShot(n.ctlPort, ['SENTINEL', 'FAILOVER', MASTER_NAME], 5000);
+    return this.ctlCommand(n, ['SENTINEL', 'FAILOVER', MASTER_NAME], 5000);
   }
 
   pids(): { id: string; redis: number; ctl: number | undefined }[] {
@@ -308,12 +368,13 @@ export class RespElectDeployment extends Deployment {
   protected async setup(): Promise<void> {
     const secret = join(this.dir, 'secret');
     writeFileSync(secret, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-    const members = this.nodes.flatMap((n) => ['--member', `${n.id}=127.0.0.1:${n.ctlPort},redis=127.0.0.1:${n.redis.port}`]);
+    const members = this.nodes.flatMap((n) => ['--member', `${n.id}=${n.host}:${n.ctlPort},redis=${redisAddr(n)}`]);
     this.args = this.nodes.map((n) => [
       CLI,
       'run',
       '--id', n.id,
-      '--listen', `127.0.0.1:${n.ctlPort}`,
+      // netns: peers and clients use the data address, the driver the management one.
+      '--listen', n.ns ? `0.0.0.0:${n.ctlPort}` : `127.0.0.1:${n.ctlPort}`,
       ...members,
       '--secret-file', secret,
       '--data-dir', join(this.dir, n.id),
@@ -327,7 +388,7 @@ export class RespElectDeployment extends Deployment {
 
   startCtl(n: BenchNode): void {
     const i = this.nodes.indexOf(n);
-    n.ctl = new Child(`sidecar ${n.id}`, process.execPath, this.args[i]!, n.ctlLog, join(this.dir, n.id));
+    n.ctl = this.spawnCtl(n, `sidecar ${n.id}`, process.execPath, this.args[i]!);
   }
 }
 
@@ -340,7 +401,7 @@ export class SentinelDeployment extends Deployment {
 
   protected async setup(): Promise<void> {
     const first = this.nodes[0]!;
-    for (const n of this.nodes.slice(1)) await oneShot(n.redis.port, ['REPLICAOF', '127.0.0.1', String(first.redis.port)], 2000);
+    for (const n of this.nodes.slice(1)) await oneShot(n.redis.port, ['REPLICAOF', first.host, String(first.redis.port)], 2000, n.mgmtHost);
     await waitFor(async () => {
       for (const n of this.nodes.slice(1)) {
         const i = await this.info(n);
@@ -351,11 +412,11 @@ export class SentinelDeployment extends Deployment {
     for (const n of this.nodes) {
       const conf = [
         `port ${n.ctlPort}`,
-        'bind 127.0.0.1',
+        n.ns ? 'bind 0.0.0.0' : 'bind 127.0.0.1',
         'protected-mode no',
         'daemonize no',
         `dir ${join(this.dir, n.id)}`,
-        `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${first.redis.port} ${this.majority}`,
+        `sentinel monitor ${MASTER_NAME} ${first.host} ${first.redis.port} ${this.majority}`,
         `sentinel down-after-milliseconds ${MASTER_NAME} ${this.opts.downAfterMs}`,
         `sentinel failover-timeout ${MASTER_NAME} ${this.failoverTimeoutMs}`,
         `sentinel parallel-syncs ${MASTER_NAME} ${this.opts.nodes}`,
@@ -366,26 +427,31 @@ export class SentinelDeployment extends Deployment {
   }
 
   startCtl(n: BenchNode): void {
-    n.ctl = new Child(`sentinel ${n.id}`, 'redis-sentinel', [join(this.dir, n.id, 'sentinel.conf')], n.ctlLog, join(this.dir, n.id));
+    n.ctl = this.spawnCtl(n, `sentinel ${n.id}`, 'redis-sentinel', [join(this.dir, n.id, 'sentinel.conf')]);
   }
 
   /** Every sentinel sees the others and every replica, none flagged down, and no failover in progress. */
   protected override async extraSettled(p: BenchNode): Promise<true | string> {
     const want = this.opts.nodes - 1;
     for (const n of this.nodes) {
-      const m = pairs(await oneShot(n.ctlPort, ['SENTINEL', 'MASTER', MASTER_NAME]));
-      if (m['flags'] !== 'master' || Number(m['port']) !== p.redis.port) return `sentinel ${n.id}: master ${m['port']} flags ${m['flags']}`;
+      const m = pairs(await this.ctlCommand(n, ['SENTINEL', 'MASTER', MASTER_NAME]));
+      if (m['flags'] !== 'master' || Number(m['port']) !== p.redis.port || m['ip'] !== p.host) return `sentinel ${n.id}: master ${m['port']} flags ${m['flags']}`;
       if (Number(m['num-other-sentinels']) !== want) return `sentinel ${n.id}: ${m['num-other-sentinels']} other sentinels`;
-      const reps = await oneShot(n.ctlPort, ['SENTINEL', 'REPLICAS', MASTER_NAME]);
+      const reps = await this.ctlCommand(n, ['SENTINEL', 'REPLICAS', MASTER_NAME]);
       if (!Array.isArray(reps)) return `sentinel ${n.id}: no replicas reply`;
       // flags only: master-link-status comes from INFO, which Sentinel refreshes every 10 s (redis itself is checked above).
       const ok = reps.map(pairs).filter((r) => r['flags'] === 'slave');
       if (ok.length < want) return `sentinel ${n.id}: replicas ${reps.map(pairs).map((r) => `${r['port']}:${r['flags']}`).join(' ')}`;
-      const sents = await oneShot(n.ctlPort, ['SENTINEL', 'SENTINELS', MASTER_NAME]);
+      const sents = await this.ctlCommand(n, ['SENTINEL', 'SENTINELS', MASTER_NAME]);
       if (!Array.isArray(sents) || sents.map(pairs).filter((s) => !/s_down|disconnected/.test(s['flags'] ?? 's_down')).length < want) return `sentinel ${n.id}: sentinels ${Array.isArray(sents) ? sents.map(pairs).map((x) => x['flags']).join(' ') : '?'}`;
     }
     return true;
   }
+}
+
+/** A node's redis DATA address, `host:port`: how nodes are identified. */
+export function redisAddr(n: BenchNode): string {
+  return `${n.host}:${n.redis.port}`;
 }
 
 export function makeDeployment(kind: SystemKind, opts: DeployOptions): Deployment {

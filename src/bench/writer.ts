@@ -142,9 +142,9 @@ export class AckWriter {
   }
 }
 
-/** Keys of `keys` missing (or with another value) on the redis at `port`. */
-export async function missingKeys(port: number, keys: readonly string[]): Promise<string[]> {
-  const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, commandTimeout: 20_000, disableClientInfo: true });
+/** Keys of `keys` missing (or with another value) on the redis at `host:port`. */
+export async function missingKeys(port: number, keys: readonly string[], host = '127.0.0.1'): Promise<string[]> {
+  const c = new Redis({ host, port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, commandTimeout: 20_000, disableClientInfo: true });
   c.on('error', () => {});
   try {
     await c.connect();
