@@ -22,9 +22,9 @@
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Child, sleep } from './procs.js';
+import { probeRedis, scratchRedisArgs } from '../util/scratch-redis.js';
 
 export interface LabSpec {
   /** Namespace name prefix, e.g. `rc-`. */
@@ -229,27 +229,6 @@ export interface BenchRedis {
 
 const ENDING = new Set<NodeJS.Signals>(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGABRT']);
 
-/** `INFO server` over a raw socket: the pid once the server answers, undefined otherwise. */
-function redisPid(host: string, port: number, timeoutMs = 300): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    let reply = '';
-    const done = (pid: number | undefined) => {
-      socket.destroy();
-      resolve(pid);
-    };
-    socket.setTimeout(timeoutMs, () => done(undefined));
-    socket.once('error', () => done(undefined));
-    socket.once('connect', () => socket.write('*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString('latin1');
-      if (reply.startsWith('-')) return done(undefined);
-      const m = /\r\nprocess_id:(\d+)\r\n/.exec(reply);
-      if (m) done(Number(m[1]));
-    });
-  });
-}
-
 /**
  * A redis-server inside a node namespace, started as `ip netns exec <ns>
  * redis-server ...` (exec replaces `ip`, so the child's pid is redis' own and
@@ -287,18 +266,7 @@ export class NsRedis implements BenchRedis {
     mkdirSync(this.dir, { recursive: true });
     const args = [
       'netns', 'exec', this.ns, 'redis-server',
-      '--port', String(this.port),
-      '--bind', this.dataHost, this.mgmtHost, '127.0.0.1',
-      '--protected-mode', 'no',
-      '--daemonize', 'no',
-      '--save', '',
-      '--appendonly', 'no',
-      '--rdb-del-sync-files', 'yes',
-      '--repl-diskless-sync', 'yes',
-      '--repl-diskless-sync-delay', '0',
-      '--shutdown-timeout', '0',
-      '--dir', this.dir,
-      '--logfile', this.logPath,
+      ...scratchRedisArgs({ port: this.port, bind: [this.dataHost, this.mgmtHost, '127.0.0.1'], dir: this.dir, logfile: this.logPath }),
       ...this.extraArgs,
     ];
     const child = new Child(`redis ${this.ns}`, 'ip', args, join(this.dir, 'redis.stdout'), this.dir);
@@ -306,7 +274,7 @@ export class NsRedis implements BenchRedis {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!child.running) throw new Error(`redis-server in ${this.ns} exited at start; see ${this.logPath}`);
-      if ((await redisPid(this.mgmtHost, this.port)) === child.pid) return;
+      if ((await probeRedis(this.mgmtHost, this.port)).pid === child.pid) return;
       if (Date.now() > deadline) {
         await child.kill();
         throw new Error(`redis-server in ${this.ns} did not answer on ${this.mgmtHost}:${this.port} within ${timeoutMs} ms; see ${this.logPath}`);

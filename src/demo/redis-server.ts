@@ -5,54 +5,13 @@
  * directory.
  */
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { ProcessRegistry, Tracked } from './processes.js';
 import { sleep } from './sleep.js';
+import { probeRedis, scratchRedisArgs } from '../util/scratch-redis.js';
 
 export function redisArgs(port: number, dir: string): string[] {
-  return [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--protected-mode', 'no',
-    '--daemonize', 'no',
-    '--save', '',
-    '--appendonly', 'no',
-    '--rdb-del-sync-files', 'yes',
-    '--repl-diskless-sync', 'yes',
-    '--repl-diskless-sync-delay', '0',
-    '--shutdown-timeout', '0',
-    '--dir', dir,
-    '--logfile', join(dir, 'redis.log'),
-  ];
-}
-
-/**
- * One `INFO server` over a raw socket: `{ up, pid }` once the server on
- * `port` answers. The pid tells our server from one that another process
- * started on the same port.
- */
-export function probeRedis(port: number, timeoutMs = 300): Promise<{ up: boolean; pid?: number }> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let reply = '';
-    const done = (r: { up: boolean; pid?: number }) => {
-      socket.destroy();
-      resolve(r);
-    };
-    socket.setTimeout(timeoutMs, () => done({ up: false }));
-    socket.once('error', () => done({ up: false }));
-    socket.once('connect', () => socket.write('*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString('latin1');
-      if (reply.startsWith('-')) {
-        if (reply.includes('\r\n')) done({ up: !reply.startsWith('-LOADING') });
-        return;
-      }
-      const pid = /\r\nprocess_id:(\d+)\r\n/.exec(reply);
-      if (pid) done({ up: true, pid: Number(pid[1]) });
-    });
-  });
+  return scratchRedisArgs({ port, bind: ['127.0.0.1'], dir, logfile: join(dir, 'redis.log') });
 }
 
 function tail(path: string, lines: number): string {
@@ -78,7 +37,7 @@ export async function startRedisServer(registry: ProcessRegistry, name: string, 
       if (/Address already in use/.test(log)) throw new PortTakenError(`port ${port} is taken`);
       throw new Error(`${name}: redis-server exited at start-up; ${join(dir, 'redis.log')}:\n${log}`);
     }
-    const { up, pid } = await probeRedis(port);
+    const { up, pid } = await probeRedis('127.0.0.1', port);
     if (up && pid === proc.pid) return proc;
     if (up && pid !== undefined && pid !== proc.pid) {
       await registry.kill(proc);

@@ -21,11 +21,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { flattenInfo, parseInfo } from '../../src/redis/info.js';
+import { probeRedis, scratchRedisArgs } from '../../src/util/scratch-redis.js';
 import { freePort } from './ports.js';
 
 export interface StartRedisOptions {
@@ -127,36 +127,6 @@ export async function cleanupAll(): Promise<void> {
 const ENDING_SIGNALS = new Set<NodeJS.Signals>(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGABRT']);
 const KEEP_DIRS = process.env['RESP_ELECT_KEEP_REDIS_DIRS'] === '1';
 
-/**
- * One `INFO server` over a raw socket, to learn whether the server on `port`
- * is up and whose it is: `{ up: true, pid }` once it answers (pid undefined
- * when it wants a password), `{ up: false }` when refused, silent or still
- * -LOADING. The pid tells our server from one another process started on the
- * same port between freePort() and the spawn.
- */
-function probe(port: number, timeoutMs = 300): Promise<{ up: boolean; pid?: number }> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let reply = '';
-    const done = (result: { up: boolean; pid?: number }) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(timeoutMs, () => done({ up: false }));
-    socket.once('error', () => done({ up: false }));
-    socket.once('connect', () => socket.write('*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString('latin1');
-      if (reply.startsWith('-')) {
-        if (reply.includes('\r\n')) done({ up: !reply.startsWith('-LOADING') });
-        return;
-      }
-      const pid = /\r\nprocess_id:(\d+)\r\n/.exec(reply);
-      if (pid) done({ up: true, pid: Number(pid[1]) });
-      else if (/\r\n\r\n$/.test(reply)) done({ up: true });
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -198,22 +168,9 @@ class RedisProcImpl implements RedisProc, Tracked {
   private args(): string[] {
     const { replicaOf, args = [] } = this.options;
     return [
-      '--port', String(this.port),
-      '--bind', '127.0.0.1',
-      '--protected-mode', 'no',
-      '--daemonize', 'no',
-      '--save', '',
-      '--appendonly', 'no',
-      // Replicas write the full-sync RDB into their dir; without this, a restart would load it and not come back empty.
-      '--rdb-del-sync-files', 'yes',
-      '--repl-diskless-sync', 'yes',
-      '--repl-diskless-sync-delay', '0',
-      // 7.0 waits up to 10 s for lagging replicas on SIGTERM; tests stop masters all the time.
-      '--shutdown-timeout', '0',
+      ...scratchRedisArgs({ port: this.port, bind: ['127.0.0.1'], dir: this.dir, logfile: this.logPath }),
       // DEBUG SLEEP / DEBUG POPULATE for tests that need a frozen or a big redis.
       '--enable-debug-command', 'local',
-      '--dir', this.dir,
-      '--logfile', this.logPath,
       ...(replicaOf ? ['--replicaof', replicaOf.host, String(replicaOf.port)] : []),
       ...args,
     ];
@@ -244,7 +201,7 @@ class RedisProcImpl implements RedisProc, Tracked {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000);
     for (;;) {
       if (failure === undefined) {
-        const { up, pid } = await probe(this.port);
+        const { up, pid } = await probeRedis('127.0.0.1', this.port);
         if (up && (pid === undefined || pid === child.pid) && this.running) return;
       }
       if (failure !== undefined || Date.now() > deadline) {
