@@ -1,33 +1,11 @@
 /**
  * The `resp-elect` command. Each subcommand lives in its own module; this file
- * only wires them into yargs.
+ * only wires them into yargs (cli-base.ts holds the program and `run`).
  */
-import yargs, { type Argv } from 'yargs';
-import { runCommand } from './run-command.js';
+import type { Argv } from 'yargs';
+import { buildCliWith } from './cli-base.js';
 import { extraCommands } from './commands.js';
 
 export function buildCli(argv: string[]): Argv {
-  let cli = yargs(argv)
-    .scriptName('resp-elect')
-    .usage('$0 <command> [options]\n\nAn election sidecar for Redis and Valkey replica sets.')
-    .command(runCommand)
-    .demandCommand(1, 'Name a command: run, status, switchover or demo (see --help).')
-    .strict()
-    .recommendCommands()
-    .help()
-    .alias('h', 'help')
-    .version()
-    .wrap(Math.min(110, process.stdout.columns || 110))
-    .fail((msg, err, y) => {
-      // yargs reports usage problems as `msg`, and parser errors (a flag missing its value:
-      // "Not enough arguments following: down-after-ms") as a YError; rethrowing that one
-      // escaped main.ts as an uncaught exception with a stack trace. Both are usage errors.
-      // Anything else (OptionError from a handler, ...) is main.ts's to report.
-      if (err && err.name !== 'YError') throw err;
-      void y;
-      process.stderr.write(`resp-elect: ${msg || err?.message}\nRun "resp-elect --help" for usage.\n`);
-      process.exit(2);
-    });
-  for (const c of extraCommands) cli = cli.command(c);
-  return cli;
+  return buildCliWith(argv, extraCommands);
 }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { HostPort } from '../protocol/index.js';
 import type { SidecarView } from '../sidecar/view.js';
 import { checkHealth, checkPrimary, checkReplica, type CheckResult } from './health.js';
-import { createMetricsRegistry, type MetricsOptions } from './registry.js';
+import type { MetricsOptions } from './registry.js';
 
 export interface HttpServerHandle {
   /** Stops listening and closes open connections. Idempotent. */
@@ -35,6 +35,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown, head: bool
 }
 
 export async function startHttpServer(view: SidecarView, addr: HostPort, opts: HttpServerOptions = {}): Promise<HttpServerHandle> {
+  // Loaded here, not at the top: prom-client (and the OpenTelemetry API it pulls in) adds about
+  // 10 MB to every sidecar's RSS, and a sidecar started without --http never needs it.
+  const { createMetricsRegistry } = await import('./registry.js');
   const registry = createMetricsRegistry(view, opts);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

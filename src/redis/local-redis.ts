@@ -70,6 +70,10 @@ export class LocalRedis {
   private client: Redis | undefined;
   private connecting: Promise<Redis> | undefined;
   private closed = false;
+  /** Whether redis takes several sections in one INFO (7.0+); undefined until the first poll says. */
+  private multiSectionInfo: boolean | undefined;
+  /** The last INFO answer poll() parsed, by cache key (see statusFromInfo). */
+  private pollCache: (PollCacheKey & { state: ReplicationState }) | undefined;
   /** Tail of the queue that serialises role changes (check-then-act must not interleave). */
   private roleChanges: Promise<unknown> = Promise.resolve();
 
@@ -103,35 +107,96 @@ export class LocalRedis {
   /**
    * Sample the local redis: role, offset, health. Never throws; an
    * unreachable, frozen or refusing redis yields `reachable: false` and the
-   * reason in `error`. One round trip of three small INFO sections (server,
-   * persistence, replication), cheap enough for a 20 ms cadence; three
-   * commands rather than 7.0's multi-section `INFO a b c` so it also works on
-   * redis 6.
+   * reason in `error`. One round trip, written to the socket as one packet:
+   * `INFO server persistence replication` (redis 7+) or, on a redis that
+   * refuses several sections in one INFO (6.x: syntax error), the three
+   * sections as three pipelined commands; plus `FCALL_RO` of the epoch marker.
+   *
+   * It runs every poll interval (50 ms by default) for the life of the
+   * sidecar, so it is kept cheap (see statusFromInfo): an answer whose replication
+   * facts did not change since the previous poll — the usual case — is not
+   * parsed again.
    */
   async poll(): Promise<RedisStatus> {
-    let texts: string[];
-    let marker: unknown;
+    let sample: [string, unknown];
     try {
-      [texts, marker] = await this.run(
-        'INFO server/persistence/replication + FCALL_RO resp_elect_epoch',
-        (c) =>
-          Promise.all([
-            Promise.all([c.info('server'), c.info('persistence'), c.info('replication')]),
-            // No marker (an empty or never-promoted dataset): data epoch 0. Any other refusal (LOADING
-            // while a sync loads): unknown, and the dataset is not one to vote or stand with anyway.
-            c.call('FCALL_RO', EPOCH_FUNCTION, '0').catch((err: unknown) => (isFunctionMissing(err) ? 0 : undefined)),
-          ]),
-        'read-only',
-      );
+      sample = await this.run('INFO server/persistence/replication + FCALL_RO resp_elect_epoch', (c) => this.sample(c), 'read-only');
     } catch (err) {
       return unreachableStatus(err instanceof RedisCommandError ? err.reason : errorMessage(err));
     }
+    const [text, marker] = sample;
+    let status: RedisStatus;
     try {
-      const status = deriveStatus(parseReplicationState(parseInfo(texts.join('\r\n'))));
-      return marker === undefined ? status : { ...status, dataEpoch: parseEpochMarker(marker) };
+      status = this.statusFromInfo(text);
     } catch (err) {
       return { reachable: true, healthy: false, unhealthyReason: 'bad-info', error: errorMessage(err) };
     }
+    return marker === undefined ? status : { ...status, dataEpoch: parseEpochMarker(marker) };
+  }
+
+  /** The INFO text and the epoch marker reply, sent as one write. */
+  private async sample(c: Redis): Promise<[string, unknown]> {
+    if (this.multiSectionInfo !== false) {
+      const [info, marker] = (await this.pipelined(c, () => [c.call('INFO', 'server', 'persistence', 'replication'), this.epochMarker(c)])) as [
+        PromiseSettledResult<unknown>,
+        PromiseSettledResult<unknown>,
+      ];
+      if (info.status === 'fulfilled') {
+        this.multiSectionInfo = true;
+        return [info.value as string, settledValue(marker)];
+      }
+      // Redis 6 answers a multi-section INFO with a syntax error: ask section by section from now on.
+      if (!/syntax error/i.test(errorMessage(info.reason))) throw info.reason;
+      this.multiSectionInfo = false;
+    }
+    const [server, persistence, replication, marker] = await this.pipelined(c, () => [c.info('server'), c.info('persistence'), c.info('replication'), this.epochMarker(c)]);
+    const texts: string[] = [];
+    for (const p of [server!, persistence!, replication!]) {
+      if (p.status === 'rejected') throw p.reason;
+      texts.push(p.value as string);
+    }
+    return [texts.join('\r\n'), settledValue(marker)];
+  }
+
+  /** FCALL_RO of the epoch marker. */
+  private epochMarker(c: Redis): Promise<unknown> {
+    // No marker (an empty or never-promoted dataset): data epoch 0. Any other refusal (LOADING
+    // while a sync loads): unknown, and the dataset is not one to vote or stand with anyway.
+    return c.call('FCALL_RO', EPOCH_FUNCTION, '0').catch((err: unknown) => (isFunctionMissing(err) ? 0 : undefined));
+  }
+
+  /**
+   * Send the commands `issue` starts as one write (cork/uncork around them: ioredis writes each
+   * command to the socket separately, one syscall and one packet each) and settle them all.
+   * Every command keeps its own timeout and error, as when sent one by one.
+   */
+  private pipelined(c: Redis, issue: () => Promise<unknown>[]): Promise<PromiseSettledResult<unknown>[]> {
+    const stream = c.stream;
+    stream?.cork();
+    let sent: Promise<unknown>[];
+    try {
+      sent = issue();
+    } finally {
+      stream?.uncork();
+    }
+    return Promise.allSettled(sent);
+  }
+
+  /**
+   * The status an INFO text describes. Parsing is skipped when the replication
+   * facts are the same as last time: the server section changes on every call
+   * (uptime, clock) but only its `run_id` is used (no other field
+   * parseReplicationState reads lives there), so the cache key is the run_id
+   * and the text from the persistence section on. Same key, same text to
+   * parse, same result.
+   */
+  private statusFromInfo(text: string): RedisStatus {
+    const key = pollCacheKey(text);
+    const cached = this.pollCache;
+    if (key !== undefined && cached !== undefined && cached.runId === key.runId && cached.rest === key.rest) return deriveStatus(cached.state);
+    const state = parseReplicationState(parseInfo(text));
+    this.pollCache = key === undefined ? undefined : { ...key, state };
+    return deriveStatus(state);
   }
 
   /** On a new primary: write the epoch marker into its stream (see epoch-marker.ts). */
@@ -380,6 +445,27 @@ function invalidTarget(host: string, port: number): string | undefined {
   if (host.trim() === '' || /\s/.test(host)) return `invalid host ${JSON.stringify(host)}`;
   if (!Number.isInteger(port) || port < 1 || port > 65535) return `invalid port ${port}`;
   return undefined;
+}
+
+function settledValue(r: PromiseSettledResult<unknown> | undefined): unknown {
+  return r?.status === 'fulfilled' ? r.value : undefined;
+}
+
+interface PollCacheKey {
+  runId: string;
+  /** The INFO text from the persistence section on. */
+  rest: string;
+}
+
+/** Splits an INFO answer into its run_id and everything after the server section; undefined when the layout is unexpected. */
+function pollCacheKey(text: string): PollCacheKey | undefined {
+  if (!text.startsWith('# Server')) return undefined;
+  const persistence = text.indexOf('# Persistence');
+  const at = text.indexOf('\nrun_id:');
+  if (persistence < 0 || at < 0 || at > persistence) return undefined;
+  const end = text.indexOf('\n', at + 1);
+  if (end < 0 || end > persistence) return undefined;
+  return { runId: text.slice(at + 8, end), rest: text.slice(persistence) };
 }
 
 /** FCALL_RO of a function no library defines. */

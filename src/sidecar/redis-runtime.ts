@@ -55,6 +55,8 @@ export class RedisRuntime {
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
+  /** When the current sleep between polls ends (opts.now() clock); undefined while not sleeping. */
+  private sleepDueAt: number | undefined;
   private lastHealthy: boolean | undefined;
   private lastError: string | undefined;
   private readonly opts: RedisRuntimeOptions;
@@ -146,16 +148,25 @@ export class RedisRuntime {
     }
   }
 
+  /**
+   * The sidecar's tick (every few ms, on its own timer): a poll due within `earlyMs` starts now,
+   * in this wakeup of the process, instead of on its own timer a moment later. An idle sidecar is
+   * mostly the cost of waking up, and the two timers never coincide by themselves; this way they
+   * share one wakeup. Polls only ever move earlier, never later: the fencing bound stays.
+   */
+  onTick(now: number, earlyMs: number): void {
+    if (this.wake && this.sleepDueAt !== undefined && now >= this.sleepDueAt - earlyMs) this.wake();
+  }
+
   private sleep(ms: number): Promise<void> {
+    this.sleepDueAt = this.opts.now() + ms;
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
+      const t = setTimeout(() => this.wake?.(), ms);
       this.wake = () => {
         this.wake = undefined;
-        done();
+        this.sleepDueAt = undefined;
+        clearTimeout(t);
+        resolve();
       };
     });
   }

@@ -16,7 +16,8 @@ import { RedisRuntime } from './redis-runtime.js';
 import { forwardSwitchover } from './forward-switchover.js';
 import type { SidecarCounters, SidecarEvents, SidecarView } from './view.js';
 import { createClientHandler, type ClientHandler } from '../admin/index.js';
-import { startHttpServer, type HttpServerHandle } from '../metrics/index.js';
+// Not metrics/index.js: that re-exports the registry, which loads prom-client even without --http.
+import { startHttpServer, type HttpServerHandle } from '../metrics/http-server.js';
 import { runRoleChangeHook } from './hook.js';
 
 export type ClientHandlerFactory = (view: SidecarView) => ((socket: Socket, initialBytes: Buffer) => void) & { close?: () => void };
@@ -44,6 +45,8 @@ export class Sidecar implements SidecarView {
   private readonly clientHandler: ReturnType<ClientHandlerFactory> | undefined;
   private http: HttpServerHandle | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
+  /** How early the tick may start a redis poll that is almost due (see RedisRuntime.onTick). */
+  private pollEarlyMs = 0;
   private stopped = false;
   private resolveDone!: () => void;
   /** Resolves when the sidecar has stopped. */
@@ -126,6 +129,8 @@ export class Sidecar implements SidecarView {
     // A quarter heartbeat: timers fire on time without waking the process more than needed when idle.
     const tickMs = Math.max(1, Math.min(25, Math.floor(hb / 4)));
     this.tickTimer = setInterval(() => this.tick(), tickMs);
+    // Half a tick: a poll due before the next tick starts in this one (polls only move earlier).
+    this.pollEarlyMs = Math.min(tickMs, this.config.pollIntervalMs) / 2;
     this.redis?.start();
     this.tick();
   }
@@ -142,11 +147,13 @@ export class Sidecar implements SidecarView {
 
   private tick(): void {
     if (this.stopped) return;
+    const now = this.now();
     try {
-      this.deliver(this.elector.tick(this.now()));
+      this.deliver(this.elector.tick(now));
     } catch (err) {
       this.log.error('tick failed', { error: (err as Error).stack ?? String(err) });
     }
+    this.redis?.onTick(now, this.pollEarlyMs);
   }
 
   private deliver(outs: Outbound[]): void {
