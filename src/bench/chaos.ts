@@ -265,6 +265,12 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   phase('waiting for the first acknowledged write');
   const started = Date.now() + 20_000;
   while (Date.now() < started && writers.every((w) => w.acked.length === 0)) await sleep(20);
+  if (writers.every((w) => w.acked.length === 0)) {
+    // Nothing to check without an acknowledged write: say why instead of reporting an empty run as clean.
+    const why = `no acknowledged write within 20 s of starting the writers: ${writers.map((w, i) => `writer ${i}: ${w.describe()}`).join('; ')}; cluster: ${await d.describe()}`;
+    await Promise.all([...writers.map((w) => w.stop()), sampler.stop()]);
+    throw new Error(why);
+  }
   phase('nemesis');
   // Intervals in which a node's controller was dead or frozen.
   const unfenced: { node: string; from: number; to: number }[] = [];

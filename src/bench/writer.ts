@@ -30,6 +30,9 @@ const BASE: RedisOptions = {
   disableClientInfo: true,
 };
 
+/** How long a client may stay unready before the writer replaces it. */
+const STUCK_MS = 5000;
+
 export class AckWriter {
   /** Acknowledged keys and when the acknowledgement arrived (Date.now()). */
   readonly acked: string[] = [];
@@ -42,6 +45,12 @@ export class AckWriter {
   private client: Redis | undefined;
   private seq = 0;
   private closingSince: number | undefined;
+  /** When the client was last seen not ready (undefined: ready). */
+  private notReadySince: number | undefined;
+  /** Clients replaced because they stayed unready too long. */
+  replacedClients = 0;
+  /** The last error a write or the client reported, for diagnostics. */
+  lastError = '';
 
   constructor(private readonly opts: WriterOptions) {}
 
@@ -70,9 +79,29 @@ export class AckWriter {
       enableTLSForSentinelMode: false,
       failoverDetector: false,
     });
-    c.on('error', () => {});
+    c.on('error', (err: Error) => (this.lastError = err.message));
     this.client = c;
     return c;
+  }
+
+  /** One line for a report: the client's state and counters. */
+  describe(): string {
+    return `status ${this.client?.status ?? 'none'}, attempts ${this.attempts}, acked ${this.acked.length}, unacked ${this.unacked}, errors ${this.errors}, clients replaced ${this.replacedClients}${this.lastError ? `, last error: ${this.lastError}` : ''}`;
+  }
+
+  /**
+   * An application's last resort: a client that has stayed unready for
+   * {@link STUCK_MS} (ioredis ended it, or it keeps failing to resolve the
+   * primary) is thrown away and a new one asks the sentinels afresh.
+   */
+  private replaceIfStuck(c: Redis): void {
+    const now = Date.now();
+    this.notReadySince ??= now;
+    if (c.status !== 'end' && now - this.notReadySince < STUCK_MS) return;
+    c.disconnect();
+    this.client = undefined;
+    this.notReadySince = undefined;
+    this.replacedClients += 1;
   }
 
   /** Re-resolve the primary: drop the connection; ioredis asks the sentinels again on reconnect. */
@@ -94,9 +123,11 @@ export class AckWriter {
       }
       this.closingSince = undefined;
       if (c.status !== 'ready') {
+        this.replaceIfStuck(c);
         await sleep(2);
         continue;
       }
+      this.notReadySince = undefined;
       const key = `${this.opts.prefix}${this.seq++}`;
       this.attempts += 1;
       try {
@@ -110,7 +141,8 @@ export class AckWriter {
           this.unacked += 1;
           bad += 2;
         }
-      } catch {
+      } catch (err) {
+        this.lastError = (err as Error).message;
         this.errors += 1;
         bad += 1;
       }
