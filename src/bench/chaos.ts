@@ -24,6 +24,7 @@
  * excuse nothing: an isolated old primary has a live sidecar that must fence
  * it within B.
  */
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { type BenchNode, Deployment, MASTER_NAME, redisAddr } from './deploy.js';
 import { cutRules, type NodeRules, Partitioner } from './netns.js';
@@ -470,6 +471,14 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   return result;
 }
 
+function logTail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join(' | ');
+  } catch (err) {
+    return `unreadable: ${(err as Error).message}`;
+  }
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
@@ -483,7 +492,10 @@ export async function heal(d: Deployment, n: BenchNode): Promise<void> {
   await n.redis.kill('SIGCONT');
   if (!n.redis.running) {
     phase(`${was}: heal ${n.id}: restart redis`);
-    await withTimeout(d.restoreRedis(n, undefined), 30_000, `restart of redis ${n.id}`);
+    await withTimeout(d.restoreRedis(n, undefined), 30_000, `restart of redis ${n.id}`).catch((err: Error) => {
+      // A restart that never finishes leaves a run unverified: say what the redis was doing.
+      throw new Error(`${err.message} (pid ${n.redis.pid}, ${n.redis.running ? 'running' : 'not running'}; last lines of ${n.redis.logPath}: ${logTail(n.redis.logPath, 5)})`);
+    });
   }
   if (!n.ctl?.running) {
     phase(`${was}: heal ${n.id}: restart ctl`);

@@ -222,6 +222,8 @@ export interface BenchRedis {
   readonly port: number;
   readonly pid: number;
   readonly running: boolean;
+  /** Its log file, quoted when a restart fails. */
+  readonly logPath: string;
   kill(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
   restart(): Promise<void>;
