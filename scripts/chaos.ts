@@ -155,13 +155,13 @@ async function main(): Promise<void> {
           r = await chaosRun(d, { timeMs, seed: seed + run, run, samplePeriodMs, boundMs, livenessBoundMs, settleTimeoutMs: smoke ? 20_000 : 60_000, faults: pool, log: verbose ? log : undefined });
         } catch (err) {
           // The harness itself failed (a restart that never finished): nothing verified; counted as not settled.
-          r = { system: kind, run, seed: seed + run, faults: 0, partitionFaults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, error: `harness: ${(err as Error).message}`, log: [] };
+          r = { system: kind, run, seed: seed + run, faults: 0, partitionFaults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, beyondModel: 0, beyondModelOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, error: `harness: ${(err as Error).message}`, log: [] };
         }
         results.push(r);
         // Keep the report current, so a long batch stopped early still leaves its table.
         if (out) writeSection(out, args.get('section') ?? 'chaos', report(results, machine, netnsNote, pool, (Date.now() - started) / 1000));
         const faults = r.log.map((e) => `${e.fault}@${e.node}${e.wasPrimary ? '*' : ''}+${e.t}/${e.durationMs}`).join(' ');
-        log(`${kind} run ${run} seed ${seed + run}: ${r.faults} faults (${r.partitionFaults} partitions), acked ${r.acked}, lost ${r.lost} (replicas ${r.lostOnReplicas}), overlap ${r.maxOverlapMs} ms (unfenced ${r.unfencedOverlapMs} ms), liveness ${fmt(r.livenessMs)} ms${r.worstOverlap ? ` [worst overlap ${r.worstOverlap}]` : ''}${r.error ? ` ERROR ${r.error}` : ''} | ${faults}`);
+        log(`${kind} run ${run} seed ${seed + run}: ${r.faults} faults (${r.partitionFaults} partitions), acked ${r.acked}, lost ${r.lost} (replicas ${r.lostOnReplicas})${r.beyondModel + r.beyondModelOnReplicas > 0 ? `, beyond the fault model ${r.beyondModel} (replicas ${r.beyondModelOnReplicas})` : ''}, overlap ${r.maxOverlapMs} ms (unfenced ${r.unfencedOverlapMs} ms), liveness ${fmt(r.livenessMs)} ms${r.worstOverlap ? ` [worst overlap ${r.worstOverlap}]` : ''}${r.error ? ` ERROR ${r.error}` : ''} | ${faults}`);
         if (r.error) {
           // A cluster that did not settle is replaced.
           await d.stop();
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   if (out) writeSection(out, args.get('section') ?? 'chaos', md);
   console.log(md);
   const agg = (k: string) => results.filter((r) => r.system === k);
-  const summary = Object.fromEntries(systems.map((k) => [k, { runs: agg(k).length, faults: agg(k).reduce((x, r) => x + r.faults, 0), partitionFaults: agg(k).reduce((x, r) => x + r.partitionFaults, 0), faultCounts: faultCounts(agg(k)), maxOverlapMs: Math.max(0, ...agg(k).map((r) => r.maxOverlapMs)), acked: agg(k).reduce((x, r) => x + r.acked, 0), lost: agg(k).reduce((x, r) => x + r.lost + r.lostOnReplicas, 0), overlapsBeyondBound: agg(k).reduce((x, r) => x + r.overlapsBeyondBound, 0), livenessFailures: agg(k).filter((r) => !r.livenessOk).length, errors: agg(k).filter((r) => r.error).length }]));
+  const summary = Object.fromEntries(systems.map((k) => [k, { runs: agg(k).length, faults: agg(k).reduce((x, r) => x + r.faults, 0), partitionFaults: agg(k).reduce((x, r) => x + r.partitionFaults, 0), faultCounts: faultCounts(agg(k)), maxOverlapMs: Math.max(0, ...agg(k).map((r) => r.maxOverlapMs)), acked: agg(k).reduce((x, r) => x + r.acked, 0), lost: agg(k).reduce((x, r) => x + r.lost + r.lostOnReplicas, 0), beyondModel: agg(k).reduce((x, r) => x + r.beyondModel + r.beyondModelOnReplicas, 0), overlapsBeyondBound: agg(k).reduce((x, r) => x + r.overlapsBeyondBound, 0), livenessFailures: agg(k).filter((r) => !r.livenessOk).length, errors: agg(k).filter((r) => r.error).length }]));
   console.log(`RESULT ${JSON.stringify({ ...summary, mode: lab ? 'netns' : 'loopback' })}`);
 }
 
@@ -194,7 +194,7 @@ function report(results: RunResult[], machine: string, netnsNote: string, pool: 
     `Workload: two ioredis Sentinel-mode clients writing unique keys, each acknowledged only when \`WAIT ${Math.floor(nodes / 2)} 300\` reports ${Math.floor(nodes / 2)} replicas (majority − 1), against ${nodes} redis-servers with ${nodes} resp-elect sidecars (down-after ${downAfterMs} ms, poll ${pollIntervalMs} ms) or ${nodes} Sentinels (quorum ${Math.floor(nodes / 2) + 1}, same down-after). ` +
       `Nemesis (seeded, run k uses seed + k): every 0.3–1.3 × down-after, one of ${pool.join(', ')} on the primary (60 %) or a random node, lasting 0.3–2.5 × down-after, at most ${Math.floor(nodes / 2) >= 2 ? 2 : 1} faults at once${pool.some(isPartition) ? ' (a partition counts as one)' : ''}; "ctl" is the sidecar or the sentinel. Killed redis-servers come back empty (no persistence). ${netnsNote}`,
     '',
-    `Checks after healing every process${lab ? ' and every partition' : ''}: every acknowledged write on the final primary and on every replica; **fencing**: a probe write every ${samplePeriodMs} ms on its own connection to each redis — two redis-servers accepting writes at the same time for longer than B = leaseMs + pollIntervalMs + maxDriftMs = ${leaseMs} + ${pollIntervalMs} + ${maxDriftMs} = ${boundMs} ms counts as a violation (overlaps where one side's sidecar was killed or frozen are listed apart: such a sidecar cannot fence, README "Fencing"; that redis is cut off from the replicas, so nothing it takes can be acknowledged); **liveness**: one writable primary named by every controller within L = 3 × down-after + 2 s = ${livenessBoundMs} ms of the last heal.`,
+    `Checks after healing every process${lab ? ' and every partition' : ''}: every acknowledged write on the final primary and on every replica — except writes that wipes put **beyond the fault model**, counted in their own column: a killed redis-server loses its data, and an acknowledged write that a wipe leaves on fewer than n − majority + 1 = ${nodes - (Math.floor(nodes / 2) + 1) + 1} other nodes can be outvoted by a majority holding no copy, under any majority-based protocol (the simulator's model, docs/simulation.md; src/bench/wipe-census.ts takes a census of every node at each wipe, and a node that cannot answer counts as holding everything); **fencing**: a probe write every ${samplePeriodMs} ms on its own connection to each redis — two redis-servers accepting writes at the same time for longer than B = leaseMs + pollIntervalMs + maxDriftMs = ${leaseMs} + ${pollIntervalMs} + ${maxDriftMs} = ${boundMs} ms counts as a violation (overlaps where one side's sidecar was killed or frozen are listed apart: such a sidecar cannot fence, README "Fencing"; that redis is cut off from the replicas, so nothing it takes can be acknowledged); **liveness**: one writable primary named by every controller within L = 3 × down-after + 2 s = ${livenessBoundMs} ms of the last heal.`,
     '',
   );
   const rows = [...new Set(results.map((r) => r.system))].map((k) => {
@@ -209,23 +209,24 @@ function report(results: RunResult[], machine: string, netnsNote: string, pool: 
       rs.reduce((x, r) => x + r.lost, 0),
       rs.reduce((x, r) => x + r.lostOnReplicas, 0),
       rs.filter((r) => r.lost + r.lostOnReplicas > 0).length,
+      `${rs.reduce((x, r) => x + r.beyondModel, 0)} / ${rs.reduce((x, r) => x + r.beyondModelOnReplicas, 0)} in ${rs.filter((r) => r.beyondModel + r.beyondModelOnReplicas > 0).length} runs`,
       `${Math.max(0, ...rs.map((r) => r.maxOverlapMs))} ms / ${rs.reduce((x, r) => x + r.overlapsBeyondBound, 0)}`,
       `${Math.max(0, ...rs.map((r) => r.unfencedOverlapMs))} ms`,
       `${fmt(live.median)} / ${fmt(live.max)} ms, ${rs.filter((r) => !r.livenessOk).length} over L`,
       rs.filter((r) => r.error).length,
     ];
   });
-  md.push(table(['system', 'runs', 'faults', 'of which partitions', 'acked writes', 'lost on primary', 'missing on replicas', 'runs with loss', 'max dual-writable overlap / beyond B', 'max overlap with unfenceable (dead/frozen) ctl', 'liveness median / max', 'runs not settled'], rows), '');
+  md.push(table(['system', 'runs', 'faults', 'of which partitions', 'acked writes', 'lost on primary', 'missing on replicas', 'runs with loss', 'beyond the fault model: lost / missing on replicas', 'max dual-writable overlap / beyond B', 'max overlap with unfenceable (dead/frozen) ctl', 'liveness median / max', 'runs not settled'], rows), '');
   const kinds = [...new Set(results.map((r) => r.system))];
   const used = pool.filter((f) => results.some((r) => r.log.some((e) => e.fault === f)));
   if (used.length) {
     md.push('Faults injected, by kind:', '');
     md.push(table(['fault', ...kinds], used.map((f) => [f, ...kinds.map((k) => faultCounts(results.filter((r) => r.system === k))[f] ?? 0)])), '');
   }
-  const bad = results.filter((r) => r.lost + r.lostOnReplicas > 0 || r.overlapsBeyondBound > 0 || !r.livenessOk || r.error);
+  const bad = results.filter((r) => r.lost + r.lostOnReplicas + r.beyondModel + r.beyondModelOnReplicas > 0 || r.overlapsBeyondBound > 0 || !r.livenessOk || r.error);
   if (bad.length) {
     md.push(`Runs with findings (replay with \`--seed <seed> --runs 1 --systems <system>${lab ? ' --netns' : ''}${faultFilter ? ` --faults ${args.get('faults')}` : ''}\`):`, '');
-    for (const r of bad.slice(0, 30)) md.push(`- ${r.system} seed ${r.seed}: lost ${r.lost}+${r.lostOnReplicas}, overlap ${r.maxOverlapMs} ms (${r.overlapsBeyondBound} beyond B${r.worstOverlap ? `: ${r.worstOverlap}` : ''}), liveness ${fmt(r.livenessMs)} ms${r.error ? `, error: ${r.error.slice(0, 200)}` : ''}; faults: ${r.log.map((e) => `${e.fault}@${e.node}${e.wasPrimary ? '*' : ''}`).join(' ')}`);
+    for (const r of bad.slice(0, 30)) md.push(`- ${r.system} seed ${r.seed}: lost ${r.lost}+${r.lostOnReplicas}${r.beyondModel + r.beyondModelOnReplicas > 0 ? ` (beyond the fault model ${r.beyondModel}+${r.beyondModelOnReplicas})` : ''}, overlap ${r.maxOverlapMs} ms (${r.overlapsBeyondBound} beyond B${r.worstOverlap ? `: ${r.worstOverlap}` : ''}), liveness ${fmt(r.livenessMs)} ms${r.error ? `, error: ${r.error.slice(0, 800)}` : ''}; faults: ${r.log.map((e) => `${e.fault}@${e.node}${e.wasPrimary ? '*' : ''}`).join(' ')}`);
     if (bad.length > 30) md.push(`- … ${bad.length - 30} more`);
     md.push('');
   }

@@ -29,6 +29,7 @@ import { Redis } from 'ioredis';
 import { type BenchNode, Deployment, MASTER_NAME, redisAddr } from './deploy.js';
 import { cutRules, type NodeRules, Partitioner } from './netns.js';
 import { sleep } from './procs.js';
+import { beyondModelAfterWipe, type Holding } from './wipe-census.js';
 import { AckWriter, missingKeys } from './writer.js';
 import { mulberry32 as rng } from '../util/mulberry32.js';
 
@@ -92,8 +93,16 @@ export interface RunResult {
   acked: number;
   unacked: number;
   errors: number;
+  /** Acknowledged writes missing on the final primary, not counting {@link beyondModel}. */
   lost: number;
   lostOnReplicas: number;
+  /**
+   * Acknowledged writes missing at the end that wipes (redis killed without persistence) had left on
+   * too few nodes for any majority-based protocol to keep (src/bench/wipe-census.ts): missing on the
+   * final primary, and missing on replicas.
+   */
+  beyondModel: number;
+  beyondModelOnReplicas: number;
   maxOverlapMs: number;
   overlapsBeyondBound: number;
   /** Overlaps where one side's controller was down or frozen (cannot fence; documented). */
@@ -253,7 +262,7 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   const rand = rng(o.seed);
   const down = d.opts.downAfterMs;
   const replicas = d.majority - 1;
-  const result: RunResult = { system: d.kind, run: o.run, seed: o.seed, faults: 0, partitionFaults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, log: [] };
+  const result: RunResult = { system: d.kind, run: o.run, seed: o.seed, faults: 0, partitionFaults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, beyondModel: 0, beyondModelOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, log: [] };
   const writers = [0, 1].map((w) => new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas, waitTimeoutMs: 300, intervalMs: 2, prefix: `chaos:${o.seed}:${w}:` }));
   // A partition a failed earlier run may have left.
   await d.partitions?.healAll();
@@ -300,10 +309,25 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
     }
   };
 
+  // Acknowledged keys that wipes left on too few nodes (the data-loss fault model, src/bench/wipe-census.ts).
+  const beyond = new Set<string>();
+  // Taken beside the fault, not in its way: a census must not delay the empty restart it follows.
+  const censuses: Promise<void>[] = [];
+  const census = async (wiped: BenchNode, acked: string[]): Promise<void> => {
+    const others = d.nodes.filter((m) => m !== wiped);
+    const holdings = await Promise.all(others.map((m) => holding(m, acked)));
+    const excused = beyondModelAfterWipe(acked, holdings, d.nodes.length);
+    for (const k of excused) beyond.add(k);
+    const held = holdings.map((h, i) => `${others[i]!.id}=${typeof h === 'string' ? h : h.size}`).join(' ');
+    o.log?.(`  ${d.kind} run ${o.run}: wipe of ${wiped.id}: ${acked.length} acknowledged keys, ${excused.length} left on too few nodes (held: ${held})`);
+  };
+
   const inject = async (n: BenchNode, fault: ProcessFault, durationMs: number): Promise<void> => {
     busy.add(n.id);
     active += 1;
     const t = Date.now();
+    const wipes = fault === 'kill-redis' || fault === 'kill-both' || fault === 'restart-redis-empty';
+    const ackedBeforeWipe = wipes ? writers.flatMap((w) => w.acked) : [];
     const ctlDown = fault === 'kill-ctl' || fault === 'kill-both' || fault === 'stop-ctl' || fault === 'stop-both';
     try {
       switch (fault) {
@@ -330,6 +354,7 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
           await n.redis.kill('SIGKILL');
           break;
       }
+      if (wipes) censuses.push(census(n, ackedBeforeWipe));
       await sleep(fault === 'restart-redis-empty' ? 0 : durationMs);
       await heal(d, n);
     } finally {
@@ -412,6 +437,7 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   phase('stopping sampler');
   await sampler.stop();
   phase('verifying');
+  await Promise.all(censuses);
   for (const w of writers) {
     result.acked += w.acked.length;
     result.unacked += w.unacked;
@@ -427,20 +453,27 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
     result.error = (err as Error).message;
     final = primary;
   }
+  // Missing keys, split into those that count and those wipes put beyond the fault model.
+  const tally = (missing: string[]): [number, number] => {
+    const excused = missing.filter((k) => beyond.has(k)).length;
+    return [missing.length - excused, excused];
+  };
   if (final) {
-    result.lost = (await missingKeys(final.redis.port, keys, final.mgmtHost).catch(() => keys)).length;
+    [result.lost, result.beyondModel] = tally(await missingKeys(final.redis.port, keys, final.mgmtHost).catch(() => keys));
     // Replicas: give them a moment to apply the tail; a replica not linked to the final primary is skipped (reported as the error above).
     for (const n of d.nodes) {
       if (n === final) continue;
       const info = await d.info(n);
       if (info?.['master_link_status'] !== 'up' || !Deployment.replicaOf(info, final)) continue;
-      let miss = keys.length;
+      let miss = keys;
       for (let i = 0; i < 50; i++) {
-        miss = (await missingKeys(n.redis.port, keys, n.mgmtHost).catch(() => keys)).length;
-        if (miss === 0) break;
+        miss = await missingKeys(n.redis.port, keys, n.mgmtHost).catch(() => keys);
+        if (miss.length === 0) break;
         await sleep(100);
       }
-      result.lostOnReplicas += miss;
+      const [lost, excused] = tally(miss);
+      result.lostOnReplicas += lost;
+      result.beyondModelOnReplicas += excused;
     }
   } else {
     result.error ??= 'no primary to check';
@@ -469,6 +502,34 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   }
   phase('done');
   return result;
+}
+
+/**
+ * Which of `keys` node `n` holds right now, for the wipe census: `'dead'` when its redis is not
+ * running (killed without persistence: its data is gone), `'unknown'` when it cannot answer at once
+ * (frozen, loading, mid-resync), which the census counts as holding everything.
+ */
+async function holding(n: BenchNode, keys: string[]): Promise<Holding> {
+  if (!n.redis.running) return 'dead';
+  if (keys.length === 0) return new Set();
+  const c = new Redis({ host: n.mgmtHost, port: n.redis.port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 300, commandTimeout: 1000, disableClientInfo: true });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    const held = new Set<string>();
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      const values = await c.mget(...batch);
+      batch.forEach((k, j) => {
+        if (values[j] === `v:${k}`) held.add(k);
+      });
+    }
+    return held;
+  } catch {
+    return 'unknown';
+  } finally {
+    c.disconnect();
+  }
 }
 
 function logTail(path: string, lines: number): string {

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { beyondModelAfterWipe, copiesNeeded } from '../../src/bench/wipe-census.js';
+
+describe('chaos data-loss fault model', () => {
+  it('a write must stay on n - majority + 1 other nodes', () => {
+    expect(copiesNeeded(3)).toBe(2);
+    expect(copiesNeeded(5)).toBe(3);
+    expect(copiesNeeded(7)).toBe(4);
+  });
+
+  it('5 nodes: a write left on two other nodes is beyond the model, on three it is not', () => {
+    const on = (...keys: string[]) => new Set(keys);
+    // n2 wiped; a on n3, n4 only (n1, n5 never had it); b on n1, n3, n4; c on n3 and on a dead n4.
+    const others = [on('b'), on('a', 'b', 'c'), on('a', 'b'), on('b')];
+    expect(beyondModelAfterWipe(['a', 'b', 'c'], others, 5)).toEqual(['a', 'c']);
+    expect(beyondModelAfterWipe(['a', 'b', 'c'], [on('b'), on('a', 'b', 'c'), 'dead', on('b')], 5)).toEqual(['a', 'c']);
+  });
+
+  it('a node that cannot answer counts as holding every key, so it only ever excuses less', () => {
+    const others = [new Set<string>(), new Set(['a']), 'unknown' as const, new Set(['a'])];
+    expect(beyondModelAfterWipe(['a', 'x'], others, 5)).toEqual(['x']);
+  });
+
+  it('refuses a census that is not of every other member', () => {
+    expect(() => beyondModelAfterWipe(['a'], [new Set(['a'])], 5)).toThrow(/every member but the wiped one/);
+  });
+});
