@@ -46,6 +46,9 @@ export function probeRedis(host: string, port: number, timeoutMs = 300): Promise
     };
     socket.setTimeout(timeoutMs, () => done({ up: false }));
     socket.once('error', () => done({ up: false }));
+    // Closed without an error: a server that hangs up on clients (a sidecar's CLIENT KILL after it
+    // retargets a freshly started redis). Without this the probe, and whoever waits on it, waits forever.
+    socket.once('close', () => done({ up: false }));
     socket.once('connect', () => socket.write('*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString('latin1');
