@@ -24,7 +24,6 @@
  * excuse nothing: an isolated old primary has a live sidecar that must fence
  * it within B.
  */
-import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { type BenchNode, Deployment, MASTER_NAME, redisAddr } from './deploy.js';
 import { cutRules, type NodeRules, Partitioner } from './netns.js';
@@ -32,6 +31,7 @@ import { sleep } from './procs.js';
 import { beyondModelAfterWipe, type Holding } from './wipe-census.js';
 import { AckWriter, missingKeys } from './writer.js';
 import { mulberry32 as rng } from '../util/mulberry32.js';
+import { logTail } from '../util/scratch-redis.js';
 
 /** What the current run is doing, for the hang watchdog of scripts/chaos.ts. */
 export const progress = { phase: 'idle', since: Date.now() };
@@ -512,31 +512,11 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
 async function holding(n: BenchNode, keys: string[]): Promise<Holding> {
   if (!n.redis.running) return 'dead';
   if (keys.length === 0) return new Set();
-  const c = new Redis({ host: n.mgmtHost, port: n.redis.port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 300, commandTimeout: 1000, disableClientInfo: true });
-  c.on('error', () => {});
   try {
-    await c.connect();
-    const held = new Set<string>();
-    for (let i = 0; i < keys.length; i += 1000) {
-      const batch = keys.slice(i, i + 1000);
-      const values = await c.mget(...batch);
-      batch.forEach((k, j) => {
-        if (values[j] === `v:${k}`) held.add(k);
-      });
-    }
-    return held;
+    const missing = new Set(await missingKeys(n.redis.port, keys, n.mgmtHost, { connectMs: 300, commandMs: 1000 }));
+    return new Set(keys.filter((k) => !missing.has(k)));
   } catch {
     return 'unknown';
-  } finally {
-    c.disconnect();
-  }
-}
-
-function logTail(path: string, lines: number): string {
-  try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join(' | ');
-  } catch (err) {
-    return `unreadable: ${(err as Error).message}`;
   }
 }
 
@@ -555,7 +535,7 @@ export async function heal(d: Deployment, n: BenchNode): Promise<void> {
     phase(`${was}: heal ${n.id}: restart redis`);
     await withTimeout(d.restoreRedis(n, undefined), 30_000, `restart of redis ${n.id}`).catch((err: Error) => {
       // A restart that never finishes leaves a run unverified: say what the redis was doing.
-      throw new Error(`${err.message} (pid ${n.redis.pid}, ${n.redis.running ? 'running' : 'not running'}; last lines of ${n.redis.logPath}: ${logTail(n.redis.logPath, 5)})`);
+      throw new Error(`${err.message} (pid ${n.redis.pid}, ${n.redis.running ? 'running' : 'not running'}; last lines of ${n.redis.logPath}: ${logTail(n.redis.logPath, 5).split('\n').join(' | ')})`);
     });
   }
   if (!n.ctl?.running) {

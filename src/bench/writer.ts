@@ -174,9 +174,12 @@ export class AckWriter {
   }
 }
 
-/** Keys of `keys` missing (or with another value) on the redis at `host:port`. */
-export async function missingKeys(port: number, keys: readonly string[], host = '127.0.0.1'): Promise<string[]> {
-  const c = new Redis({ host, port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, commandTimeout: 20_000, disableClientInfo: true });
+/**
+ * Keys of `keys` missing (or with another value) on the redis at `host:port`.
+ * Rejects when that redis cannot be reached or answer within the timeouts.
+ */
+export async function missingKeys(port: number, keys: readonly string[], host = '127.0.0.1', timeouts = { connectMs: 2000, commandMs: 20_000 }): Promise<string[]> {
+  const c = new Redis({ host, port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeouts.connectMs, commandTimeout: timeouts.commandMs, disableClientInfo: true });
   c.on('error', () => {});
   try {
     await c.connect();

@@ -3,6 +3,7 @@
  * the tests', the benchmarks' (loopback and network namespaces): its
  * arguments and the probe that tells it is up and that it is ours.
  */
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
 /**
@@ -61,4 +62,13 @@ export function probeRedis(host: string, port: number, timeoutMs = 300): Promise
       else if (/\r\n\r\n$/.test(reply)) done({ up: true });
     });
   });
+}
+
+/** The last `lines` lines of a redis-server's log file, for error messages; says why when it cannot be read. */
+export function logTail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch (err) {
+    return `(no log: ${(err as Error).message})`;
+  }
 }

@@ -19,13 +19,13 @@
  * Set RESP_ELECT_KEEP_REDIS_DIRS=1 to keep the directories (and logs) after cleanup.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { flattenInfo, parseInfo } from '../../src/redis/info.js';
-import { probeRedis, scratchRedisArgs } from '../../src/util/scratch-redis.js';
+import { logTail, probeRedis, scratchRedisArgs } from '../../src/util/scratch-redis.js';
 import { freePort } from './ports.js';
 
 export interface StartRedisOptions {
@@ -317,11 +317,7 @@ class RedisProcImpl implements RedisProc, Tracked {
   }
 
   logTail(lines = 30): string {
-    try {
-      return readFileSync(this.logPath, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } catch (err) {
-      return `(no log: ${(err as Error).message})`;
-    }
+    return logTail(this.logPath, lines);
   }
 }
 
