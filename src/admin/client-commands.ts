@@ -6,7 +6,7 @@
 import { AUTH_ERRORS, checkAuth } from './auth.js';
 import type { ClientConnection } from './client-connection.js';
 import { renderInfo, REDIS_VERSION } from './info.js';
-import { error, OK, simple, type Reply } from './resp.js';
+import { error, MapReply, OK, PushReply, simple, VerbatimText, type Protocol, type Reply } from './resp.js';
 import { sentinelCommand } from './sentinel-command.js';
 
 interface CommandSpec {
@@ -35,7 +35,7 @@ function subscribe(conn: ClientConnection, args: Buffer[], kind: 'subscribe' | '
   for (const arg of args.slice(1)) {
     set.add(key(arg));
     conn.server.hub.add(conn);
-    conn.send([kind, arg, conn.subscriptionCount]);
+    conn.send(new PushReply([kind, arg, conn.subscriptionCount]));
   }
 }
 
@@ -43,18 +43,30 @@ function unsubscribe(conn: ClientConnection, args: Buffer[], kind: 'unsubscribe'
   const set = kind === 'unsubscribe' ? conn.channels : conn.patterns;
   const names = args.length > 1 ? args.slice(1).map(key) : [...set];
   if (names.length === 0) {
-    conn.send([kind, null, conn.subscriptionCount]);
+    conn.send(new PushReply([kind, null, conn.subscriptionCount]));
     return;
   }
   for (const name of names) {
     set.delete(name);
-    conn.send([kind, Buffer.from(name, 'latin1'), conn.subscriptionCount]);
+    conn.send(new PushReply([kind, Buffer.from(name, 'latin1'), conn.subscriptionCount]));
   }
   if (conn.subscriptionCount === 0) conn.server.hub.remove(conn);
 }
 
+/** RESP2's restricted subscribed mode: only (un)subscribe, PING, QUIT and RESET. RESP3 has none, as in redis. */
+function restrictedSubscriber(conn: ClientConnection): boolean {
+  return conn.protocol === 2 && conn.subscriptionCount > 0;
+}
+
 function helloReply(conn: ClientConnection): Reply {
-  return ['server', 'redis', 'version', REDIS_VERSION, 'proto', 2, 'id', conn.id, 'mode', 'sentinel', 'modules', []];
+  return new MapReply([
+    ['server', 'redis'],
+    ['version', REDIS_VERSION],
+    ['proto', conn.protocol],
+    ['id', conn.id],
+    ['mode', 'sentinel'],
+    ['modules', []],
+  ]);
 }
 
 export const COMMANDS: Record<string, CommandSpec> = {
@@ -63,7 +75,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     max: 2,
     pubsub: true,
     run(conn, args) {
-      if (conn.subscriptionCount > 0) conn.send(['pong', args[1] ?? '']);
+      if (restrictedSubscriber(conn)) conn.send(['pong', args[1] ?? '']);
       else conn.send(args[1] ?? simple('PONG'));
     },
   },
@@ -87,17 +99,20 @@ export const COMMANDS: Record<string, CommandSpec> = {
     noAuth: true,
     run(conn, args) {
       let i = 1;
+      let protocol: Protocol | undefined;
       if (args.length > 1) {
         const v = text(args[1]);
         if (!/^-?\d{1,9}$/.test(v)) {
           conn.send(error('ERR Protocol version is not an integer or out of range'));
           return;
         }
-        // RESP2 only: clients that open with HELLO 3 (ioredis 6) fall back to RESP2 on NOPROTO.
-        if (Number(v) !== 2) {
+        // RESP2 and RESP3, like redis-sentinel: node-redis 6 and ioredis 6 open with HELLO 3.
+        const n = Number(v);
+        if (n !== 2 && n !== 3) {
           conn.send(error('NOPROTO sorry, this protocol version is not supported'));
           return;
         }
+        protocol = n;
         i = 2;
       }
       let auth: { user: string; pass: Buffer } | undefined;
@@ -134,6 +149,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
         }
         conn.name = text(setName) || null;
       }
+      // Switched only once every option is accepted, so the reply is the first thing in the new protocol.
+      if (protocol !== undefined) conn.protocol = protocol;
       conn.send(helloReply(conn));
     },
   },
@@ -156,6 +173,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       conn.server.hub.remove(conn);
       conn.name = null;
       conn.authenticated = !conn.passwordRequired;
+      conn.protocol = 2;
       conn.send(simple('RESET'));
     },
   },
@@ -193,7 +211,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
           return;
         case 'info':
           if (args.length !== 2) break;
-          conn.send(`id=${conn.id} addr=${conn.remote} laddr=${conn.socket.localAddress ?? '?'}:${conn.localPort} name=${conn.name ?? ''} sub=${conn.channels.size} psub=${conn.patterns.size}\n`);
+          conn.send(
+            new VerbatimText(
+              `id=${conn.id} addr=${conn.remote} laddr=${conn.socket.localAddress ?? '?'}:${conn.localPort} name=${conn.name ?? ''} sub=${conn.channels.size} psub=${conn.patterns.size} resp=${conn.protocol}\n`,
+            ),
+          );
           return;
         default:
           conn.send(error(`ERR unknown subcommand '${text(args[1]).slice(0, 64)}'. Try CLIENT HELP.`));
@@ -206,7 +228,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
     arity: -1,
     run(conn, args) {
       const sub = lower(args[1]);
-      if (args.length === 1 || sub === 'docs') conn.send([]);
+      if (args.length === 1) conn.send([]);
+      else if (sub === 'docs') conn.send(new MapReply([]));
       else if (sub === 'count') conn.send(Object.keys(COMMANDS).length);
       else if (sub === 'list') conn.send(Object.keys(COMMANDS));
       else if (sub === 'info') conn.send(args.slice(2).map(() => null));
@@ -287,7 +310,7 @@ export function dispatch(conn: ClientConnection, args: Buffer[]): void | Promise
     conn.send(error(AUTH_ERRORS.noauth));
     return;
   }
-  if (conn.subscriptionCount > 0 && !spec.pubsub) {
+  if (restrictedSubscriber(conn) && !spec.pubsub) {
     conn.send(error(`ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`));
     return;
   }

@@ -2,7 +2,7 @@
  * One client connection on the Sentinel-compatible port: reads requests,
  * runs them one at a time in order (an async command such as SENTINEL
  * FAILOVER holds back the ones behind it), writes the replies, and keeps the
- * connection's state (authentication, name, subscriptions).
+ * connection's state (authentication, name, protocol, subscriptions).
  *
  * Nothing a client sends can throw out of here: a malformed request gets an
  * error reply and the connection is closed; a failing command gets an error
@@ -14,7 +14,7 @@ import type { Socket } from 'node:net';
 import type { SidecarView } from '../sidecar/view.js';
 import type { PubSubHub, Subscriber } from './pubsub.js';
 import { RequestError, RequestReader } from './request-reader.js';
-import { encodeReply, error, type Reply } from './resp.js';
+import { encodeReply, error, type Protocol, type Reply } from './resp.js';
 
 export type AdminLogLevel = 'debug' | 'info' | 'warn';
 
@@ -39,6 +39,8 @@ const CLOSE_GRACE_MS = 2000;
 export class ClientConnection implements Subscriber {
   name: string | null = null;
   authenticated: boolean;
+  /** RESP2 until the client asks for RESP3 with HELLO 3 (RESET goes back to 2). */
+  protocol: Protocol = 2;
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
   private readonly reader: RequestReader;
@@ -93,7 +95,7 @@ export class ClientConnection implements Subscriber {
   }
 
   send(reply: Reply): void {
-    this.writeFrame(encodeReply(reply));
+    this.writeFrame(encodeReply(reply, this.protocol));
   }
 
   /** Subscriber: a published message frame. */

@@ -1,15 +1,19 @@
 /**
  * Who is subscribed to what on this sidecar's client port, and delivery of
- * published messages in RESP2 pub/sub form:
- *   ["message", channel, payload] and ["pmessage", pattern, channel, payload].
+ * published messages in pub/sub form:
+ *   ["message", channel, payload] and ["pmessage", pattern, channel, payload],
+ * an array for a RESP2 subscriber and a push for a RESP3 one. Each frame is
+ * encoded once per protocol and shared by every subscriber that gets it.
  */
 import { globMatch } from './glob.js';
-import { encodeReply } from './resp.js';
+import { encodeReply, PushReply, type Protocol } from './resp.js';
 
 export interface Subscriber {
   /** Channel names (latin1 strings, so any bytes round-trip). */
   readonly channels: ReadonlySet<string>;
   readonly patterns: ReadonlySet<string>;
+  /** The protocol the subscriber speaks (HELLO). */
+  readonly protocol: Protocol;
   /** Write an encoded message frame; must not throw. */
   deliver(frame: Buffer): void;
 }
@@ -36,23 +40,26 @@ export class PubSubHub {
     if (this.subscribers.size === 0) return 0;
     const channelKey = Buffer.from(channel, 'utf8').toString('latin1');
     const payload = Buffer.from(message, 'utf8');
-    let direct: Buffer | undefined;
-    const byPattern = new Map<string, Buffer>();
+    const frames = new Map<string, Buffer>();
+    /** The frame for `items` in `proto`, encoded once per publish. */
+    const frame = (cacheKey: string, proto: Protocol, items: () => Array<string | Buffer>): Buffer => {
+      const k = `${proto}\0${cacheKey}`;
+      let f = frames.get(k);
+      if (!f) {
+        f = encodeReply(new PushReply(items()), proto);
+        frames.set(k, f);
+      }
+      return f;
+    };
     let count = 0;
     for (const sub of [...this.subscribers]) {
       if (sub.channels.has(channelKey)) {
-        direct ??= encodeReply(['message', latin1(channelKey), payload]);
-        sub.deliver(direct);
+        sub.deliver(frame('', sub.protocol, () => ['message', latin1(channelKey), payload]));
         count++;
       }
       for (const pattern of sub.patterns) {
         if (!globMatch(pattern, channelKey)) continue;
-        let frame = byPattern.get(pattern);
-        if (!frame) {
-          frame = encodeReply(['pmessage', latin1(pattern), latin1(channelKey), payload]);
-          byPattern.set(pattern, frame);
-        }
-        sub.deliver(frame);
+        sub.deliver(frame(`p${pattern}`, sub.protocol, () => ['pmessage', latin1(pattern), latin1(channelKey), payload]));
         count++;
       }
     }

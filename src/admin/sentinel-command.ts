@@ -4,10 +4,11 @@
  * ckquorum, myid and failover (a planned switchover). Field names and
  * flags follow redis 7.0 Sentinel, so ioredis, node-redis, redis-py and
  * operators' scripts read them unchanged; each entry ends with an extra
- * `node-id` field naming the resp-elect member.
+ * `node-id` field naming the resp-elect member. Entries are maps: a RESP3
+ * map, or Sentinel's flat field/value array in RESP2.
  */
 import type { SidecarView } from '../sidecar/view.js';
-import { error, fieldArray, NullArray, simple, type Reply } from './resp.js';
+import { error, fieldMap, NullArray, simple, type MapReply, type Reply } from './resp.js';
 import {
   describeTopology,
   hostPort,
@@ -63,7 +64,7 @@ function base(ms: number | null): Record<string, string | number> {
   };
 }
 
-export function masterEntry(topo: Topology, m: MasterState): string[] {
+export function masterEntry(topo: Topology, m: MasterState): MapReply {
   const fields: Record<string, string | number> = {
     name: m.name,
     ip: m.addr.host,
@@ -87,10 +88,10 @@ export function masterEntry(topo: Topology, m: MasterState): string[] {
     'parallel-syncs': 1,
     'node-id': m.id,
   });
-  return fieldArray(fields);
+  return fieldMap(fields);
 }
 
-export function replicaEntry(topo: Topology, r: ReplicaState): string[] {
+export function replicaEntry(topo: Topology, r: ReplicaState): MapReply {
   const fields: Record<string, string | number> = {
     name: hostPort(r.addr),
     ip: r.addr.host,
@@ -114,10 +115,10 @@ export function replicaEntry(topo: Topology, r: ReplicaState): string[] {
     'replica-announced': 1,
     'node-id': r.id,
   });
-  return fieldArray(fields);
+  return fieldMap(fields);
 }
 
-export function sentinelEntry(topo: Topology, s: SentinelState): string[] {
+export function sentinelEntry(topo: Topology, s: SentinelState): MapReply {
   const fields: Record<string, string | number> = {
     name: s.id,
     ip: s.addr.host,
@@ -134,7 +135,7 @@ export function sentinelEntry(topo: Topology, s: SentinelState): string[] {
     'voted-leader-epoch': 0,
     'node-id': s.id,
   });
-  return fieldArray(fields);
+  return fieldMap(fields);
 }
 
 const wrongArity = (sub: string) => error(`ERR wrong number of arguments for 'sentinel|${sub}' command`);

@@ -42,11 +42,14 @@ describe('basic commands', () => {
     expect(await c.command(['PING'])).toBe('PONG');
   });
 
-  it('HELLO: 3 is refused with NOPROTO, 2 answers a flat map', async () => {
+  it('HELLO: 2 answers a flat map, a version other than 2 or 3 is NOPROTO', async () => {
     const { port } = await startAdmin(new FakeView());
     const c = await client(port);
-    expect(await rejects(c.command(['HELLO', '3']))).toBe('NOPROTO sorry, this protocol version is not supported');
+    expect(await rejects(c.command(['HELLO', '4']))).toBe('NOPROTO sorry, this protocol version is not supported');
+    expect(await rejects(c.command(['HELLO', '1']))).toBe('NOPROTO sorry, this protocol version is not supported');
     expect(await rejects(c.command(['HELLO', 'x']))).toMatch(/not an integer/);
+    // A refused HELLO 3 (bad option) leaves the connection on RESP2, which this client can read.
+    expect(await rejects(c.command(['HELLO', '3', 'NOPE']))).toBe("ERR Syntax error in HELLO option 'NOPE'");
     const hello = pack(await c.command(['HELLO', '2', 'SETNAME', 'app']));
     expect(hello).toMatchObject({ server: 'redis', proto: 2 as unknown as string, mode: 'sentinel' });
     expect(await c.command(['CLIENT', 'GETNAME'])).toBe('app');
@@ -346,7 +349,8 @@ describe('authentication', () => {
     expect(await rejects(c.command(['PING']))).toBe('NOAUTH Authentication required.');
     expect(await rejects(c.command(['SENTINEL', 'get-master-addr-by-name', 'mymaster']))).toBe('NOAUTH Authentication required.');
     expect(await rejects(c.command(['HELLO', '2']))).toMatch(/^NOAUTH HELLO must be called/);
-    expect(await rejects(c.command(['HELLO', '3', 'AUTH', 'default', 's3cret']))).toMatch(/^NOPROTO/);
+    expect(await rejects(c.command(['HELLO', '4', 'AUTH', 'default', 's3cret']))).toMatch(/^NOPROTO/);
+    expect(await rejects(c.command(['HELLO', '3', 'AUTH', 'default', 'wrong']))).toMatch(/^WRONGPASS/);
     expect(await rejects(c.command(['AUTH', 'wrong']))).toBe('WRONGPASS invalid username-password pair or user is disabled.');
     expect(await rejects(c.command(['AUTH', 's3cret-and-more']))).toMatch(/^WRONGPASS/);
     expect(await rejects(c.command(['AUTH', 'bob', 's3cret']))).toMatch(/^WRONGPASS/);
