@@ -1,10 +1,14 @@
-// Real Sentinel-aware clients (ioredis, node-redis) against the admin API of a
-// fake view that points at two real redis-servers: they find the primary,
-// write through it, and follow a primary change announced over pub/sub alone
-// (the old primary stays a writable master, so nothing else could tell them).
+// Real Sentinel-aware clients (ioredis 6 and node-redis 6, which open with
+// HELLO 3 and speak RESP3; node-redis 5, which speaks RESP2) against the admin
+// API of a fake view that points at two real redis-servers: they find the
+// primary, write through it, and follow a primary change announced over
+// pub/sub alone (the old primary stays a writable master, so nothing else
+// could tell them).
 import { Redis } from 'ioredis';
 import { createSentinel } from 'redis';
+import { createSentinel as createSentinel5 } from 'redis5';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../support/ports.js';
 import { cleanupAll, startRedis, type RedisProc } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
 import { client, closeAll, onCleanup, startAdmin } from './admin-harness.js';
@@ -68,7 +72,7 @@ describe('Sentinel-aware clients', () => {
     );
   });
 
-  it('ioredis with sentinelPassword: HELLO 3 is refused, it falls back to AUTH on RESP2', async () => {
+  it('ioredis with sentinelPassword: authenticates with HELLO 3 AUTH, a wrong password is refused', async () => {
     const a = await startRedis();
     const view = new FakeView({ members: [{ id: 'n1', redis: { host: '127.0.0.1', port: a.port } }], clientPassword: 'pw' });
     const { port } = await startAdmin(view);
@@ -91,9 +95,21 @@ describe('Sentinel-aware clients', () => {
     await expect(connectWith('wrong')).rejects.toThrow(/WRONGPASS|sentinels are unreachable/);
   });
 
-  it('node-redis createSentinel: resolves the master, writes, and follows the change', async () => {
+  /** What the node-redis test needs of either major's createSentinel. */
+  interface NodeRedisSentinel {
+    on(event: 'error', fn: () => void): unknown;
+    connect(): Promise<unknown>;
+    set(key: string, value: string): Promise<unknown>;
+    destroy(): Promise<unknown>;
+  }
+  const nodeRedis: Array<[string, (port: number) => NodeRedisSentinel]> = [
+    // 6 opens every connection with HELLO 3 and reads maps and pushes.
+    ['node-redis 6 (RESP3)', (port) => createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port }] })],
+    ['node-redis 5 (RESP2)', (port) => createSentinel5({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port }] })],
+  ];
+  it.each(nodeRedis)('%s createSentinel: resolves the master, writes, and follows the change', async (_label, create) => {
     const { view, port, a, b } = await setup();
-    const sentinel = createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port }] });
+    const sentinel = create(port);
     sentinel.on('error', () => {});
     onCleanup(async () => {
       await sentinel.destroy().catch(() => {});
@@ -110,6 +126,41 @@ describe('Sentinel-aware clients', () => {
         return (await b.client().get('k2')) === 'after';
       },
       { what: 'node-redis writing to the new primary', timeoutMs: 10_000, intervalMs: 50 },
+    );
+  });
+  it('node-redis 6 told of a master that has just died, before anyone could flag it, asks again and follows the next answer', async () => {
+    // The race behind node-redis 5's permanent hang (redis/node-redis#3061, fixed in 6.2 by #3331): a
+    // sentinel answers "master" a moment before that redis dies, and the client's connection to it
+    // never completes. Sentinel has the same window; a client must survive it, and 6 does.
+    const [a, b] = await Promise.all([startRedis(), startRedis()]);
+    const dead = { host: '127.0.0.1', port: await freePort() };
+    const view = new FakeView({
+      members: [
+        { id: 'n1', redis: { host: '127.0.0.1', port: a.port } },
+        { id: 'n2', redis: { host: '127.0.0.1', port: b.port } },
+        { id: 'n3', redis: dead },
+      ],
+    });
+    const { port } = await startAdmin(view);
+    for (const m of view.config.members) m.sidecar = { host: '127.0.0.1', port };
+    const sentinel = createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port }] });
+    sentinel.on('error', () => {});
+    onCleanup(async () => {
+      await sentinel.destroy().catch(() => {});
+    });
+    await sentinel.connect();
+    await sentinel.set('k', 'on-a');
+    await waitFor(async () => (await pubsubClients(port)) >= 1, { what: 'node-redis subscribed to Sentinel events' });
+
+    view.setPrimary('n3', 4); // nothing listens there, and no flag says so
+    await new Promise((r) => setTimeout(r, 200));
+    view.setPrimary('n2', 5);
+    await waitFor(
+      async () => {
+        await sentinel.set('k2', 'after');
+        return (await b.client().get('k2')) === 'after';
+      },
+      { what: 'node-redis writing to n2 after being sent to a dead address', timeoutMs: 10_000, intervalMs: 50 },
     );
   });
 });
