@@ -37,4 +37,11 @@ describe('redis-cli', () => {
     expect((await redisCli(port, ['PING'], { REDISCLI_AUTH: 'pw' })).stdout).toBe('PONG\n');
     expect((await redisCli(port, ['SENTINEL', 'myid'], { REDISCLI_AUTH: 'pw' })).stdout).toBe('n1\n');
   });
+  it('redis-cli -3 (RESP3): an instance entry prints as a map, a missing address as an empty line', async () => {
+    const { port } = await startAdmin(new FakeView());
+    const master = (await redisCli(port, ['-3', 'SENTINEL', 'master', 'mymaster'])).stdout;
+    // Piped, redis-cli prints a map entry per line as "key value" (RESP2's flat array would be a line each).
+    expect(master.split('\n').slice(0, 3)).toEqual(['name mymaster', 'ip 10.0.0.1', 'port 6379']);
+    expect((await redisCli(port, ['-3', 'SENTINEL', 'get-master-addr-by-name', 'other'])).stdout).toBe('\n');
+  });
 });
