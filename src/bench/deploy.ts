@@ -1,6 +1,6 @@
 /**
  * The two systems under test, driven the same way: N redis-servers (from
- * test/support/redis-server.ts: no persistence, diskless sync with no delay)
+ * src/util/redis-process.ts: no persistence, diskless sync with no delay)
  * plus one controller per node — a `resp-elect run` sidecar, or a
  * `redis-sentinel` (quorum = majority). Clients reach either through the
  * Sentinel API on the controller ports, with the same ioredis code.
@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
-import { startRedis } from '../../test/support/redis-server.js';
+import { startRedis } from '../util/redis-process.js';
 import { Child, controlPort, sleep, waitFor } from './procs.js';
 import { type BenchRedis, type LabSpec, dataAddr, mgmtAddr, nodeNs, NsRedis, Partitioner } from './netns.js';
 

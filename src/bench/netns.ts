@@ -217,7 +217,7 @@ export function cutRules(lab: LabSpec, cut: [number, number][]): Map<number, Nod
   return rules;
 }
 
-/** The part of test/support's RedisProc the benches use, so a redis inside a namespace can stand in for it. */
+/** The part of RedisProc (src/util/redis-process.ts) the benches use, so a redis inside a namespace can stand in for it. */
 export interface BenchRedis {
   readonly port: number;
   readonly pid: number;
@@ -234,7 +234,7 @@ const ENDING = new Set<NodeJS.Signals>(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT
 /**
  * A redis-server inside a node namespace, started as `ip netns exec <ns>
  * redis-server ...` (exec replaces `ip`, so the child's pid is redis' own and
- * signals reach it). Same defaults as test/support/redis-server.ts: no
+ * signals reach it). Same defaults as src/util/redis-process.ts: no
  * persistence (a restart comes back EMPTY), diskless sync with no delay.
  * Binds the data address first (replication connects from it), then the
  * management address and loopback.

@@ -12,13 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/ports.js';
-import { cleanupAll, startRedis } from '../support/redis-server.js';
+import { freePort } from '../../src/util/free-port.js';
+import { cleanupAll, startRedis } from '../../src/util/redis-process.js';
 import { waitFor } from '../support/wait.js';
 import { closeAll, startAdmin } from './admin-harness.js';
 import { FakeView } from './fake-view.js';
 
-type Client = ReturnType<typeof createClient>;
+function newClient(port: number) {
+  return createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 3 });
+}
+type Client = ReturnType<typeof newClient>;
 
 const sentinels: ChildProcess[] = [];
 // Even if the worker exits without running afterAll, no redis-sentinel outlives it.
@@ -29,7 +32,7 @@ let real: Client;
 let ours: Client;
 
 async function connect(port: number): Promise<Client> {
-  const c = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 3 });
+  const c = newClient(port);
   c.on('error', () => {});
   clients.push(c);
   await c.connect();

@@ -1,5 +1,5 @@
 /**
- * Real redis-server processes for integration tests.
+ * Real redis-server processes for integration tests and the benchmarks.
  *
  * Each server gets a free loopback port, its own temporary directory and log
  * file, no persistence (so a restart comes back EMPTY, as a crashed cache
@@ -11,7 +11,7 @@
  *
  * Usage:
  *   import { afterAll } from 'vitest';
- *   import { startRedis, cleanupAll } from '../support/redis-server.js';
+ *   import { startRedis, cleanupAll } from '../../src/util/redis-process.js';
  *   afterAll(cleanupAll);
  *   const primary = await startRedis();
  *   const replica = await startRedis({ replicaOf: { host: '127.0.0.1', port: primary.port } });
@@ -24,9 +24,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
-import { flattenInfo, parseInfo } from '../../src/redis/info.js';
-import { logTail, probeRedis, scratchRedisArgs } from '../../src/util/scratch-redis.js';
-import { freePort } from './ports.js';
+import { flattenInfo, parseInfo } from '../redis/info.js';
+import { logTail, probeRedis, scratchRedisArgs } from './scratch-redis.js';
+import { freePort } from './free-port.js';
 
 export interface StartRedisOptions {
   /** Listen here instead of a free port (no retry on "Address already in use" then). */
