@@ -24,6 +24,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Child, sleep } from './procs.js';
+import type { RedisProc } from '../util/redis-process.js';
 import { probeRedis, scratchRedisArgs } from '../util/scratch-redis.js';
 
 export interface LabSpec {
@@ -217,17 +218,8 @@ export function cutRules(lab: LabSpec, cut: [number, number][]): Map<number, Nod
   return rules;
 }
 
-/** The part of RedisProc (src/util/redis-process.ts) the benches use, so a redis inside a namespace can stand in for it. */
-export interface BenchRedis {
-  readonly port: number;
-  readonly pid: number;
-  readonly running: boolean;
-  /** Its log file, quoted when a restart fails. */
-  readonly logPath: string;
-  kill(signal?: NodeJS.Signals): Promise<void>;
-  stop(): Promise<void>;
-  restart(): Promise<void>;
-}
+/** The part of RedisProc the benches use, so a redis inside a namespace can stand in for it. */
+export type BenchRedis = Pick<RedisProc, 'port' | 'pid' | 'running' | 'logPath' | 'kill' | 'stop' | 'restart'>;
 
 const ENDING = new Set<NodeJS.Signals>(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGABRT']);
 

@@ -12,7 +12,7 @@ import { freePort } from '../../src/util/free-port.js';
 import { cleanupAll, startRedis, type RedisProc } from '../../src/util/redis-process.js';
 import { waitFor } from '../support/wait.js';
 import { client, closeAll, onCleanup, startAdmin } from './admin-harness.js';
-import { FakeView } from './fake-view.js';
+import { FakeView, type FakeMemberSpec } from './fake-view.js';
 
 afterEach(async () => {
   await closeAll();
@@ -20,19 +20,47 @@ afterEach(async () => {
 });
 afterAll(cleanupAll);
 
-async function setup(): Promise<{ view: FakeView; port: number; a: RedisProc; b: RedisProc }> {
+/** n1 and n2 on real redis-servers; n3 a witness unless given. */
+async function setup(n3: FakeMemberSpec = { id: 'n3', witness: true }): Promise<{ view: FakeView; port: number; a: RedisProc; b: RedisProc }> {
   const [a, b] = await Promise.all([startRedis(), startRedis()]);
   const view = new FakeView({
-    members: [
-      { id: 'n1', redis: { host: '127.0.0.1', port: a.port } },
-      { id: 'n2', redis: { host: '127.0.0.1', port: b.port } },
-      { id: 'n3', witness: true },
-    ],
+    members: [{ id: 'n1', redis: { host: '127.0.0.1', port: a.port } }, { id: 'n2', redis: { host: '127.0.0.1', port: b.port } }, n3],
   });
   const { port } = await startAdmin(view);
   // Every sidecar at the one admin server, so clients that learn sentinels from SENTINEL SENTINELS dial nothing else.
   for (const m of view.config.members) m.sidecar = { host: '127.0.0.1', port };
   return { view, port, a, b };
+}
+
+/** What the node-redis tests need of either major's createSentinel. */
+interface NodeRedisSentinel {
+  on(event: 'error', fn: () => void): unknown;
+  connect(): Promise<unknown>;
+  set(key: string, value: string): Promise<unknown>;
+  destroy(): Promise<unknown>;
+}
+
+/** Connects a node-redis sentinel client (destroyed after the test) and waits until it has subscribed to the events. */
+async function connected(sentinel: NodeRedisSentinel, port: number): Promise<NodeRedisSentinel> {
+  sentinel.on('error', () => {});
+  onCleanup(async () => {
+    await sentinel.destroy().catch(() => {});
+  });
+  await sentinel.connect();
+  await sentinel.set('k', 'on-a');
+  await waitFor(async () => (await pubsubClients(port)) >= 1, { what: 'node-redis subscribed to Sentinel events' });
+  return sentinel;
+}
+
+/** Keeps writing through `client` until a write lands on `redis`. */
+async function writesReach(client: { set(key: string, value: string): Promise<unknown> }, redis: RedisProc, what: string): Promise<void> {
+  await waitFor(
+    async () => {
+      await client.set('k2', 'after');
+      return (await redis.client().get('k2')) === 'after';
+    },
+    { what, timeoutMs: 10_000, intervalMs: 50 },
+  );
 }
 
 async function pubsubClients(port: number): Promise<number> {
@@ -95,13 +123,6 @@ describe('Sentinel-aware clients', () => {
     await expect(connectWith('wrong')).rejects.toThrow(/WRONGPASS|sentinels are unreachable/);
   });
 
-  /** What the node-redis test needs of either major's createSentinel. */
-  interface NodeRedisSentinel {
-    on(event: 'error', fn: () => void): unknown;
-    connect(): Promise<unknown>;
-    set(key: string, value: string): Promise<unknown>;
-    destroy(): Promise<unknown>;
-  }
   const nodeRedis: Array<[string, (port: number) => NodeRedisSentinel]> = [
     // 6 opens every connection with HELLO 3 and reads maps and pushes.
     ['node-redis 6 (RESP3)', (port) => createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port }] })],
@@ -109,58 +130,24 @@ describe('Sentinel-aware clients', () => {
   ];
   it.each(nodeRedis)('%s createSentinel: resolves the master, writes, and follows the change', async (_label, create) => {
     const { view, port, a, b } = await setup();
-    const sentinel = create(port);
-    sentinel.on('error', () => {});
-    onCleanup(async () => {
-      await sentinel.destroy().catch(() => {});
-    });
-    await sentinel.connect();
-    await sentinel.set('k', 'on-a');
+    const sentinel = await connected(create(port), port);
     expect(await a.client().get('k')).toBe('on-a');
-    await waitFor(async () => (await pubsubClients(port)) >= 1, { what: 'node-redis subscribed to Sentinel events' });
 
     view.setPrimary('n2', 4);
-    await waitFor(
-      async () => {
-        await sentinel.set('k2', 'after');
-        return (await b.client().get('k2')) === 'after';
-      },
-      { what: 'node-redis writing to the new primary', timeoutMs: 10_000, intervalMs: 50 },
-    );
+    await writesReach(sentinel, b, 'node-redis writing to the new primary');
   });
+
   it('node-redis 6 told of a master that has just died, before anyone could flag it, asks again and follows the next answer', async () => {
     // The race behind node-redis 5's permanent hang (redis/node-redis#3061, fixed in 6.2 by #3331): a
     // sentinel answers "master" a moment before that redis dies, and the client's connection to it
     // never completes. Sentinel has the same window; a client must survive it, and 6 does.
-    const [a, b] = await Promise.all([startRedis(), startRedis()]);
     const dead = { host: '127.0.0.1', port: await freePort() };
-    const view = new FakeView({
-      members: [
-        { id: 'n1', redis: { host: '127.0.0.1', port: a.port } },
-        { id: 'n2', redis: { host: '127.0.0.1', port: b.port } },
-        { id: 'n3', redis: dead },
-      ],
-    });
-    const { port } = await startAdmin(view);
-    for (const m of view.config.members) m.sidecar = { host: '127.0.0.1', port };
-    const sentinel = createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port }] });
-    sentinel.on('error', () => {});
-    onCleanup(async () => {
-      await sentinel.destroy().catch(() => {});
-    });
-    await sentinel.connect();
-    await sentinel.set('k', 'on-a');
-    await waitFor(async () => (await pubsubClients(port)) >= 1, { what: 'node-redis subscribed to Sentinel events' });
+    const { view, port, b } = await setup({ id: 'n3', redis: dead });
+    const sentinel = await connected(createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port }] }), port);
 
     view.setPrimary('n3', 4); // nothing listens there, and no flag says so
     await new Promise((r) => setTimeout(r, 200));
     view.setPrimary('n2', 5);
-    await waitFor(
-      async () => {
-        await sentinel.set('k2', 'after');
-        return (await b.client().get('k2')) === 'after';
-      },
-      { what: 'node-redis writing to n2 after being sent to a dead address', timeoutMs: 10_000, intervalMs: 50 },
-    );
+    await writesReach(sentinel, b, 'node-redis writing to n2 after being sent to a dead address');
   });
 });
