@@ -29,7 +29,7 @@ import { ALL_FAULTS, chaosRun, FAULTS, isPartition, parseFaults, progress, type 
 import { createLab, DEFAULT_LAB, destroyLab, driverNs, LAB_ENV, labNamespaces, labUnsupported, type LabSpec } from '../src/bench/netns.js';
 import { installExitHooks, killEverything } from '../src/bench/procs.js';
 import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../src/bench/stats.js';
-import { copiesNeeded } from '../src/bench/wipe-census.js';
+import { copiesNeeded } from '../src/elector/membership.js';
 
 const args = parseArgs(process.argv.slice(2));
 const smoke = args.has('smoke');

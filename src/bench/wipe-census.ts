@@ -14,15 +14,11 @@
  * less, never more. The wiped node is assumed to have held every key: a key it
  * did not hold is on a majority of the others already, so it is not excused.
  */
+import { copiesNeeded } from '../elector/membership.js';
 
 /** What one node held at a wipe: the keys found, `'dead'` (killed: holds nothing), or `'unknown'` (counted as holding all). */
 export type Holding = ReadonlySet<string> | 'dead' | 'unknown';
 
-/** Copies an acknowledged write needs outside a wiped node so that every majority of `memberCount` still meets one. */
-export function copiesNeeded(memberCount: number): number {
-  const majority = Math.floor(memberCount / 2) + 1;
-  return memberCount - majority + 1;
-}
 
 /**
  * Keys of `acked` that the wipe leaves on fewer than {@link copiesNeeded}

@@ -42,6 +42,15 @@ export function quorumSize(memberCount: number): number {
   return Math.floor(memberCount / 2) + 1;
 }
 
+/**
+ * Copies of a write that every majority of `memberCount` is sure to meet:
+ * n - majority + 1. A write a wipe leaves on fewer nodes than this (outside
+ * the wiped one) can be outvoted by a majority holding no copy.
+ */
+export function copiesNeeded(memberCount: number): number {
+  return memberCount - quorumSize(memberCount) + 1;
+}
+
 /** A candidate as the ranking sees it. */
 export interface Standing {
   id: string;

@@ -16,6 +16,7 @@
  *                  with no faults, or only faults that leave the primary and a
  *                  majority untouched, there is no election after the first.
  */
+import { copiesNeeded } from '../elector/membership.js';
 
 export type Invariant = 'one-winner' | 'single-lease' | 'acked-writes' | 'liveness' | 'stability';
 export const INVARIANTS: readonly Invariant[] = ['one-winner', 'single-lease', 'acked-writes', 'liveness', 'stability'];
@@ -149,8 +150,7 @@ export class Checker {
    * (n - majority + 1) are beyond the fault model: excuse them.
    */
   onWipe(node: number, logs: readonly (readonly number[] | null)[]): void {
-    const n = this.host.memberCount;
-    const needed = n - (Math.floor(n / 2) + 1) + 1;
+    const needed = copiesNeeded(this.host.memberCount);
     const mine = logs[node];
     if (!mine) return;
     const keepIds: number[] = [];

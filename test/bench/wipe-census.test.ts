@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { beyondModelAfterWipe, copiesNeeded } from '../../src/bench/wipe-census.js';
+import { beyondModelAfterWipe } from '../../src/bench/wipe-census.js';
+import { copiesNeeded } from '../../src/elector/membership.js';
 
 describe('chaos data-loss fault model', () => {
   it('a write must stay on n - majority + 1 other nodes', () => {
