@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One-time set-up shared by the README's two commands: npm dependencies and redis-server.
+# One-time set-up shared by the README's two commands: npm dependencies and redis-server; with
+# --tests (npm test) also Debian's python3-redis (redis-py, for the test of its Sentinel client).
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,16 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-sentinel >/de
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel) >&2
   else
     echo "resp-elect: redis-server is missing; install it first: sudo apt-get install -y redis-server redis-sentinel" >&2
+    exit 1
+  fi
+fi
+
+if [ "${1:-}" = "--tests" ] && ! /usr/bin/python3 -c 'import redis' >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "resp-elect: installing python3-redis (redis-py) with apt-get" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-redis) >&2
+  else
+    echo "resp-elect: redis-py is missing (test/admin/redis-py.test.ts needs it); install it first: sudo apt-get install -y python3-redis" >&2
     exit 1
   fi
 fi
