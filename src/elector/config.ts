@@ -26,6 +26,12 @@ export interface ElectorConfig {
   handoffTimeoutMs: number;
   /** How long a won election may wait for the runtime to confirm promotion before stepping down. */
   promoteTimeoutMs: number;
+  /**
+   * How long a voter whose redis lost data (restarted empty, or from an old
+   * snapshot) keeps judging candidates against the most data it held, as if
+   * it still held it (protocol.md §5.6, rule 4d). 0 turns that off.
+   */
+  dataMemoryMs: number;
 }
 
 export class ConfigError extends Error {
@@ -49,6 +55,7 @@ const FIELDS: readonly (keyof ElectorConfig)[] = [
   'rankDelayMs',
   'handoffTimeoutMs',
   'promoteTimeoutMs',
+  'dataMemoryMs',
 ];
 
 /** Fill in the defaults, derived from downAfterMs, and validate the result. Throws ConfigError. */
@@ -73,6 +80,7 @@ export function resolveConfig(input: Partial<ElectorConfig> = {}): ElectorConfig
     rankDelayMs: input.rankDelayMs ?? Math.max(1, Math.round(down / 10)),
     handoffTimeoutMs: input.handoffTimeoutMs ?? down * 2,
     promoteTimeoutMs: input.promoteTimeoutMs ?? down,
+    dataMemoryMs: input.dataMemoryMs ?? down * 5,
   };
   validateConfig(config);
   return config;

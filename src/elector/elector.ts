@@ -5,7 +5,7 @@ import type {
   Role,
 } from '../protocol/messages.js';
 import { resolveConfig, type ElectorConfig } from './config.js';
-import type { ElectorEvent, ElectorEventListener } from './events.js';
+import type { DataPoint, ElectorEvent, ElectorEventListener } from './events.js';
 import { compareStanding, isElectable, quorumSize, resolveMembers, type Member, type MemberSpec } from './membership.js';
 import type { SafetyRule } from './safety-rules.js';
 import type { VoteStore } from './vote-store.js';
@@ -122,6 +122,10 @@ export class Elector {
 
   private offset = 0;
   private offsetAt = -Infinity;
+  /** The most data, as (dataEpoch, offset), the local redis reported in this process's life (rule 4d). */
+  private dataHeld: DataPoint = { dataEpoch: 0, offset: 0 };
+  /** When the local data was first seen below `dataHeld`, i.e. the redis lost data; null while it has not. */
+  private dataLostAt: number | null = null;
   /** Epoch of the primary whose stream our data last caught up with; offsets compare only within one. */
   private dataEpoch = 0;
   /** The data epoch each candidate gave in its PREVOTE, for judging its OFFER (which cannot carry it). */
@@ -279,6 +283,7 @@ export class Elector {
     }
     this.offset = offset;
     this.offsetAt = nowMs;
+    this.trackDataHeld(nowMs);
     if (this.dataEpoch > this._epoch && !this.disabled.has('data-epoch')) {
       // Our data already holds a newer epoch's stream than our vote store knows (the sidecar was
       // down while that epoch began). Like Raft's currentTerm >= last log term: adopt it, so no
@@ -298,6 +303,7 @@ export class Elector {
     this.advance(nowMs);
     const out: Outbound[] = [];
     this.refreshPeers(nowMs);
+    this.forgetLostData(nowMs);
     switch (this.phase) {
       case 'primary':
         this.tickPrimary(nowMs, out);
@@ -852,16 +858,20 @@ export class Elector {
       else if (seen && seen.epoch === epoch) candDataEpoch = seen.dataEpoch;
       else if (this.disabled.has('pre-vote')) candDataEpoch = this.dataEpoch;
       if (candDataEpoch === undefined) return { reason: 'offset-unknown', detail: `no PREVOTE from ${candidate} for epoch ${epoch}, so its data epoch is unknown` };
-      const mine = { dataEpoch: this.dataEpoch, offset: this.offset };
+      // Rule 4d: a voter whose redis lost data judges by the most it held, for dataMemoryMs.
+      this.forgetLostData(nowMs);
+      const mine = this.dataHeld;
       const theirs = { dataEpoch: candDataEpoch, offset: candOffset };
       const byEpoch = !this.disabled.has('data-epoch');
       if (compareData(theirs, mine, byEpoch) < 0) {
-        return { reason: 'stale-offset', detail: `candidate data (epoch ${theirs.dataEpoch}, offset ${candOffset}) is behind ours (epoch ${mine.dataEpoch}, offset ${this.offset})` };
+        const held = this.dataLostAt === null ? '' : ` (held before our redis lost data; it holds epoch ${this.dataEpoch}, offset ${this.offset} now)`;
+        return { reason: 'stale-offset', detail: `candidate data (epoch ${theirs.dataEpoch}, offset ${candOffset}) is behind ours (epoch ${mine.dataEpoch}, offset ${mine.offset})${held}` };
       }
       if (
         prevote &&
         !handoffFor &&
-        compareData(theirs, mine, byEpoch) === 0 &&
+        // Ranking is about who should stand, which only the data held now can win with.
+        compareData(theirs, { dataEpoch: this.dataEpoch, offset: this.offset }, byEpoch) === 0 &&
         isElectable(this.self) &&
         nowMs >= this.nextStandAt &&
         compareStanding({ id: this.nodeId, offset: this.offset, priority: this.self.priority }, { id: candidate, offset: candOffset, priority: cand.priority }) < 0
@@ -1011,6 +1021,36 @@ export class Elector {
         // A faulty listener must not corrupt the state machine mid-transition.
       }
     }
+  }
+
+  /**
+   * Rule 4d. Data only falls below the most this node held when its redis lost data: restarted
+   * empty, or from an older snapshot (a resync from a newer primary raises the data epoch). Such
+   * a voter cannot see which acknowledged writes it held, so for dataMemoryMs it judges candidates
+   * against what it held: a candidate that lacks them is refused, a holder elsewhere can still win.
+   */
+  private trackDataHeld(nowMs: number): void {
+    const now = { dataEpoch: this.dataEpoch, offset: this.offset };
+    if (compareData(now, this.dataHeld, !this.disabled.has('data-epoch')) >= 0 || this.config.dataMemoryMs <= 0) {
+      this.dataHeld = now;
+      this.dataLostAt = null;
+      return;
+    }
+    if (this.dataLostAt !== null) return;
+    this.dataLostAt = nowMs;
+    this.emit({ type: 'data-lost', held: { ...this.dataHeld }, now, holdMs: this.config.dataMemoryMs });
+  }
+
+  /**
+   * After dataMemoryMs the voter judges by the data it holds now. If every holder of some write
+   * is gone, remembering it forever would only stop every election; the write is lost either way.
+   */
+  private forgetLostData(nowMs: number): void {
+    if (this.dataLostAt === null || nowMs - this.dataLostAt < this.config.dataMemoryMs) return;
+    const held = this.dataHeld;
+    this.dataHeld = { dataEpoch: this.dataEpoch, offset: this.offset };
+    this.dataLostAt = null;
+    this.emit({ type: 'data-forgotten', held, now: { ...this.dataHeld } });
   }
 }
 

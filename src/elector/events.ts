@@ -28,7 +28,20 @@ export type ElectorEvent =
   | { type: 'peer'; id: string; up: boolean }
   | { type: 'handoff-start'; target: string; epoch: number; offset: number }
   | { type: 'handoff-end'; target: string; epoch: number; ok: boolean; reason: string }
+  /**
+   * The local data fell below the most this node ever held (its redis lost data): for `holdMs` it
+   * judges candidates against `held` (protocol.md §5.6, rule 4d).
+   */
+  | { type: 'data-lost'; held: DataPoint; now: DataPoint; holdMs: number }
+  /** `dataMemoryMs` passed without the data coming back: candidates are judged against the data held now. */
+  | { type: 'data-forgotten'; held: DataPoint; now: DataPoint }
   | { type: 'ignored'; from: string; what: string; reason: string }
   | { type: 'error'; what: string; message: string };
+
+/** A point in the replication history: data compares as (dataEpoch, offset). */
+export interface DataPoint {
+  dataEpoch: number;
+  offset: number;
+}
 
 export type ElectorEventListener = (event: ElectorEvent) => void;

@@ -45,6 +45,18 @@ export function describeEvent(ev: ElectorEvent): { level: LogLevel; msg: string;
       return { level: 'info', msg: `hand-off to ${ev.target} started`, fields: { epoch: ev.epoch, offset: ev.offset } };
     case 'handoff-end':
       return { level: ev.ok ? 'info' : 'warn', msg: `hand-off to ${ev.target} ${ev.ok ? 'done' : 'aborted'}`, fields: { epoch: ev.epoch, reason: ev.reason } };
+    case 'data-lost':
+      return {
+        level: 'warn',
+        msg: 'local redis lost data: judging candidates by the data it held',
+        fields: { held: `epoch ${ev.held.dataEpoch} offset ${ev.held.offset}`, now: `epoch ${ev.now.dataEpoch} offset ${ev.now.offset}`, forMs: ev.holdMs },
+      };
+    case 'data-forgotten':
+      return {
+        level: 'warn',
+        msg: 'local redis data not recovered: judging candidates by the data held now; acknowledged writes only we held may be lost',
+        fields: { held: `epoch ${ev.held.dataEpoch} offset ${ev.held.offset}`, now: `epoch ${ev.now.dataEpoch} offset ${ev.now.offset}` },
+      };
     case 'ignored':
       return { level: 'debug', msg: `ignored ${ev.what} from ${ev.from}`, fields: { reason: ev.reason } };
     case 'error':

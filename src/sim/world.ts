@@ -172,6 +172,10 @@ function fmtEvent(ev: ElectorEvent): string | null {
       return `hand-off to ${ev.target} e${ev.epoch} at off=${ev.offset}`;
     case 'handoff-end':
       return `hand-off to ${ev.target} e${ev.epoch} ${ev.ok ? 'done' : 'aborted'}: ${ev.reason}`;
+    case 'data-lost':
+      return `redis lost data: judges by e${ev.held.dataEpoch} off=${ev.held.offset} (holds e${ev.now.dataEpoch} off=${ev.now.offset}) for ${ev.holdMs} ms`;
+    case 'data-forgotten':
+      return `forgets e${ev.held.dataEpoch} off=${ev.held.offset}: judges by e${ev.now.dataEpoch} off=${ev.now.offset}`;
     case 'ignored':
       return `ignored ${ev.what} from ${ev.from}: ${ev.reason}`;
     case 'error':

@@ -554,6 +554,58 @@ describe('rule 4c: the epoch is never below the data epoch', () => {
   });
 });
 
+describe('rule 4d: a voter whose redis lost data judges by the data it held', () => {
+  /**
+   * n1 (primary) and n2 hold a write acknowledged with WAIT 1 at offset 100; n3 lags at 50.
+   * n2's redis restarts empty under its live sidecar, then n1 crashes: n3 stands and needs n2's
+   * vote. n1 comes back (its redis kept its data) `returnAfterMs` later, unless that is undefined.
+   */
+  function wipedVoter(dataMemoryMs: number | undefined, returnAfterMs: number | undefined) {
+    const c = new Cluster({ members: three, bootstrap: 'n1', config: { ...FAST, ...(dataMemoryMs !== undefined ? { dataMemoryMs } : {}) } });
+    c.settle();
+    c.setOffset('n1', 100);
+    c.setOffset('n2', 100);
+    c.setOffset('n3', 50);
+    c.runFor(100);
+    c.setOffset('n2', 0); // restarted empty
+    c.runFor(20);
+    c.crash('n1');
+    if (returnAfterMs !== undefined) {
+      c.runFor(returnAfterMs);
+      c.restart('n1');
+    }
+    c.runUntil(() => c.leader() !== undefined, 20_000, 'a new leader');
+    return c;
+  }
+
+  it('the empty voter refuses the lagging candidate, so the holder wins when it returns and the write survives', () => {
+    const c = wipedVoter(undefined, 800);
+    expect(c.eventsOf('n2', 'data-lost')).toEqual([{ type: 'data-lost', held: { dataEpoch: 1, offset: 100 }, now: { dataEpoch: 1, offset: 0 }, holdMs: 1500 }]);
+    const refusals = c.eventsOf('n2', 'vote').filter((e) => e.type === 'vote' && e.candidate === 'n3' && !e.granted);
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(refusals[0]).toMatchObject({ reason: 'stale-offset', detail: expect.stringContaining('held before our redis lost data') });
+    expect(c.leader()).toBe('n1');
+    expect(c.node('n1').offset).toBe(100);
+    c.expectSafe();
+  });
+
+  it('without it (dataMemoryMs 0) the empty voter grants the lagging replica, which wins without the write', () => {
+    const c = wipedVoter(0, 800);
+    expect(c.leader()).toBe('n3');
+    expect(c.node('n3').offset).toBeLessThan(100);
+  });
+
+  it('if no holder returns, it forgets after dataMemoryMs and the cluster elects the best it has', () => {
+    const c = wipedVoter(undefined, undefined);
+    expect(c.leader()).toBe('n3');
+    expect(c.eventsOf('n2', 'data-forgotten')).toHaveLength(1);
+    const forgotAt = c.eventsOf('n2').indexOf(c.eventsOf('n2', 'data-forgotten')[0]!);
+    const granted = c.eventsOf('n2').findIndex((e) => e.type === 'vote' && e.candidate === 'n3' && e.granted && !e.prevote);
+    expect(granted).toBeGreaterThan(forgotAt);
+    c.expectSafe();
+  });
+});
+
 describe('pre-vote: a transient refusal is asked again', () => {
   it('a voter that refused only for lack of a fresh offset gets the PREVOTE again within half a heartbeat', () => {
     const { e } = lone({ id: 'n2' });
