@@ -1,7 +1,8 @@
 /** Small statistics and Markdown helpers for the bench reports. */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem, release } from 'node:os';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return NaN;
@@ -73,13 +74,16 @@ export function machineInfo(): string {
 /** Replace the section between `<!-- name:start -->` and `<!-- name:end -->` in `file` (appending it if absent). */
 export function writeSection(file: string, name: string, body: string): void {
   // Several scripts may update the file at once (parallel chaos batches): serialize the read-modify-write with a lock file.
+  mkdirSync(dirname(file), { recursive: true });
   const lock = `${file}.lock`;
   const deadline = Date.now() + 10_000;
   let fd: number | undefined;
   while (fd === undefined) {
     try {
       fd = openSync(lock, 'wx');
-    } catch {
+    } catch (err) {
+      // Only a lock held by another writer is worth waiting for; anything else would never clear.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot write ${file}: ${(err as Error).message}`);
       if (Date.now() > deadline) {
         rmSync(lock, { force: true }); // stale lock from a killed writer
         continue;
