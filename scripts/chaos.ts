@@ -25,7 +25,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { makeDeployment, REPO_ROOT, type Deployment, type SystemKind } from '../src/bench/deploy.js';
-import { ALL_FAULTS, chaosRun, FAULTS, isPartition, parseFaults, progress, type Fault, type RunResult } from '../src/bench/chaos.js';
+import { ALL_FAULTS, chaosRun, emptyRunResult, FAULTS, isPartition, parseFaults, progress, type Fault, type RunResult } from '../src/bench/chaos.js';
 import { createLab, DEFAULT_LAB, destroyLab, driverNs, LAB_ENV, labNamespaces, labUnsupported, type LabSpec } from '../src/bench/netns.js';
 import { installExitHooks, killEverything } from '../src/bench/procs.js';
 import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../src/bench/stats.js';
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
           r = await chaosRun(d, { timeMs, seed: seed + run, run, samplePeriodMs, boundMs, livenessBoundMs, settleTimeoutMs: smoke ? 20_000 : 60_000, faults: pool, log: verbose ? log : undefined });
         } catch (err) {
           // The harness itself failed (a restart that never finished): nothing verified; counted as not settled.
-          r = { system: kind, run, seed: seed + run, faults: 0, partitionFaults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, beyondModel: 0, beyondModelOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, error: `harness: ${(err as Error).message}`, log: [] };
+          r = { ...emptyRunResult(kind, run, seed + run), error: `harness: ${(err as Error).message}` };
         }
         results.push(r);
         // Keep the report current, so a long batch stopped early still leaves its table.

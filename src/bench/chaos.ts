@@ -257,12 +257,17 @@ function planPartition(d: Deployment, fault: PartitionFault, target: BenchNode, 
   }
 }
 
+/** A run's result before anything is counted (also what a run whose harness failed reports). */
+export function emptyRunResult(system: RunResult['system'], run: number, seed: number): RunResult {
+  return { system, run, seed, faults: 0, partitionFaults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, beyondModel: 0, beyondModelOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, log: [] };
+}
+
 /** One chaos run on a running, settled deployment. */
 export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResult> {
   const rand = rng(o.seed);
   const down = d.opts.downAfterMs;
   const replicas = d.majority - 1;
-  const result: RunResult = { system: d.kind, run: o.run, seed: o.seed, faults: 0, partitionFaults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, beyondModel: 0, beyondModelOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, log: [] };
+  const result = emptyRunResult(d.kind, o.run, o.seed);
   const writers = [0, 1].map((w) => new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas, waitTimeoutMs: 300, intervalMs: 2, prefix: `chaos:${o.seed}:${w}:` }));
   // A partition a failed earlier run may have left.
   await d.partitions?.healAll();

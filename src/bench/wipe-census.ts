@@ -19,7 +19,6 @@ import { copiesNeeded } from '../elector/membership.js';
 /** What one node held at a wipe: the keys found, `'dead'` (killed: holds nothing), or `'unknown'` (counted as holding all). */
 export type Holding = ReadonlySet<string> | 'dead' | 'unknown';
 
-
 /**
  * Keys of `acked` that the wipe leaves on fewer than {@link copiesNeeded}
  * of the other nodes. `others` lists every member except the wiped one.
