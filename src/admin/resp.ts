@@ -33,11 +33,6 @@ export class NullArray {
 /** `%N` field/value pairs in RESP3; the flat array `[k1, v1, k2, v2, ...]` in RESP2. */
 export class MapReply {
   constructor(readonly entries: ReadonlyArray<readonly [Reply, Reply]>) {}
-
-  /** The value of a string key, for tests and callers that inspect a reply. */
-  get(key: string): Reply | undefined {
-    return this.entries.find(([k]) => k === key)?.[1];
-  }
 }
 
 /** Out-of-band data (pub/sub messages and confirmations): `>N` in RESP3, an array in RESP2. */
