@@ -8,6 +8,8 @@ import net from 'node:net';
 import { createClientHandler, type ClientHandler, type ClientHandlerOptions } from '../../src/admin/index.js';
 import { RespClient } from '../../src/admin/resp-client.js';
 import type { SidecarView } from '../../src/sidecar/view.js';
+import { startRedis, type RedisProc } from '../../src/util/redis-process.js';
+import { FakeView, type FakeMemberSpec } from './fake-view.js';
 
 const closers: Array<() => Promise<void> | void> = [];
 
@@ -146,4 +148,20 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
       timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
     }),
   ]);
+}
+
+/**
+ * An admin server over a fake view whose n1 (the primary) and n2 run on real
+ * redis-servers; n3 is a witness unless given. Every sidecar address is this
+ * one server, so clients that learn sentinels from SENTINEL SENTINELS dial
+ * nothing else. The caller cleans up the redis-servers (cleanupAll).
+ */
+export async function startTwoRedisAdmin(n3: FakeMemberSpec = { id: 'n3', witness: true }): Promise<{ view: FakeView; port: number; a: RedisProc; b: RedisProc }> {
+  const [a, b] = await Promise.all([startRedis(), startRedis()]);
+  const view = new FakeView({
+    members: [{ id: 'n1', redis: { host: '127.0.0.1', port: a.port } }, { id: 'n2', redis: { host: '127.0.0.1', port: b.port } }, n3],
+  });
+  const { port } = await startAdmin(view);
+  for (const m of view.config.members) m.sidecar = { host: '127.0.0.1', port };
+  return { view, port, a, b };
 }

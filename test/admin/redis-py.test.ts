@@ -5,9 +5,8 @@
 // ...), so a missing field or a wrong flag breaks discovery outright.
 import { execFile } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cleanupAll, startRedis } from '../../src/util/redis-process.js';
-import { closeAll, startAdmin } from './admin-harness.js';
-import { FakeView } from './fake-view.js';
+import { cleanupAll } from '../../src/util/redis-process.js';
+import { closeAll, startTwoRedisAdmin } from './admin-harness.js';
 
 afterEach(async () => {
   await closeAll();
@@ -42,15 +41,7 @@ function redisPy(args: string[]): Promise<unknown> {
 
 describe('redis-py Sentinel', () => {
   it('discovers the master and the replicas, writes to the master, and follows a change', async () => {
-    const [a, b] = await Promise.all([startRedis(), startRedis()]);
-    const view = new FakeView({
-      members: [
-        { id: 'n1', redis: { host: '127.0.0.1', port: a.port } },
-        { id: 'n2', redis: { host: '127.0.0.1', port: b.port } },
-        { id: 'n3', witness: true },
-      ],
-    });
-    const { port } = await startAdmin(view);
+    const { view, port, a, b } = await startTwoRedisAdmin();
     const p = String(port);
 
     expect(await redisPy([p, 'discover'])).toEqual({ master: ['127.0.0.1', a.port], slaves: [['127.0.0.1', b.port]] });

@@ -11,26 +11,14 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/util/free-port.js';
 import { cleanupAll, startRedis, type RedisProc } from '../../src/util/redis-process.js';
 import { waitFor } from '../support/wait.js';
-import { client, closeAll, onCleanup, startAdmin } from './admin-harness.js';
-import { FakeView, type FakeMemberSpec } from './fake-view.js';
+import { client, closeAll, onCleanup, startAdmin, startTwoRedisAdmin } from './admin-harness.js';
+import { FakeView } from './fake-view.js';
 
 afterEach(async () => {
   await closeAll();
   await cleanupAll();
 });
 afterAll(cleanupAll);
-
-/** n1 and n2 on real redis-servers; n3 a witness unless given. */
-async function setup(n3: FakeMemberSpec = { id: 'n3', witness: true }): Promise<{ view: FakeView; port: number; a: RedisProc; b: RedisProc }> {
-  const [a, b] = await Promise.all([startRedis(), startRedis()]);
-  const view = new FakeView({
-    members: [{ id: 'n1', redis: { host: '127.0.0.1', port: a.port } }, { id: 'n2', redis: { host: '127.0.0.1', port: b.port } }, n3],
-  });
-  const { port } = await startAdmin(view);
-  // Every sidecar at the one admin server, so clients that learn sentinels from SENTINEL SENTINELS dial nothing else.
-  for (const m of view.config.members) m.sidecar = { host: '127.0.0.1', port };
-  return { view, port, a, b };
-}
 
 /** What the node-redis tests need of either major's createSentinel. */
 interface NodeRedisSentinel {
@@ -72,7 +60,7 @@ async function pubsubClients(port: number): Promise<number> {
 
 describe('Sentinel-aware clients', () => {
   it('ioredis: resolves the master, writes, and follows +switch-master', async () => {
-    const { view, port, a, b } = await setup();
+    const { view, port, a, b } = await startTwoRedisAdmin();
     const redis = new Redis({
       sentinels: [{ host: '127.0.0.1', port }],
       name: 'mymaster',
@@ -129,7 +117,7 @@ describe('Sentinel-aware clients', () => {
     ['node-redis 5 (RESP2)', (port) => createSentinel5({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port }] })],
   ];
   it.each(nodeRedis)('%s createSentinel: resolves the master, writes, and follows the change', async (_label, create) => {
-    const { view, port, a, b } = await setup();
+    const { view, port, a, b } = await startTwoRedisAdmin();
     const sentinel = await connected(create(port), port);
     expect(await a.client().get('k')).toBe('on-a');
 
@@ -142,7 +130,7 @@ describe('Sentinel-aware clients', () => {
     // sentinel answers "master" a moment before that redis dies, and the client's connection to it
     // never completes. Sentinel has the same window; a client must survive it, and 6 does.
     const dead = { host: '127.0.0.1', port: await freePort() };
-    const { view, port, b } = await setup({ id: 'n3', redis: dead });
+    const { view, port, b } = await startTwoRedisAdmin({ id: 'n3', redis: dead });
     const sentinel = await connected(createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port }] }), port);
 
     view.setPrimary('n3', 4); // nothing listens there, and no flag says so
