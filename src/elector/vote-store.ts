@@ -9,11 +9,12 @@
  * that must know whether the record is durable before it returns the message
  * that depends on it.
  */
+import { isValidNodeId } from '../protocol/fields.js';
 
 export interface VoteRecord {
   /** Highest epoch this node has taken part in (0: never). */
   epoch: number;
-  /** Whom this node voted for in `epoch`, or null. */
+  /** Whom this node voted for in `epoch`, or null. Always a well-formed node id (isValidNodeId). */
   votedFor: string | null;
 }
 
@@ -36,7 +37,15 @@ export class VoteStoreError extends Error {
   }
 }
 
-/** Checks a record's shape; used by every store on load and on save. */
+/**
+ * Checks a record's shape; used by every store on load and on save. A
+ * `votedFor` that is not node-id syntax (`"a b"`, 65 bytes) cannot be a vote
+ * this node cast (the CLI checks every member id with the same rule), so it
+ * is corrupt. A well-formed id that is not a current member is not checked
+ * here: the store does not know the membership; the sidecar warns about it at
+ * start-up (src/sidecar/start.ts), since it may be legitimate after a
+ * membership change.
+ */
 export function assertVoteRecord(value: unknown, location: string): VoteRecord {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new VoteStoreError(`${location}: vote record is not an object`, location);
@@ -45,8 +54,8 @@ export function assertVoteRecord(value: unknown, location: string): VoteRecord {
   if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 0) {
     throw new VoteStoreError(`${location}: vote record epoch must be a non-negative integer, got ${JSON.stringify(epoch)}`, location);
   }
-  if (votedFor !== null && (typeof votedFor !== 'string' || votedFor.length === 0)) {
-    throw new VoteStoreError(`${location}: vote record votedFor must be a node id or null, got ${JSON.stringify(votedFor)}`, location);
+  if (votedFor !== null && !isValidNodeId(votedFor)) {
+    throw new VoteStoreError(`${location}: vote record votedFor must be a node id (1-64 printable ASCII bytes, no spaces) or null, got ${JSON.stringify(votedFor)}`, location);
   }
   return { epoch, votedFor: votedFor as string | null };
 }
