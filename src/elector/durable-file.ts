@@ -35,3 +35,19 @@ export function writeFileDurably(file: string, text: string): void {
     throw err;
   }
 }
+
+/** The probe file's name: dot-prefixed, so it never looks like data. */
+const PROBE_NAME = '.resp-elect-probe';
+
+/**
+ * Check that `dir` takes a durable write the way the vote store makes one
+ * (write, fsync, rename, fsync of the directory), then remove the probe file.
+ * Run at start-up, so a read-only or full data directory is found then and
+ * not at the first vote, when a failover needs it. Throws the errno error of
+ * the step that failed.
+ */
+export function probeDurableWrites(dir: string): void {
+  const probe = path.join(dir, PROBE_NAME);
+  writeFileDurably(probe, `resp-elect write probe, pid ${process.pid}\n`);
+  fs.rmSync(probe);
+}

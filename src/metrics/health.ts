@@ -2,7 +2,7 @@
  * The health endpoints' decisions, as pure functions of the view, so a load
  * balancer's checks and the tests see the same reasons:
  *
- * - `/health`  — this sidecar runs and (on data nodes) its redis is healthy.
+ * - `/health`  — this sidecar runs, its vote file can be saved and (on data nodes) its redis is healthy.
  * - `/primary` — this node is the primary and holds a lease (route writes here).
  * - `/replica` — this node is a healthy replica following a live primary (route reads here).
  */
@@ -44,9 +44,10 @@ function redisProblem(view: SidecarView): string | undefined {
 }
 
 export function checkHealth(view: SidecarView): CheckResult {
-  if (selfMember(view)?.witness) return result(view, undefined);
+  const voteFile = view.voteFileProblem();
+  if (selfMember(view)?.witness) return result(view, voteFile);
   const redis = view.redisStatus();
-  return result(view, redisProblem(view), {
+  return result(view, voteFile ?? redisProblem(view), {
     redis: redis ? { reachable: redis.reachable, healthy: redis.healthy, role: redis.role ?? null, offset: redis.offset ?? null } : null,
   });
 }

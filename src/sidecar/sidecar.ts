@@ -20,6 +20,9 @@ import { createClientHandler, type ClientHandler } from '../admin/index.js';
 import { startHttpServer, type HttpServerHandle } from '../metrics/http-server.js';
 import { runRoleChangeHook } from './hook.js';
 
+/** While vote saves fail, how often the tick tries again (rewriting the durable record) to see the disk is back. */
+const VOTE_RECHECK_MS = 5000;
+
 export type ClientHandlerFactory = (view: SidecarView) => ((socket: Socket, initialBytes: Buffer) => void) & { close?: () => void };
 
 export interface SidecarDeps {
@@ -40,6 +43,9 @@ export class Sidecar implements SidecarView {
   readonly startedAt = Date.now();
   readonly log: Logger;
   readonly elector: Elector;
+  /** The vote file; its save failures make /health unhealthy until a save succeeds. */
+  readonly voteStore: FileVoteStore;
+  private lastVoteRecheck = 0;
   private readonly transport: PeerTransport;
   private readonly redis: RedisRuntime | undefined;
   private readonly clientHandler: ReturnType<ClientHandlerFactory> | undefined;
@@ -72,6 +78,7 @@ export class Sidecar implements SidecarView {
     // Sentinel pings each instance every second and retries a lost link every 100 ms.
     const { downAfterMs } = resolveConfig(config.timings);
     this.primaryLink = new RedisLinkWatch({ pingEveryMs: Math.min(1000, Math.max(50, downAfterMs / 2)), timeoutMs: downAfterMs, retryMs: 100 });
+    this.voteStore = new FileVoteStore(config.dataDir, { onSaveHealth: (failure) => this.voteFileHealth(failure) });
     // Throws (fatal start-up error) when the vote file is unreadable or corrupt.
     this.elector = new Elector({
       nodeId: config.id,
@@ -79,7 +86,7 @@ export class Sidecar implements SidecarView {
       advertisedAddr: formatAddress(config.announce ?? self.redis ?? config.listen),
       startRole: config.bootstrapPrimary === config.id ? 'primary' : 'replica',
       config: config.timings,
-      voteStore: new FileVoteStore(config.dataDir),
+      voteStore: this.voteStore,
       random: Math.random,
       confirmPromotion: !self.witness,
       onEvent: (ev) => this.onElectorEvent(ev),
@@ -154,6 +161,16 @@ export class Sidecar implements SidecarView {
       this.log.error('tick failed', { error: (err as Error).stack ?? String(err) });
     }
     this.redis?.onTick(now, this.pollEarlyMs);
+    if (this.voteStore.saveFailure && now - this.lastVoteRecheck >= VOTE_RECHECK_MS) {
+      this.lastVoteRecheck = now;
+      this.voteStore.recheck();
+    }
+  }
+
+  /** Logged once per change, not per failed save: the Elector's error events say which action each failure cost. */
+  private voteFileHealth(failure: { message: string } | undefined): void {
+    if (failure) this.log.error('vote file cannot be saved: this node cannot vote or stand; /health reports unhealthy until a save succeeds', { error: failure.message });
+    else this.log.info('vote file saved again: healthy', { file: this.voteStore.file });
   }
 
   private deliver(outs: Outbound[]): void {
@@ -171,7 +188,9 @@ export class Sidecar implements SidecarView {
 
   private onElectorEvent(ev: ElectorEvent): void {
     const d = describeEvent(ev);
-    this.log[d.level](d.msg, d.fields);
+    // While the vote file fails, every failed save repeats the error voteFileHealth logged once: debug, not a flood.
+    const repeat = ev.type === 'error' && ev.what.startsWith('persisting vote') && this.voteStore.saveFailure !== undefined;
+    this.log[repeat ? 'debug' : d.level](d.msg, d.fields);
     switch (ev.type) {
       case 'election-start':
         this.stats.electionsStarted += 1;
@@ -244,6 +263,10 @@ export class Sidecar implements SidecarView {
 
   fenced(): boolean {
     return this.redis?.fenced ?? false;
+  }
+
+  voteFileProblem(): string | undefined {
+    return this.voteStore.saveFailure?.message;
   }
 
   primaryLinkUp(): boolean | undefined {

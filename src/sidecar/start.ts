@@ -1,11 +1,13 @@
 import * as fs from 'node:fs';
+import { probeDurableWrites } from '../elector/durable-file.js';
 import type { SidecarConfig } from './config.js';
 import { Sidecar, type SidecarDeps } from './sidecar.js';
 
 /**
  * Start a sidecar process: data directory, the Sidecar itself, and signal
  * handling (SIGTERM/SIGINT: a primary hands off before exiting). Fatal
- * start-up errors (corrupt vote file, port in use) reject with their cause.
+ * start-up errors (a data directory that takes no durable write, a corrupt
+ * vote file, port in use) reject with their cause.
  */
 export async function startSidecar(config: SidecarConfig, deps: SidecarDeps = {}): Promise<Sidecar> {
   try {
@@ -13,7 +15,14 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps = {}
   } catch (err) {
     throw new Error(`--data-dir ${config.dataDir}: cannot create it: ${(err as Error).message}`);
   }
+  try {
+    probeDurableWrites(config.dataDir);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`--data-dir ${config.dataDir}: cannot write, fsync and rename a file in it (${e.code ?? 'error'}: ${e.message}); the vote file could not be saved, so this node could never vote`);
+  }
   const sidecar = new Sidecar(config, deps);
+  warnIfVotedForNonMember(sidecar);
   try {
     await sidecar.start();
   } catch (err) {
@@ -41,3 +50,19 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps = {}
   return sidecar;
 }
 
+
+/**
+ * A vote file naming a well-formed id that is not a member now: legitimate
+ * after a membership change, suspicious otherwise (a vote file copied from
+ * another cluster). Kept as it is, since forgetting a vote is the one thing
+ * never safe, but the operator hears of it, with the file.
+ */
+function warnIfVotedForNonMember(sidecar: Sidecar): void {
+  const { epoch, votedFor } = sidecar.snapshot();
+  if (votedFor === null || sidecar.config.members.some((m) => m.id === votedFor)) return;
+  sidecar.log.warn(`vote file ${sidecar.voteStore.file}: voted for ${votedFor} in epoch ${epoch}, which is not a member (members: ${sidecar.config.members.map((m) => m.id).join(',')}); keeping the vote`, {
+    file: sidecar.voteStore.file,
+    votedFor,
+    epoch,
+  });
+}

@@ -34,6 +34,8 @@ export interface SidecarView {
   redisStatus(): RedisStatus | undefined;
   /** Whether the local redis is currently fenced (writes paused) by this sidecar. */
   fenced(): boolean;
+  /** Why the vote file cannot be saved (so this node cannot vote or stand), or undefined while saves work. */
+  voteFileProblem(): string | undefined;
   /**
    * Whether this sidecar's own connection to the primary's redis answers
    * (RedisLinkWatch; its own redis when this node is the primary): false as

@@ -41,6 +41,8 @@ export class FakeView implements SidecarView {
   snap: ElectorSnapshot;
   redis: RedisStatus | undefined;
   isFenced = false;
+  /** What voteFileProblem() answers: why the vote file cannot be saved. */
+  voteFileError: string | undefined = undefined;
   /** What primaryLinkUp() answers: this sidecar's own link to the primary's redis. */
   linkUp: boolean | undefined = undefined;
   current: { id: string; addr: HostPort; epoch: number } | undefined;
@@ -160,6 +162,9 @@ export class FakeView implements SidecarView {
   }
   fenced(): boolean {
     return this.isFenced;
+  }
+  voteFileProblem(): string | undefined {
+    return this.voteFileError;
   }
   primaryLinkUp(): boolean | undefined {
     return this.linkUp;

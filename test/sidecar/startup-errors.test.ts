@@ -1,17 +1,25 @@
 /**
  * `resp-elect run` refuses to start on bad input, with one clear line naming
  * what is wrong and a non-zero exit: option errors (flags, environment), a
- * corrupt vote file, a port in use. Spawns the compiled CLI.
+ * corrupt vote file, a data directory that takes no durable write, a port in
+ * use. Spawns the compiled CLI.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, sidecarPort } from '../support/cluster.js';
+import { CLI, runCli, sidecarPort } from '../support/cluster.js';
+import { canMakeImmutable, setImmutable } from '../support/immutable-dir.js';
+import { waitFor } from '../support/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resp-elect-startup-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const immutable = new Set<string>();
+afterAll(() => {
+  for (const d of immutable) setImmutable(d, false);
+  rmSync(dir, { recursive: true, force: true });
+});
 const secretFile = join(dir, 'secret');
 writeFileSync(secretFile, 'x'.repeat(32));
 
@@ -102,10 +110,44 @@ describe('resp-elect run: refusing to start', { timeout: 120_000 }, () => {
     // Valid JSON of the wrong shape is just as fatal.
     writeFileSync(voteFile, '{"epoch": -1, "votedFor": 7}');
     await expectRefused(await baseArgs(dataDir), new RegExp(`vote file ${voteFile} is corrupt`));
+    // A votedFor no member id can be, and a key given twice (JSON.parse would keep the last silently).
+    writeFileSync(voteFile, '{"epoch": 3, "votedFor": "a b"}');
+    await expectRefused(await baseArgs(dataDir), new RegExp(`vote file ${voteFile} is corrupt: .*votedFor must be a node id .*got "a b"`));
+    writeFileSync(voteFile, '{"epoch": 7, "votedFor": "n2", "epoch": 3}');
+    await expectRefused(await baseArgs(dataDir), new RegExp(`vote file ${voteFile} is corrupt \\(key "epoch" appears twice`));
     // And so is a vote file that cannot be read at all.
     rmSync(voteFile);
     mkdirSync(voteFile);
     await expectRefused(await baseArgs(dataDir), new RegExp(`cannot read vote file ${voteFile}`));
+  });
+
+  // Root ignores permission bits, so the directory is made immutable (chattr +i): no file can be created in it, not even by root.
+  it.skipIf(!canMakeImmutable())('a data directory that takes no durable write: exits non-zero naming the directory and the errno', async () => {
+    const dataDir = join(dir, 'immutable');
+    mkdirSync(dataDir);
+    immutable.add(dataDir);
+    setImmutable(dataDir, true);
+    try {
+      const stderr = await expectRefused(await baseArgs(dataDir), new RegExp(`--data-dir ${dataDir}: cannot write, fsync and rename a file in it \\(EPERM: `));
+      expect(stderr).toMatch(/could never vote/);
+    } finally {
+      setImmutable(dataDir, false);
+      immutable.delete(dataDir);
+    }
+    // The probe leaves nothing behind when it succeeds.
+    const ok = await startUntilStarted(await baseArgs(dataDir));
+    expect(ok.log).toMatch(/sidecar started/);
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('a vote for a well-formed id that is not a member: starts, keeps the vote, warns naming the file', async () => {
+    const dataDir = join(dir, 'stranger');
+    mkdirSync(dataDir);
+    const voteFile = join(dataDir, 'vote.json');
+    writeFileSync(voteFile, '{"epoch": 4, "votedFor": "zzz"}');
+    const { log } = await startUntilStarted(await baseArgs(dataDir));
+    expect(log).toMatch(new RegExp(`WARN .*vote file ${voteFile}: voted for zzz in epoch 4, which is not a member \\(members: n1,n2,n3\\); keeping the vote`));
+    expect(log).toMatch(/sidecar started .*epoch=4/);
   });
 
   it('a --listen address already in use', async () => {
@@ -120,3 +162,22 @@ describe('resp-elect run: refusing to start', { timeout: 120_000 }, () => {
     }
   });
 });
+
+/** Start `resp-elect run`, wait for "sidecar started", then kill it; its output so far. Always kills it. */
+async function startUntilStarted(args: string[]): Promise<{ log: string }> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RESP_ELECT_')) env[k] = v;
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let log = '';
+  child.stdout.setEncoding('utf8').on('data', (t: string) => (log += t));
+  child.stderr.setEncoding('utf8').on('data', (t: string) => (log += t));
+  const closed = new Promise((r) => child.once('close', r));
+  try {
+    await waitFor(() => log.includes('sidecar started') || child.exitCode !== null, { what: 'the sidecar to start', timeoutMs: 30_000 });
+    expect(child.exitCode, log).toBeNull();
+    return { log };
+  } finally {
+    child.kill('SIGKILL');
+    await closed;
+  }
+}
