@@ -29,7 +29,9 @@
  * killed on every exit path, Ctrl-C included.
  */
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MASTER_NAME, oneShot, RespElectDeployment, type BenchNode } from '../src/bench/deploy.js';
 import { memory } from '../src/bench/procstat.js';
 import { controlPort, installExitHooks, killEverything, onExitSync, sleep } from '../src/bench/procs.js';
@@ -94,6 +96,8 @@ interface Sample {
   primary: string | null;
   acked: number;
   nodes: NodeSample[];
+  /** The soak process's own event-loop delay since the previous sample: p99 and max, ms. */
+  driver: { p99Ms: number; maxMs: number };
 }
 
 /** Open file descriptors of `pid` (NaN when it is gone). */
@@ -133,9 +137,21 @@ const stopped = new Set<string>();
 const counts = { churnShort: 0, churnLong: 0, clientsOk: 0, clientsFailed: 0, scrapesOk: 0, scrapesFailed: 0 };
 /** Per sidecar: the highest event-loop delay scraped since the last sample (the p99 metric covers one scrape interval). */
 const delaySinceSample = new Map<string, number>();
+/**
+ * Per sidecar, whether its event-loop delay is an artefact of peer churn: a
+ * SIGSTOPped process sees the whole pause as one long delay. 'stopped' from
+ * SIGSTOP to SIGCONT, then 'resumed' until a scrape started after SIGCONT
+ * has been read (its histogram covered the pause); such scrapes and those
+ * overlapping the pause are not counted.
+ */
+const churnTaint = new Map<string, 'stopped' | 'resumed'>();
+/** The soak process's own event-loop delay: when it is high too, the machine is overloaded, not the sidecars. */
+const driverDelay = monitorEventLoopDelay({ resolution: 10 });
 /** Which metric the delays came from (printed with the results). */
 let delayMetric: string | undefined;
 let running = true;
+let t0 = Date.now();
+const churnEvents: { t: number; id: string; ms: number }[] = [];
 
 /** Loop `fn` with `pauseMs` between runs until the load stops. */
 async function every(pauseMs: number, fn: () => Promise<void>): Promise<void> {
@@ -170,12 +186,16 @@ async function peerChurn(): Promise<void> {
     if (victim) {
       const long = ++k % 4 === 0;
       const ms = long ? 3 * downAfterMs : downAfterMs / 3;
+      log(`churn: SIGSTOP ${victim.id}'s sidecar for ${fmt(ms)} ms`);
+      churnEvents.push({ t: Date.now() - t0, id: victim.id, ms });
       stopped.add(victim.id);
+      churnTaint.set(victim.id, 'stopped');
       victim.ctl!.signal('SIGSTOP');
       // Not sleepWhileRunning: the pause must end even when the run does.
       await sleep(ms);
       victim.ctl!.signal('SIGCONT');
       stopped.delete(victim.id);
+      churnTaint.set(victim.id, 'resumed');
       if (long) counts.churnLong += 1;
       else counts.churnShort += 1;
     }
@@ -200,13 +220,16 @@ async function scraper(): Promise<void> {
       d.nodes
         .filter((n) => !stopped.has(n.id))
         .map(async (n) => {
+          const taintAtStart = churnTaint.get(n.id);
           try {
             const res = await fetch(`http://127.0.0.1:${d.httpPorts.get(n.id)}/metrics`, { signal: AbortSignal.timeout(2000) });
             const text = await res.text();
             if (!res.ok) throw new Error(`HTTP ${res.status}`);
             counts.scrapesOk += 1;
             const delay = eventLoopDelay(text);
-            if (delay) {
+            const taintNow = churnTaint.get(n.id);
+            if (taintAtStart === 'resumed' && taintNow === 'resumed') churnTaint.delete(n.id);
+            if (delay && taintAtStart === undefined && taintNow === undefined) {
               delayMetric = delay.metric;
               delaySinceSample.set(n.id, Math.max(delay.ms, delaySinceSample.get(n.id) ?? 0));
             }
@@ -219,8 +242,11 @@ async function scraper(): Promise<void> {
 }
 
 function sample(t: number, primary: BenchNode | undefined, acked: number): Sample {
+  const driver = { p99Ms: driverDelay.percentile(99) / 1e6, maxMs: driverDelay.max / 1e6 };
+  driverDelay.reset();
   return {
     t,
+    driver,
     primary: primary?.id ?? null,
     acked,
     nodes: d.nodes.map((n) => {
@@ -232,11 +258,18 @@ function sample(t: number, primary: BenchNode | undefined, acked: number): Sampl
   };
 }
 
+/** The longest gap between consecutive acknowledgements, and when it ended (Date.now()). */
+function longestGap(times: readonly number[]): { ms: number; at: number } {
+  let best = { ms: 0, at: times[0] ?? Date.now() };
+  for (let i = 1; i < times.length; i++) if (times[i]! - times[i - 1]! > best.ms) best = { ms: times[i]! - times[i - 1]!, at: times[i]! };
+  return best;
+}
+
 const ms = (v: number | null) => (v === null ? 'n/a' : `${fmt(v, 1)} ms`);
 
 function printSample(s: Sample, w: AckWriter): void {
   const nodes = s.nodes.map((n) => `${n.id}${n.id === s.primary ? '*' : ''} rss ${fmt(n.rssMb, 1)} MB fds ${n.fds} eld ${ms(n.eventLoopDelayMs)}`).join(' | ');
-  log(`t=${fmt(s.t / 1000)}s ${nodes} | acked ${w.acked.length} unacked ${w.unacked} errors ${w.errors} | churn ${counts.churnShort}+${counts.churnLong} | clients ${counts.clientsOk}/${counts.clientsFailed} failed | scrapes ${counts.scrapesOk}/${counts.scrapesFailed} failed`);
+  log(`t=${fmt(s.t / 1000)}s ${nodes} | acked ${w.acked.length} unacked ${w.unacked} errors ${w.errors} | churn ${counts.churnShort}+${counts.churnLong} | clients ${counts.clientsOk}/${counts.clientsFailed} failed | scrapes ${counts.scrapesOk}/${counts.scrapesFailed} failed | driver eld ${ms(s.driver.p99Ms)}`);
 }
 
 async function main(): Promise<number> {
@@ -250,7 +283,8 @@ async function main(): Promise<number> {
   log(`cluster settled; logs in ${d.dir}`);
   const writer = new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas: 1, waitTimeoutMs: 1000, intervalMs: 5, prefix: 'soak:' });
   writer.start();
-  const t0 = Date.now();
+  t0 = Date.now();
+  driverDelay.enable();
   const load = [peerChurn(), clientChurn(), scraper()];
   const samples: Sample[] = [];
   // The first sample after a scrape, so the event-loop delay is there from the start.
@@ -292,12 +326,15 @@ async function main(): Promise<number> {
       eventLoopDelayMaxMs: delays.length > 0 ? Math.max(...delays) : null,
     };
   });
+  const gap = longestGap(writer.ackTimes);
+  const driverMaxMs = Math.max(...samples.map((x) => x.driver.maxMs));
   const result = {
     minutes: durationMs / 60_000,
     settled,
     eventLoopDelayMetric: delayMetric ?? null,
-    writes: { attempts: writer.attempts, acked: writer.acked.length, unacked: writer.unacked, errors: writer.errors, lost: lost.length, longestGapMs: writer.longestGap(t0, Date.now()) },
-    churn: { short: counts.churnShort, long: counts.churnLong },
+    writes: { attempts: writer.attempts, acked: writer.acked.length, unacked: writer.unacked, errors: writer.errors, lost: lost.length, longestGapMs: gap.ms, longestGapAtMs: gap.at - t0 },
+    churn: { short: counts.churnShort, long: counts.churnLong, events: churnEvents },
+    driverEventLoopDelayMaxMs: driverMaxMs,
     clients: { ok: counts.clientsOk, failed: counts.clientsFailed },
     scrapes: { ok: counts.scrapesOk, failed: counts.scrapesFailed },
     nodes: perNode,
@@ -312,15 +349,16 @@ async function main(): Promise<number> {
     '',
     `3 redis-servers + 3 \`resp-elect run\` sidecars on loopback, down-after ${downAfterMs} ms, for ${fmt(durationMs / 60_000, 2)} min. Load: one writer (SET + WAIT 1 through ioredis in Sentinel mode), ` +
       `a replica's sidecar SIGSTOPped every ${fmt(churnEveryMs / 1000, 1)} s (${fmt(downAfterMs / 3)} ms; every fourth time ${fmt(3 * downAfterMs)} ms), a client connecting to ask get-master-addr-by-name 20 times a second, /metrics of every sidecar scraped every second. ` +
-      `RSS: VmRSS; fds: entries of /proc/PID/fd; event-loop delay: ${delayMetric ? `\`${delayMetric}\` from /metrics, highest p99 scraped` : 'n/a (no event-loop delay metric on /metrics)'}.`,
+      `RSS: VmRSS; fds: entries of /proc/PID/fd; event-loop delay: ${delayMetric ? `\`${delayMetric}\` from /metrics, highest p99 scraped, not counting the scrapes that covered a SIGSTOP of that sidecar` : 'n/a (no event-loop delay metric on /metrics)'}.`,
     '',
     table(
       ['sidecar', 'RSS MB first → last (max)', 'fds first → last (max)', 'event-loop delay max'],
       perNode.map((n) => [n.id, `${fmt(n.rssFirstMb, 1)} → ${fmt(n.rssLastMb, 1)} (${fmt(n.rssMaxMb, 1)})`, `${n.fdsFirst} → ${n.fdsLast} (${n.fdsMax})`, ms(n.eventLoopDelayMaxMs)]),
     ),
     '',
-    `Writes: ${result.writes.acked} acknowledged, **${result.writes.lost} lost**, ${result.writes.unacked} unacknowledged, ${result.writes.errors} errors; longest gap between acknowledgements ${fmt(result.writes.longestGapMs)} ms. ` +
-      `Peer churn: ${counts.churnShort} short and ${counts.churnLong} long stops. Clients: ${counts.clientsOk} answered, ${counts.clientsFailed} failed. Scrapes: ${counts.scrapesOk} ok, ${counts.scrapesFailed} failed.`,
+    `Writes: ${result.writes.acked} acknowledged, **${result.writes.lost} lost**, ${result.writes.unacked} unacknowledged, ${result.writes.errors} errors; longest gap between acknowledgements ${fmt(gap.ms)} ms (at t=${fmt((gap.at - t0) / 1000)} s). ` +
+      `Peer churn: ${counts.churnShort} short and ${counts.churnLong} long stops. Clients: ${counts.clientsOk} answered, ${counts.clientsFailed} failed. Scrapes: ${counts.scrapesOk} ok, ${counts.scrapesFailed} failed. ` +
+      `The soak process's own event-loop delay peaked at ${fmt(driverMaxMs)} ms (load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}): delays of that size in the sidecars are the machine's, not theirs.`,
   ].join('\n');
   if (out) writeSection(out, 'soak', md);
   console.log(md);

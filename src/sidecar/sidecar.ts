@@ -170,7 +170,7 @@ export class Sidecar implements SidecarView {
   /** Logged once per change, not per failed save: the Elector's error events say which action each failure cost. */
   private voteFileHealth(failure: { message: string } | undefined): void {
     if (failure) this.log.error('vote file cannot be saved: this node cannot vote or stand; /health reports unhealthy until a save succeeds', { error: failure.message });
-    else this.log.info('vote file saved again: healthy', { file: this.voteStore.file });
+    else this.log.info('vote file saved again: /health no longer fails for it', { file: this.voteStore.file });
   }
 
   private deliver(outs: Outbound[]): void {

@@ -19,7 +19,9 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps = {}
     probeDurableWrites(config.dataDir);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`--data-dir ${config.dataDir}: cannot write, fsync and rename a file in it (${e.code ?? 'error'}: ${e.message}); the vote file could not be saved, so this node could never vote`);
+    // Node's fs messages already start with the errno code ("EROFS: read-only file system, open ...").
+    const what = e.code && !e.message.startsWith(e.code) ? `${e.code}: ${e.message}` : e.message;
+    throw new Error(`--data-dir ${config.dataDir}: cannot write, fsync and rename a file in it (${what}); the vote file could not be saved, so this node could never vote`);
   }
   const sidecar = new Sidecar(config, deps);
   warnIfVotedForNonMember(sidecar);
@@ -49,7 +51,6 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps = {}
   });
   return sidecar;
 }
-
 
 /**
  * A vote file naming a well-formed id that is not a member now: legitimate

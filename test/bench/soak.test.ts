@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 import { runBenchScript } from './run-script.js';
 
 const NODE = String.raw`(n\d)\*? rss (\d+\.\d) MB fds (\d+) eld (n/a|\d+\.\d ms)`;
-const LINE = new RegExp(String.raw`t=\d+s ${NODE} \| ${NODE} \| ${NODE} \| acked (\d+) unacked \d+ errors \d+ \| churn \d+\+\d+ \| clients \d+/\d+ failed \| scrapes \d+/\d+ failed$`);
+const LINE = new RegExp(String.raw`t=\d+s ${NODE} \| ${NODE} \| ${NODE} \| acked (\d+) unacked \d+ errors \d+ \| churn \d+\+\d+ \| clients \d+/\d+ failed \| scrapes \d+/\d+ failed \| driver eld \d+\.\d ms$`);
 
 interface NodeSample {
   id: string;
@@ -24,7 +24,7 @@ it('soak --minutes 0.2: runs the load, prints parseable samples, loses no acknow
   expect(code, tail).toBe(0);
   expect(result, tail).toBeDefined();
 
-  const lines = output.split('\n').filter((l) => l.includes(' t='));
+  const lines = output.split('\n').filter((l) => /^\[\d\d:\d\d:\d\d\] t=/.test(l));
   expect(lines.length, tail).toBeGreaterThanOrEqual(5);
   for (const l of lines) expect(l, tail).toMatch(LINE);
 
