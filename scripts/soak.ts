@@ -358,7 +358,7 @@ async function main(): Promise<number> {
     '',
     `Writes: ${result.writes.acked} acknowledged, **${result.writes.lost} lost**, ${result.writes.unacked} unacknowledged, ${result.writes.errors} errors; longest gap between acknowledgements ${fmt(gap.ms)} ms (at t=${fmt((gap.at - t0) / 1000)} s). ` +
       `Peer churn: ${counts.churnShort} short and ${counts.churnLong} long stops. Clients: ${counts.clientsOk} answered, ${counts.clientsFailed} failed. Scrapes: ${counts.scrapesOk} ok, ${counts.scrapesFailed} failed. ` +
-      `The soak process's own event-loop delay peaked at ${fmt(driverMaxMs)} ms (load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}): delays of that size in the sidecars are the machine's, not theirs.`,
+      `For comparison, the soak process's own event-loop delay peaked at ${fmt(driverMaxMs)} ms (load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}); when the sidecars' delays are of that order, the machine is the likely cause.`,
   ].join('\n');
   if (out) writeSection(out, 'soak', md);
   console.log(md);
