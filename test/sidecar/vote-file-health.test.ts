@@ -8,7 +8,7 @@
  * cluster elects a primary.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cleanupClusters, sidecarPort, startCluster, watchFailures, type Cluster } from '../support/cluster.js';
+import { cleanupClusters, sidecarPort, startCluster, watchFailures, type Cluster, type ClusterNode } from '../support/cluster.js';
 import { canMakeImmutable, setImmutable } from '../support/immutable-dir.js';
 import { waitFor } from '../support/wait.js';
 
@@ -33,40 +33,42 @@ describe.skipIf(!canMakeImmutable())('an unwritable data directory after start-u
     for (const id of ['n1', 'n2', 'n3']) http.set(id, await sidecarPort());
     const cluster: Cluster = await startCluster({ extraArgs: (id) => ['--http', `127.0.0.1:${http.get(id)}`] });
     watchFailures(cluster);
-    const n2 = cluster.node('n2');
-    const port2 = http.get('n2')!;
-    expect(await health(port2)).toMatchObject({ status: 200 });
+    // Roles from the cluster itself: on a loaded machine the bootstrap primary's sidecar may start last and lose.
+    const primary0 = await cluster.waitForPrimary();
+    // `stuck` gets the unwritable directory, `other` is the replica that needs its vote.
+    const [stuck, other] = cluster.dataNodes.filter((n) => n !== primary0) as [ClusterNode, ClusterNode];
+    const port = http.get(stuck.id)!;
+    await waitFor(async () => (await health(port)).status === 200, { what: `${stuck.id} healthy`, timeoutMs: 10_000 });
 
-    dirs.push(n2.dataDir);
-    setImmutable(n2.dataDir, true);
-    const since = n2.logOffset();
-    await cluster.node('n1').kill('SIGKILL');
-    // n3 needs n2's vote and n2 cannot make one durable: it refuses, and says why on /health.
+    dirs.push(stuck.dataDir);
+    setImmutable(stuck.dataDir, true);
+    const since = stuck.logOffset();
+    await primary0.kill('SIGKILL');
+    // `other` needs `stuck`'s vote and `stuck` cannot make one durable: it refuses, and says why on /health.
     const failing = await waitFor(async () => {
-      const h = await health(port2);
-      // Before its first refused vote, n2 is unhealthy only for its redis' lost link to n1.
+      const h = await health(port);
+      // Before its first failed save, it is unhealthy only for its redis' lost link to the dead primary.
       return h.status === 503 && h.reason?.includes('vote file') ? h : undefined;
-    }, { what: 'n2 unhealthy for its vote file', timeoutMs: 20_000 });
-    expect(failing.reason).toMatch(new RegExp(`^cannot save vote file ${n2.dataDir}/vote\\.json: EPERM`));
-    expect(n2.logs(since)).toMatch(/vote file cannot be saved: this node cannot vote or stand; \/health reports unhealthy/);
-    // Let the election go on a while: n2 fails to save again and again (learning n3's epoch, voting, standing),
-    // there is still no primary, and the change was logged once as an error, the repeats only at debug level.
-    await waitFor(() => count(n2.logs(since), 'DEBUG [n2] error persisting vote') >= 3, { what: 'n2 failing to save three more times', timeoutMs: 20_000 });
+    }, { what: `${stuck.id} unhealthy for its vote file`, timeoutMs: 20_000 });
+    expect(failing.reason).toMatch(new RegExp(`^cannot save vote file ${stuck.dataDir}/vote\\.json: EPERM`));
+    expect(stuck.logs(since)).toMatch(/vote file cannot be saved: this node cannot vote or stand; \/health reports unhealthy/);
+    // Let the election go on a while: `stuck` fails to save again and again (learning the other's epoch, voting,
+    // standing), there is still no primary, and the change was logged once as an error, the repeats at debug level.
+    await waitFor(() => count(stuck.logs(since), `DEBUG [${stuck.id}] error persisting vote`) >= 3, { what: `${stuck.id} failing to save three more times`, timeoutMs: 20_000 });
     expect(await cluster.primary()).toBeUndefined();
-    expect(count(n2.logs(since), 'vote file cannot be saved')).toBe(1);
-    expect(count(n2.logs(since), 'ERROR [n2] error persisting vote')).toBe(0);
+    expect(count(stuck.logs(since), 'vote file cannot be saved')).toBe(1);
+    expect(count(stuck.logs(since), `ERROR [${stuck.id}] error persisting vote`)).toBe(0);
 
-    // With n3 gone too, nothing makes n2 save a vote: only its periodic re-check can see the disk is back.
-    await cluster.node('n3').killSidecar('SIGKILL');
-    setImmutable(n2.dataDir, false);
+    // With `other` gone too, nothing makes `stuck` save a vote: only its periodic re-check can see the disk is back.
+    await other.killSidecar('SIGKILL');
+    setImmutable(stuck.dataDir, false);
     // Its redis still has no master, so healthy means: no longer unhealthy for the vote file.
-    await waitFor(async () => !(await health(port2)).reason?.includes('vote file'), { what: 'n2 no longer unhealthy for its vote file', timeoutMs: 15_000 });
-    expect(count(n2.logs(since), 'vote file saved again')).toBe(1);
+    await waitFor(async () => !(await health(port)).reason?.includes('vote file'), { what: `${stuck.id} no longer unhealthy for its vote file`, timeoutMs: 15_000 });
+    expect(count(stuck.logs(since), 'vote file saved again')).toBe(1);
 
-    await cluster.node('n3').restartSidecar();
-    const primary = await cluster.waitForPrimary({ timeoutMs: 20_000 });
-    expect(['n2', 'n3']).toContain(primary.id);
+    await other.restartSidecar();
+    const primary = await cluster.waitForPrimary({ not: primary0, timeoutMs: 20_000 });
     await cluster.waitForReplicasLinked(primary, { timeoutMs: 20_000 });
-    await waitFor(async () => (await health(port2)).status === 200, { what: 'n2 healthy', timeoutMs: 15_000 });
+    await waitFor(async () => (await health(port)).status === 200, { what: `${stuck.id} healthy`, timeoutMs: 15_000 });
   });
 });
