@@ -9,18 +9,25 @@ import { formatAddress, type HostPort } from '../protocol/index.js';
 import type { RedisStatus } from '../redis/status.js';
 import { RedisLinkWatch } from '../redis/link-watch.js';
 import { PeerTransport } from '../transport/index.js';
+import { deriveConnectionLimits, readSoftNofile, type ConnectionLimits } from '../transport/fd-limit.js';
+import { EventLoopDelayWatch } from '../metrics/event-loop-delay.js';
+import type { LimitStats } from '../metrics/registry.js';
+import { LogLimiter } from '../util/log-limiter.js';
 import type { SidecarConfig } from './config.js';
 import { describeEvent } from './event-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { RedisRuntime } from './redis-runtime.js';
 import { forwardSwitchover } from './forward-switchover.js';
 import type { SidecarCounters, SidecarEvents, SidecarView } from './view.js';
-import { createClientHandler, type ClientHandler } from '../admin/index.js';
+import { createClientHandler, type ClientHandler, type ClientHandlerStats } from '../admin/index.js';
+import { DEFAULT_HTTP_MAX_CONNECTIONS } from '../metrics/http-server.js';
 // Not metrics/index.js: that re-exports the registry, which loads prom-client even without --http.
 import { startHttpServer, type HttpServerHandle } from '../metrics/http-server.js';
 import { runRoleChangeHook } from './hook.js';
 
-export type ClientHandlerFactory = (view: SidecarView) => ((socket: Socket, initialBytes: Buffer) => void) & { close?: () => void };
+export type ClientHandlerFactory = (
+  view: SidecarView,
+) => ((socket: Socket, initialBytes: Buffer) => void) & { close?: () => void; stats?: () => ClientHandlerStats };
 
 export interface SidecarDeps {
   logger?: Logger;
@@ -44,6 +51,10 @@ export class Sidecar implements SidecarView {
   private readonly redis: RedisRuntime | undefined;
   private readonly clientHandler: ReturnType<ClientHandlerFactory> | undefined;
   private http: HttpServerHandle | undefined;
+  /** Connection limits sized from the descriptor limit (README "Security and limits"). */
+  readonly connectionLimits: ConnectionLimits;
+  private readonly loopDelay: EventLoopDelayWatch;
+  private readonly refusalLog = new LogLimiter();
   private tickTimer: NodeJS.Timeout | undefined;
   /** How early the tick may start a redis poll that is almost due (see RedisRuntime.onTick). */
   private pollEarlyMs = 0;
@@ -84,8 +95,28 @@ export class Sidecar implements SidecarView {
       confirmPromotion: !self.witness,
       onEvent: (ev) => this.onElectorEvent(ev),
     });
+    const limits = config.limits ?? {};
+    this.connectionLimits = deriveConnectionLimits(readSoftNofile(), {
+      members: config.members.length,
+      maxClients: limits.maxClients,
+      maxPendingConnections: limits.maxPendingConnections ?? 128,
+      httpMaxConnections: limits.httpMaxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS,
+      http: config.http !== undefined,
+    });
+    this.loopDelay = new EventLoopDelayWatch({
+      warnAboveMs: Math.max(1, Math.floor(this.elector.config.leaseMs / 4)),
+      warn: (msg, fields) => this.log.warn(msg, fields),
+    });
     const factory: ClientHandlerFactory =
-      deps.clientHandler ?? ((view) => createClientHandler(view, { log: (level, msg) => this.log[level](msg) }) as ClientHandler);
+      deps.clientHandler ??
+      ((view) =>
+        createClientHandler(view, {
+          log: (level, msg) => this.log[level](msg),
+          maxClients: this.connectionLimits.maxClients,
+          authTimeoutMs: limits.clientAuthTimeoutMs,
+          authFailureDelayMs: limits.authFailureDelayMs,
+          maxAuthFailures: limits.maxAuthFailures,
+        }) as ClientHandler);
     const handler = factory(this);
     this.clientHandler = handler;
     this.transport = new PeerTransport({
@@ -95,10 +126,16 @@ export class Sidecar implements SidecarView {
       secret: config.secret,
       tls: config.tls,
       onClientConnection: handler,
+      maxPendingConnections: this.connectionLimits.maxPendingConnections,
+      maxConnections: this.connectionLimits.listenerMaxConnections,
     });
     this.transport.on('message', (from, msg) => this.deliver(this.elector.onMessage(from, msg, this.now())));
     this.transport.on('auth-failed', (info) => this.rejected(info.remote, info.reason));
     this.transport.on('protocol-error', (info) => this.rejected(info.remote, info.reason));
+    this.transport.on('connection-refused', (info) => {
+      const suppressed = this.refusalLog.allow(info.reason);
+      if (suppressed !== undefined) this.log.warn('connection refused', { reason: info.reason, remote: info.remote, detail: info.detail, notLogged: suppressed || undefined });
+    });
     this.transport.on('listener-error', (err) => this.log.error('transport listener failed', { error: (err as Error).message }));
     if (!self.witness && config.redis) {
       this.redis = new RedisRuntime({
@@ -115,7 +152,13 @@ export class Sidecar implements SidecarView {
   async start(): Promise<void> {
     await this.transport.start();
     if (this.config.http) {
-      this.http = await startHttpServer(this, this.config.http);
+      this.http = await startHttpServer(this, this.config.http, {
+        maxConnections: this.connectionLimits.httpMaxConnections,
+        metricsCacheMs: this.config.limits?.metricsCacheMs,
+        limits: () => this.limitStats(),
+        loopDelay: () => this.loopDelay.last(),
+        log: (level, msg) => this.log[level](msg),
+      });
       this.log.info('serving /metrics, /health, /primary and /replica', { http: formatAddress(this.http.address()) });
     }
     const a = this.transport.address();
@@ -125,6 +168,16 @@ export class Sidecar implements SidecarView {
       members: this.config.members.map((m) => m.id).join(','),
       redis: this.config.redis ? formatAddress(this.config.redis.addr) : 'none (witness)',
     });
+    const cl = this.connectionLimits;
+    this.log.info('connection limits', {
+      maxClients: cl.maxClients,
+      maxPendingConnections: cl.maxPendingConnections,
+      listenerMaxConnections: cl.listenerMaxConnections,
+      httpMaxConnections: this.config.http ? cl.httpMaxConnections : undefined,
+      nofile: cl.nofile,
+      reservedFds: cl.reserved,
+    });
+    this.loopDelay.start();
     const hb = this.elector.config.hbIntervalMs;
     // A quarter heartbeat: timers fire on time without waking the process more than needed when idle.
     const tickMs = Math.max(1, Math.min(25, Math.floor(hb / 4)));
@@ -154,6 +207,19 @@ export class Sidecar implements SidecarView {
       this.log.error('tick failed', { error: (err as Error).stack ?? String(err) });
     }
     this.redis?.onTick(now, this.pollEarlyMs);
+  }
+
+  /** The protection counters for /metrics: client handler and listener together. */
+  private limitStats(): LimitStats {
+    const c = this.clientHandler?.stats?.();
+    const refused: Record<string, number> = { ...(c?.refused ?? {}), ...this.transport.refusalCounts() };
+    return {
+      clientConnections: c?.connections ?? 0,
+      maxClients: c?.maxClients ?? this.connectionLimits.maxClients,
+      refused,
+      authFailures: c?.authFailures ?? 0,
+      authDisconnects: { failures: c?.authFailureDisconnects ?? 0, timeout: c?.authTimeouts ?? 0 },
+    };
   }
 
   private deliver(outs: Outbound[]): void {
@@ -332,6 +398,7 @@ export class Sidecar implements SidecarView {
     const wasPrimary = this.elector.role === 'primary';
     this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
+    this.loopDelay.stop();
     this.primaryLink.stop();
     await this.redis?.stop({ fenceForever: wasPrimary });
     this.clientHandler?.close?.();
