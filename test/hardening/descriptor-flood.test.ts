@@ -27,6 +27,9 @@ afterEach(async () => {
 });
 
 const NOFILE = 256;
+const FLOOD_SECONDS = 10;
+/** The election must finish while the flood still runs (it started about 2 s before the kill). */
+const ELECTION_DEADLINE_MS = 5000;
 
 /**
  * Restart `node`'s sidecar with a nofile limit of NOFILE (soft and hard, as
@@ -56,11 +59,11 @@ describe('descriptor flood', () => {
     expect(n2.logs(since)).toMatch(/connection limits .*maxClients=90 .*nofile=256/);
     await cluster.waitForReplicasLinked(n1);
 
-    const floods = [flood('hold', n2.sidecarPort, 400, 8), flood('hold', n3.sidecarPort, 400, 8)];
+    const floods = [flood('hold', n2.sidecarPort, 400, FLOOD_SECONDS), flood('hold', n3.sidecarPort, 400, FLOOD_SECONDS)];
     await waitFor(() => n2.logs(since).includes('max number of clients (90) reached'), { what: 'n2 refusing clients', timeoutMs: 10_000 });
     const killedAt = Date.now();
     await n1.kill('SIGKILL');
-    const next = await cluster.waitForPrimary({ not: n1, timeoutMs: 15_000 });
+    const next = await cluster.waitForPrimary({ not: n1, timeoutMs: ELECTION_DEADLINE_MS });
     const electedAfterMs = Date.now() - killedAt;
     expect(['n2', 'n3']).toContain(next.id);
 
