@@ -8,7 +8,7 @@ import { FileVoteStore } from '../elector/file-vote-store.js';
 import { formatAddress, type HostPort } from '../protocol/index.js';
 import type { RedisStatus } from '../redis/status.js';
 import { RedisLinkWatch } from '../redis/link-watch.js';
-import { PeerTransport } from '../transport/index.js';
+import { DEFAULT_MAX_PENDING_CONNECTIONS, PeerTransport } from '../transport/index.js';
 import { deriveConnectionLimits, readSoftNofile, type ConnectionLimits } from '../transport/fd-limit.js';
 import { EventLoopDelayWatch } from '../metrics/event-loop-delay.js';
 import type { LimitStats } from '../metrics/registry.js';
@@ -20,9 +20,8 @@ import { RedisRuntime } from './redis-runtime.js';
 import { forwardSwitchover } from './forward-switchover.js';
 import type { SidecarCounters, SidecarEvents, SidecarView } from './view.js';
 import { createClientHandler, type ClientHandler, type ClientHandlerStats } from '../admin/index.js';
-import { DEFAULT_HTTP_MAX_CONNECTIONS } from '../metrics/http-server.js';
 // Not metrics/index.js: that re-exports the registry, which loads prom-client even without --http.
-import { startHttpServer, type HttpServerHandle } from '../metrics/http-server.js';
+import { DEFAULT_HTTP_MAX_CONNECTIONS, startHttpServer, type HttpServerHandle } from '../metrics/http-server.js';
 import { runRoleChangeHook } from './hook.js';
 
 export type ClientHandlerFactory = (
@@ -99,7 +98,7 @@ export class Sidecar implements SidecarView {
     this.connectionLimits = deriveConnectionLimits(readSoftNofile(), {
       members: config.members.length,
       maxClients: limits.maxClients,
-      maxPendingConnections: limits.maxPendingConnections ?? 128,
+      maxPendingConnections: limits.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS,
       httpMaxConnections: limits.httpMaxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS,
       http: config.http !== undefined,
     });

@@ -97,6 +97,22 @@ describe('maxConnections', () => {
   });
 });
 
+describe('accept errors', () => {
+  it('an accept error (EMFILE) is reported, not swallowed, and the port keeps listening', async () => {
+    const ports = { a: await freePort(), b: await freePort() };
+    const a = transport('a', ports);
+    await a.t.start();
+    // What node's listener emits when accept() fails for lack of descriptors.
+    const server = (a.t as unknown as { server: net.Server }).server;
+    server.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', syscall: 'accept' }));
+    expect(a.refused).toEqual([{ reason: 'accept-error', detail: expect.stringMatching(/accept failed: .*EMFILE/) }]);
+    expect(a.t.refusalCounts()['accept-error']).toBe(1);
+    const b = transport('b', ports);
+    await b.t.start();
+    await waitFor(() => b.t.isConnected('a') && a.t.isConnected('b'), 'a and b connected after the error');
+  });
+});
+
 describe('descriptor budget', () => {
   it('reads the soft nofile limit from /proc/self/limits', () => {
     const text = 'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            256                  4096                 files     \n';
