@@ -43,6 +43,8 @@ export interface AdminServer {
   authFailed(conn: ClientConnection, closing: boolean): void;
   /** A connection was closed for not authenticating within authTimeoutMs. */
   authTimedOut(conn: ClientConnection): void;
+  /** conn.authenticated changed (AUTH succeeded, or RESET undid it). */
+  authenticationChanged(conn: ClientConnection): void;
   log(level: AdminLogLevel, msg: string): void;
 }
 
@@ -99,8 +101,10 @@ export class ClientConnection implements Subscriber {
   }
 
   set authenticated(value: boolean) {
+    const changed = value !== this.isAuthenticated;
     this.isAuthenticated = value;
     if (value) this.clearTimer('authTimer');
+    if (changed) this.server.authenticationChanged(this);
   }
 
   get passwordRequired(): boolean {

@@ -19,6 +19,8 @@ export const DEFAULT_MAX_CLIENTS = 10_000;
 export const DEFAULT_AUTH_TIMEOUT_MS = 10_000;
 export const DEFAULT_AUTH_FAILURE_DELAY_MS = 200;
 export const DEFAULT_MAX_AUTH_FAILURES = 5;
+/** Share of maxClients that connections not authenticated yet may hold (with a password). */
+export const UNAUTHENTICATED_SHARE = 4;
 /** What a client over the limit reads before the connection closes: redis's own words. */
 const MAX_CLIENTS_REPLY = Buffer.from('-ERR max number of clients reached\r\n');
 
@@ -59,7 +61,7 @@ export type ClientHandler = ((socket: Socket, initialBytes: Buffer) => void) & {
 export interface ClientHandlerStats {
   connections: number;
   maxClients: number;
-  /** Connections refused, by reason (`max-clients`). */
+  /** Connections refused or closed by a limit, by reason (`max-clients`, `unauthenticated-evicted`). */
   refused: Record<string, number>;
   /** Failed authentications: wrong passwords and commands refused with NOAUTH. */
   authFailures: number;
@@ -89,6 +91,13 @@ export function createClientHandler(view: SidecarView, opts: ClientHandlerOption
   let closed = false;
   const maxClients = opts.maxClients ?? DEFAULT_MAX_CLIENTS;
   const limited = new LogLimiter();
+  /**
+   * With a password: connections not authenticated yet, oldest first. They may hold at most a
+   * quarter of maxClients; a new one beyond that closes the oldest, so clients that never
+   * authenticate cannot take the slots of those that do (which authenticate at once).
+   */
+  const unauthenticated = new Set<ClientConnection>();
+  const maxUnauthenticated = Math.max(1, Math.floor(maxClients / UNAUTHENTICATED_SHARE));
   const stats: ClientHandlerStats = { connections: 0, maxClients, refused: {}, authFailures: 0, authFailureDisconnects: 0, authTimeouts: 0 };
   /** One warn line per kind and interval, saying how many were left out. */
   const warnLimited = (key: string, msg: string) => {
@@ -121,6 +130,10 @@ export function createClientHandler(view: SidecarView, opts: ClientHandlerOption
         `client ${conn.remote}: authentication failed${closing ? `; closing it after ${conn.authFailureCount} failures` : ''} (${stats.authFailures} failures since start)`,
       );
     },
+    authenticationChanged: (conn) => {
+      if (conn.authenticated) unauthenticated.delete(conn);
+      else if (connections.has(conn)) unauthenticated.add(conn);
+    },
     authTimedOut: (conn) => {
       stats.authTimeouts += 1;
       warnLimited('auth-timeout', `client ${conn.remote}: not authenticated within ${server.limits.authTimeoutMs} ms; closing it (${stats.authTimeouts} since start)`);
@@ -145,7 +158,23 @@ export function createClientHandler(view: SidecarView, opts: ClientHandlerOption
         socket.write(MAX_CLIENTS_REPLY, () => socket.destroy());
         return;
       }
-      const conn = new ClientConnection(nextId++, socket, server, dispatch, (c) => connections.delete(c));
+      const conn = new ClientConnection(nextId++, socket, server, dispatch, (c) => {
+        connections.delete(c);
+        unauthenticated.delete(c);
+      });
+      if (!conn.authenticated) {
+        if (unauthenticated.size >= maxUnauthenticated) {
+          const oldest = unauthenticated.values().next().value!;
+          unauthenticated.delete(oldest);
+          stats.refused['unauthenticated-evicted'] = (stats.refused['unauthenticated-evicted'] ?? 0) + 1;
+          warnLimited(
+            'unauthenticated-evicted',
+            `client ${oldest.remote} closed: ${maxUnauthenticated} connections were waiting to authenticate (a quarter of max-clients; ${stats.refused['unauthenticated-evicted']} closed since start)`,
+          );
+          oldest.destroy();
+        }
+        unauthenticated.add(conn);
+      }
       connections.add(conn);
       conn.start(initialBytes);
     } catch (err) {

@@ -112,6 +112,41 @@ describe('max clients', () => {
   });
 });
 
+describe('unauthenticated clients', () => {
+  it('hold at most a quarter of max-clients: a new one closes the oldest, authenticated ones are left alone', async () => {
+    const admin = await startAdmin(new FakeView({ clientPassword: 's3cret' }), { maxClients: 8, authFailureDelayMs: 0 });
+    const authed = await raw(admin.port);
+    authed.send('AUTH s3cret\r\n');
+    await authed.waitFor('+OK');
+    const guests = [];
+    for (let i = 0; i < 3; i++) {
+      const g = await raw(admin.port);
+      g.send('PING\r\n');
+      await g.waitFor('-NOAUTH');
+      guests.push(g);
+    }
+    // Two may wait (8 / 4); the third evicted the first.
+    await guests[0]!.closed;
+    expect(admin.handler.stats().refused['unauthenticated-evicted']).toBe(1);
+    authed.send('PING\r\n');
+    await authed.waitFor('+PONG');
+    guests[1]!.send('AUTH s3cret\r\n');
+    await guests[1]!.waitFor('+OK');
+    // guests[1] is authenticated now: a new guest evicts guests[2], not it.
+    const late = await raw(admin.port);
+    late.send('PING\r\n');
+    await late.waitFor('-NOAUTH');
+    expect(admin.handler.stats().refused['unauthenticated-evicted']).toBe(1);
+    const later = await raw(admin.port);
+    later.send('PING\r\n');
+    await later.waitFor('-NOAUTH');
+    await guests[2]!.closed;
+    expect(admin.handler.stats().refused['unauthenticated-evicted']).toBe(2);
+    guests[1]!.send('PING\r\n');
+    await guests[1]!.waitFor('+PONG');
+  });
+});
+
 describe('pipelining', () => {
   it('answers a long pipeline in order, in slices, giving the event loop a turn between slices', async () => {
     const budget = new TurnBudget(64, 16);
