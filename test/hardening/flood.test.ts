@@ -72,7 +72,8 @@ describe('floods on the primary sidecar', () => {
 
     await monitor.stop();
     const stats = await writer.stop();
-    const summary = { httpFlood, authFlood, episodes: monitor.episodes, samples: monitor.samples, emptySamples: monitor.emptySamples, writer: stats };
+    const loopWarnings = primary.logs().match(/event loop delayed \d+ ms/g) ?? [];
+    const summary = { httpFlood, authFlood, episodes: monitor.episodes, samples: monitor.samples, emptySamples: monitor.emptySamples, writer: stats, primaryLoopWarnings: loopWarnings };
     console.log(`flood test: ${JSON.stringify(summary)}`);
     // The floods reached the sidecar (a refused connection still counts as load).
     expect(httpFlood.opened + authFlood.opened).toBeGreaterThan(0);
