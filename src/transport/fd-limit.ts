@@ -45,6 +45,8 @@ export interface ConnectionLimits {
   nofile: number | undefined;
   /** Descriptors left for the vote file, redis links, peers, logs. */
   reserved: number;
+  /** An explicit maxClients that, with the other limits, can use descriptors the reserve keeps back. */
+  overcommitted: boolean;
 }
 
 export interface LimitRequest {
@@ -77,5 +79,6 @@ export function deriveConnectionLimits(nofile: number | undefined, req: LimitReq
     listenerMaxConnections: maxClients + maxPendingConnections + 2 * req.members,
     nofile,
     reserved,
+    overcommitted: nofile !== undefined && maxClients + maxPendingConnections + httpMaxConnections > available,
   };
 }

@@ -137,6 +137,9 @@ describe('descriptor budget', () => {
     expect(small).toMatchObject({ maxPendingConnections: 45, httpMaxConnections: 45, maxClients: 90 });
     const big = deriveConnectionLimits(20_000, { members: 3, maxPendingConnections: 128, httpMaxConnections: 64, http: false });
     expect(big).toMatchObject({ maxPendingConnections: 128, maxClients: MAX_CLIENTS_CEILING });
-    expect(deriveConnectionLimits(256, { members: 3, maxClients: 7, maxPendingConnections: 128, httpMaxConnections: 64, http: false }).maxClients).toBe(7);
+    expect(deriveConnectionLimits(256, { members: 3, maxClients: 7, maxPendingConnections: 128, httpMaxConnections: 64, http: false })).toMatchObject({ maxClients: 7, overcommitted: false });
+    // An explicit limit beyond the descriptors is kept (the operator asked for it) but flagged, so the sidecar warns.
+    expect(deriveConnectionLimits(256, { members: 3, maxClients: 1000, maxPendingConnections: 128, httpMaxConnections: 64, http: false }).overcommitted).toBe(true);
+    expect(small.overcommitted).toBe(false);
   });
 });
