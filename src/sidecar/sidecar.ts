@@ -233,7 +233,10 @@ export class Sidecar implements SidecarView {
 
   private rejected(remote: string, reason: string): void {
     this.stats.peerRejections += 1;
-    this.log.warn('peer connection rejected', { remote, reason });
+    // Anyone can cause these, as fast as they can connect: one line per kind of rejection (its
+    // reason without the remote port) and interval, saying how many were left out.
+    const suppressed = this.refusalLog.allow(`rejected:${reason.split(remote).join('')}`);
+    if (suppressed !== undefined) this.log.warn('peer connection rejected', { remote, reason, notLogged: suppressed || undefined });
     this.events.emit('peer-rejected', { remote, reason });
   }
 

@@ -8,6 +8,9 @@
 import { performance } from 'node:perf_hooks';
 
 export const DEFAULT_LOG_INTERVAL_MS = 10_000;
+/** Distinct keys remembered; beyond, new keys share one, so attacker-chosen keys cannot grow the map. */
+export const DEFAULT_MAX_KEYS = 256;
+const OVERFLOW_KEY = '\u0000other';
 
 export class LogLimiter {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
@@ -15,6 +18,7 @@ export class LogLimiter {
   constructor(
     private readonly intervalMs = DEFAULT_LOG_INTERVAL_MS,
     private readonly now: () => number = () => performance.now(),
+    private readonly maxKeys = DEFAULT_MAX_KEYS,
   ) {}
 
   /**
@@ -23,6 +27,7 @@ export class LogLimiter {
    * when this one must be suppressed (it is counted).
    */
   allow(key: string): number | undefined {
+    if (!this.last.has(key) && this.last.size >= this.maxKeys) key = OVERFLOW_KEY;
     const t = this.now();
     const entry = this.last.get(key);
     if (entry !== undefined && t - entry.at < this.intervalMs) {
