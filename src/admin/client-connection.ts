@@ -43,6 +43,8 @@ export interface AdminServer {
   authFailed(conn: ClientConnection, closing: boolean): void;
   /** A connection was closed for not authenticating within authTimeoutMs. */
   authTimedOut(conn: ClientConnection): void;
+  /** A connection was closed after idleTimeoutMs without traffic. */
+  idleTimedOut(conn: ClientConnection): void;
   /** conn.authenticated changed (AUTH succeeded, or RESET undid it). */
   authenticationChanged(conn: ClientConnection): void;
   log(level: AdminLogLevel, msg: string): void;
@@ -58,6 +60,8 @@ export interface ClientLimits {
   authFailureDelayMs: number;
   /** The connection is closed at this many failed authentications (0: never). */
   maxAuthFailures: number;
+  /** A connection that neither sends nor receives for this long is closed, unless it subscribes (0: never), like redis' `timeout`. */
+  idleTimeoutMs: number;
 }
 
 export type CommandRunner = (conn: ClientConnection, args: Buffer[]) => void | Promise<void>;
@@ -136,6 +140,16 @@ export class ClientConnection implements Subscriber {
       this.destroy();
     });
     socket.on('close', () => this.closed());
+    const idleMs = this.server.limits.idleTimeoutMs;
+    if (idleMs > 0) {
+      // Node re-arms this after every read or write; subscribers wait for messages, so they may idle.
+      socket.setTimeout(idleMs);
+      socket.on('timeout', () => {
+        if (this.closing || this.busy || this.subscriptionCount > 0) return;
+        this.server.idleTimedOut(this);
+        this.destroy();
+      });
+    }
     const authTimeoutMs = this.server.limits.authTimeoutMs;
     if (!this.authenticated && authTimeoutMs > 0) {
       this.authTimer = setTimeout(() => {

@@ -35,6 +35,8 @@ export interface ClientHandlerOptions {
   maxClients?: number;
   /** With a client password: close a connection not authenticated this long after it opened (0: never). Default 10 s. */
   authTimeoutMs?: number;
+  /** Close a connection idle this long, unless it subscribes (0: never), like redis' `timeout`. Default 0. */
+  idleTimeoutMs?: number;
   /** A connection runs nothing for this long after each failed authentication (0: no pause). Default 200 ms. */
   authFailureDelayMs?: number;
   /** Close a connection at this many failed authentications (0: never). Default 5. */
@@ -69,6 +71,8 @@ export interface ClientHandlerStats {
   authFailureDisconnects: number;
   /** Connections closed for not authenticating within authTimeoutMs. */
   authTimeouts: number;
+  /** Connections closed after idleTimeoutMs without traffic. */
+  idleTimeouts: number;
 }
 
 export function createClientHandler(view: SidecarView, opts: ClientHandlerOptions = {}): ClientHandler {
@@ -98,7 +102,7 @@ export function createClientHandler(view: SidecarView, opts: ClientHandlerOption
    */
   const unauthenticated = new Set<ClientConnection>();
   const maxUnauthenticated = Math.max(1, Math.floor(maxClients / UNAUTHENTICATED_SHARE));
-  const stats: ClientHandlerStats = { connections: 0, maxClients, refused: {}, authFailures: 0, authFailureDisconnects: 0, authTimeouts: 0 };
+  const stats: ClientHandlerStats = { connections: 0, maxClients, refused: {}, authFailures: 0, authFailureDisconnects: 0, authTimeouts: 0, idleTimeouts: 0 };
   /** One warn line per kind and interval, saying how many were left out. */
   const warnLimited = (key: string, msg: string) => {
     const suppressed = limited.allow(key);
@@ -115,6 +119,7 @@ export function createClientHandler(view: SidecarView, opts: ClientHandlerOption
       authTimeoutMs: opts.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS,
       authFailureDelayMs: opts.authFailureDelayMs ?? DEFAULT_AUTH_FAILURE_DELAY_MS,
       maxAuthFailures: opts.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES,
+      idleTimeoutMs: opts.idleTimeoutMs ?? 0,
     },
     budget: opts.budget ?? new TurnBudget(),
     runId: randomBytes(20).toString('hex'),
@@ -133,6 +138,9 @@ export function createClientHandler(view: SidecarView, opts: ClientHandlerOption
     authenticationChanged: (conn) => {
       if (conn.authenticated) unauthenticated.delete(conn);
       else if (connections.has(conn)) unauthenticated.add(conn);
+    },
+    idleTimedOut: () => {
+      stats.idleTimeouts += 1;
     },
     authTimedOut: (conn) => {
       stats.authTimeouts += 1;

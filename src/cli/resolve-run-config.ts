@@ -204,6 +204,7 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
       maxClients: int('max-clients', 1, 1_000_000),
       maxPendingConnections: int('max-pending-connections', 1, 100_000)!,
       clientAuthTimeoutMs: int('client-auth-timeout-ms', 0, 3_600_000)!,
+      clientIdleTimeoutMs: int('client-idle-timeout-ms', 0, 86_400_000)!,
       authFailureDelayMs: int('auth-failure-delay-ms', 0, 60_000)!,
       maxAuthFailures: int('max-auth-failures', 0, 1_000_000)!,
       httpMaxConnections: int('http-max-connections', 1, 100_000)!,

@@ -45,6 +45,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'max-clients', type: 'number', group: 'Clients', describe: 'Most client connections at once on the sidecar port; more get -ERR max number of clients reached (default: min(10000, nofile limit − reserve), see Security and limits)' },
   { name: 'max-pending-connections', type: 'number', group: 'Clients', default: 128, describe: 'Most accepted connections not yet identified as peer or client; the oldest is closed to make room (at most a quarter of the descriptors left)' },
   { name: 'client-auth-timeout-ms', type: 'number', group: 'Clients', default: 10000, describe: 'With --client-password-file: a client not authenticated this long after connecting is closed (0: never)' },
+  { name: 'client-idle-timeout-ms', type: 'number', group: 'Clients', default: 0, describe: "A client that sends and receives nothing this long is closed, unless it subscribes; like redis' timeout (0: never)" },
   { name: 'auth-failure-delay-ms', type: 'number', group: 'Clients', default: 200, describe: 'A client runs nothing for this long after each failed AUTH (or command refused with NOAUTH)' },
   { name: 'max-auth-failures', type: 'number', group: 'Clients', default: 5, describe: 'A client is disconnected at this many failed authentications (0: never)' },
   { name: 'http-max-connections', type: 'number', group: 'Clients', default: 64, describe: 'Most connections at once on --http; more are closed at accept' },

@@ -17,6 +17,8 @@ export interface LimitStats {
   authFailures: number;
   /** Connections closed over authentication, by reason (failures, timeout). */
   authDisconnects: Record<string, number>;
+  /** Client connections closed after the idle timeout. */
+  idleDisconnects?: number;
 }
 
 export interface MetricsOptions {
@@ -220,6 +222,7 @@ export function createMetricsRegistry(view: SidecarView, opts: MetricsOptions = 
     });
     byReason('client_connections_refused_total', 'Connections refused or closed by a limit, by reason', () => limits().refused);
     totals('client_auth_failures_total', 'Failed client authentications (wrong password, or a command refused with NOAUTH)', () => limits().authFailures);
+    totals('client_idle_disconnects_total', 'Client connections closed after --client-idle-timeout-ms without traffic', () => limits().idleDisconnects ?? 0);
     byReason('client_auth_disconnects_total', 'Client connections closed over authentication: too many failures, or none within the timeout', () => limits().authDisconnects);
   }
   const loopDelay = opts.loopDelay;

@@ -52,6 +52,8 @@ export interface SidecarLimits {
   maxPendingConnections?: number;
   /** With a client password, a client not authenticated this long after connecting is closed (0: never). */
   clientAuthTimeoutMs?: number;
+  /** A client idle this long is closed, unless it subscribes (0: never; redis' `timeout`). */
+  clientIdleTimeoutMs?: number;
   /** A client runs nothing for this long after each failed authentication. */
   authFailureDelayMs?: number;
   /** A client is disconnected at this many failed authentications (0: never). */

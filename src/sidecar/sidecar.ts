@@ -113,6 +113,7 @@ export class Sidecar implements SidecarView {
           log: (level, msg) => this.log[level](msg),
           maxClients: this.connectionLimits.maxClients,
           authTimeoutMs: limits.clientAuthTimeoutMs,
+          idleTimeoutMs: limits.clientIdleTimeoutMs,
           authFailureDelayMs: limits.authFailureDelayMs,
           maxAuthFailures: limits.maxAuthFailures,
         }) as ClientHandler);
@@ -221,6 +222,7 @@ export class Sidecar implements SidecarView {
       refused,
       authFailures: c?.authFailures ?? 0,
       authDisconnects: { failures: c?.authFailureDisconnects ?? 0, timeout: c?.authTimeouts ?? 0 },
+      idleDisconnects: c?.idleTimeouts ?? 0,
     };
   }
 

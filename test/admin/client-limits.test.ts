@@ -88,6 +88,32 @@ describe('authentication deadline', () => {
   });
 });
 
+describe('idle timeout', () => {
+  it('closes an idle client, but not a subscriber or one that keeps talking', async () => {
+    const admin = await startAdmin(new FakeView(), { idleTimeoutMs: 200 });
+    const idle = await raw(admin.port);
+    idle.send('PING\r\n');
+    await idle.waitFor('+PONG');
+    const subscriber = await raw(admin.port);
+    subscriber.send('SUBSCRIBE +switch-master\r\n');
+    await subscriber.waitFor('+switch-master');
+    const talker = await raw(admin.port);
+    const chatter = setInterval(() => talker.send('PING\r\n'), 50);
+    try {
+      await idle.closed;
+      await new Promise((r) => setTimeout(r, 400));
+      expect(admin.handler.stats().idleTimeouts).toBe(1);
+      subscriber.send('PING\r\n');
+      await subscriber.waitFor('pong');
+      expect(talker.received()).toContain('+PONG');
+      expect(talker.socket.readyState).toBe('open');
+      expect(subscriber.socket.readyState).toBe('open');
+    } finally {
+      clearInterval(chatter);
+    }
+  });
+});
+
 describe('max clients', () => {
   it('refuses connections beyond the limit like redis, and takes new ones once a slot is free', async () => {
     const admin = await startAdmin(new FakeView(), { maxClients: 2 });

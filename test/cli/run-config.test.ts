@@ -64,6 +64,7 @@ describe('resolveRunConfig: sources and precedence', () => {
       maxClients: undefined, // derived from the nofile limit at start-up
       maxPendingConnections: 128,
       clientAuthTimeoutMs: 10_000,
+      clientIdleTimeoutMs: 0,
       authFailureDelayMs: 200,
       maxAuthFailures: 5,
       httpMaxConnections: 64,
@@ -77,7 +78,7 @@ describe('resolveRunConfig: sources and precedence', () => {
       env: { RESP_ELECT_HTTP_MAX_CONNECTIONS: '8', RESP_ELECT_MAX_AUTH_FAILURES: '0' },
       files: { '/c.json': JSON.stringify({ clientAuthTimeoutMs: 2500, metricsCacheMs: 0, maxPendingConnections: 16 }) },
     });
-    expect(c.limits).toEqual({ maxClients: 500, maxPendingConnections: 16, clientAuthTimeoutMs: 2500, authFailureDelayMs: 0, maxAuthFailures: 0, httpMaxConnections: 8, metricsCacheMs: 0 });
+    expect(c.limits).toEqual({ maxClients: 500, maxPendingConnections: 16, clientAuthTimeoutMs: 2500, clientIdleTimeoutMs: 0, authFailureDelayMs: 0, maxAuthFailures: 0, httpMaxConnections: 8, metricsCacheMs: 0 });
   });
 
   it('flag > config file > environment > default, option by option', () => {
