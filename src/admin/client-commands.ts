@@ -91,6 +91,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
         conn.send(OK);
       } else {
         conn.send(error(AUTH_ERRORS[result]));
+        conn.authFailed();
       }
     },
   },
@@ -134,12 +135,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
         const result = checkAuth(conn.server.view.config.clientPassword, auth.user, auth.pass);
         if (result !== 'ok') {
           conn.send(error(AUTH_ERRORS[result]));
+          conn.authFailed();
           return;
         }
         conn.authenticated = true;
       }
       if (!conn.authenticated) {
         conn.send(error(AUTH_ERRORS.helloNoauth));
+        conn.authFailed();
         return;
       }
       if (setName) {
@@ -308,6 +311,8 @@ export function dispatch(conn: ClientConnection, args: Buffer[]): void | Promise
   }
   if (!conn.authenticated && !spec.noAuth) {
     conn.send(error(AUTH_ERRORS.noauth));
+    // Commands without the password are guesses too: they are throttled like a wrong AUTH.
+    conn.authFailed();
     return;
   }
   if (restrictedSubscriber(conn) && !spec.pubsub) {

@@ -9,12 +9,20 @@
  * reply. Input is bounded by the RequestReader limits and output by
  * `maxBufferedBytes` (a subscriber that stops reading is disconnected, like
  * redis's client-output-buffer-limit).
+ *
+ * The time a connection may take is bounded too, since it shares the event
+ * loop with the control loop: every command is taken from the server's
+ * TurnBudget (a pipelining client yields and stops reading until the next
+ * turn), a failed authentication pauses the connection for
+ * `authFailureDelayMs` and the `maxAuthFailures`-th closes it, and a client
+ * that has not authenticated within `authTimeoutMs` is closed.
  */
 import type { Socket } from 'node:net';
 import type { SidecarView } from '../sidecar/view.js';
 import type { PubSubHub, Subscriber } from './pubsub.js';
 import { RequestError, RequestReader } from './request-reader.js';
 import { encodeReply, error, type Protocol, type Reply } from './resp.js';
+import type { TurnBudget } from './turn-budget.js';
 
 export type AdminLogLevel = 'debug' | 'info' | 'warn';
 
@@ -22,14 +30,38 @@ export type AdminLogLevel = 'debug' | 'info' | 'warn';
 export interface AdminServer {
   readonly view: SidecarView;
   readonly hub: PubSubHub;
-  readonly limits: { maxRequestBytes: number; maxArgs: number; maxBufferedBytes: number };
+  readonly limits: ClientLimits;
+  /** The client work every connection draws from, per event-loop turn. */
+  readonly budget: TurnBudget;
   /** A random 40-hex id for this process, as Sentinel's run_id. */
   readonly runId: string;
   readonly version: string;
   primaryLost(): boolean;
   failover(target: string | undefined): Promise<Reply>;
   connectionCount(): number;
+  /** A connection failed to authenticate (wrong password, or a command refused with NOAUTH): count it, log it (rate-limited). */
+  authFailed(conn: ClientConnection, closing: boolean): void;
+  /** A connection was closed for not authenticating within authTimeoutMs. */
+  authTimedOut(conn: ClientConnection): void;
+  /** A connection was closed after idleTimeoutMs without traffic. */
+  idleTimedOut(conn: ClientConnection): void;
+  /** conn.authenticated changed (AUTH succeeded, or RESET undid it). */
+  authenticationChanged(conn: ClientConnection): void;
   log(level: AdminLogLevel, msg: string): void;
+}
+
+export interface ClientLimits {
+  maxRequestBytes: number;
+  maxArgs: number;
+  maxBufferedBytes: number;
+  /** A connection that has not authenticated this long after it opened is closed (0: never). Only with a password. */
+  authTimeoutMs: number;
+  /** After each failed authentication the connection runs nothing for this long (0: no pause). */
+  authFailureDelayMs: number;
+  /** The connection is closed at this many failed authentications (0: never). */
+  maxAuthFailures: number;
+  /** A connection that neither sends nor receives for this long is closed, unless it subscribes (0: never), like redis' `timeout`. */
+  idleTimeoutMs: number;
 }
 
 export type CommandRunner = (conn: ClientConnection, args: Buffer[]) => void | Promise<void>;
@@ -38,7 +70,14 @@ const CLOSE_GRACE_MS = 2000;
 
 export class ClientConnection implements Subscriber {
   name: string | null = null;
-  authenticated: boolean;
+  private isAuthenticated: boolean;
+  private authFailures = 0;
+  /** Paused after a failed authentication. */
+  private throttled = false;
+  /** Waiting for the next turn of the TurnBudget. */
+  private deferred = false;
+  private authTimer: NodeJS.Timeout | undefined;
+  private throttleTimer: NodeJS.Timeout | undefined;
   /** RESP2 until the client asks for RESP3 with HELLO 3 (RESET goes back to 2). */
   protocol: Protocol = 2;
   readonly channels = new Set<string>();
@@ -57,8 +96,19 @@ export class ClientConnection implements Subscriber {
     private readonly onClosed: (conn: ClientConnection) => void,
   ) {
     this.reader = new RequestReader(server.limits);
-    this.authenticated = !this.passwordRequired;
+    this.isAuthenticated = !this.passwordRequired;
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+  }
+
+  get authenticated(): boolean {
+    return this.isAuthenticated;
+  }
+
+  set authenticated(value: boolean) {
+    const changed = value !== this.isAuthenticated;
+    this.isAuthenticated = value;
+    if (value) this.clearTimer('authTimer');
+    if (changed) this.server.authenticationChanged(this);
   }
 
   get passwordRequired(): boolean {
@@ -90,6 +140,25 @@ export class ClientConnection implements Subscriber {
       this.destroy();
     });
     socket.on('close', () => this.closed());
+    const idleMs = this.server.limits.idleTimeoutMs;
+    if (idleMs > 0) {
+      // Node re-arms this after every read or write; subscribers wait for messages, so they may idle.
+      socket.setTimeout(idleMs);
+      socket.on('timeout', () => {
+        if (this.closing || this.busy || this.subscriptionCount > 0) return;
+        this.server.idleTimedOut(this);
+        this.destroy();
+      });
+    }
+    const authTimeoutMs = this.server.limits.authTimeoutMs;
+    if (!this.authenticated && authTimeoutMs > 0) {
+      this.authTimer = setTimeout(() => {
+        this.authTimer = undefined;
+        if (this.authenticated || this.closing) return;
+        this.server.authTimedOut(this);
+        this.destroy();
+      }, authTimeoutMs);
+    }
     if (initialBytes.length > 0) this.onData(initialBytes);
     this.updateFlow();
   }
@@ -101,6 +170,38 @@ export class ClientConnection implements Subscriber {
   /** Subscriber: a published message frame. */
   deliver(frame: Buffer): void {
     this.writeFrame(frame);
+  }
+
+  /**
+   * An authentication failed (its error reply already sent): pause this
+   * connection for authFailureDelayMs, or close it at maxAuthFailures. What it
+   * pipelined behind the failed attempt waits, so guessing costs the guesser
+   * time, not us.
+   */
+  authFailed(): void {
+    if (this.closing) return;
+    this.authFailures += 1;
+    const { maxAuthFailures, authFailureDelayMs } = this.server.limits;
+    const closing = maxAuthFailures > 0 && this.authFailures >= maxAuthFailures;
+    this.server.authFailed(this, closing);
+    if (closing) {
+      this.endAfterReply();
+      return;
+    }
+    if (authFailureDelayMs <= 0) return;
+    this.throttled = true;
+    this.updateFlow();
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = undefined;
+      this.throttled = false;
+      this.updateFlow();
+      this.pump();
+    }, authFailureDelayMs);
+  }
+
+  /** Failed authentications on this connection so far. */
+  get authFailureCount(): number {
+    return this.authFailures;
   }
 
   /** Stop reading, flush what was written, close. */
@@ -149,7 +250,15 @@ export class ClientConnection implements Subscriber {
   }
 
   private pump(): void {
-    while (!this.busy && !this.closing) {
+    const budget = this.server.budget;
+    let ran = 0;
+    while (!this.busy && !this.closing && !this.throttled && !this.deferred) {
+      if (this.reader.buffered === 0) break;
+      if (ran >= budget.perConnection || !budget.take()) {
+        this.yieldTurn();
+        return;
+      }
+      ran += 1;
       let args: Buffer[] | undefined;
       try {
         args = this.reader.next();
@@ -182,11 +291,23 @@ export class ClientConnection implements Subscriber {
     this.updateFlow();
   }
 
-  /** Read while nothing is pending and the client keeps up with the replies. */
+  /** This turn's budget is spent: stop reading, and carry on in the next turn. */
+  private yieldTurn(): void {
+    this.deferred = true;
+    this.updateFlow();
+    this.server.budget.defer(() => {
+      this.deferred = false;
+      if (this.closing) return;
+      this.updateFlow();
+      this.pump();
+    });
+  }
+
+  /** Read while nothing is pending, no pause or turn is awaited, and the client keeps up with the replies. */
   private updateFlow(): void {
     const socket = this.socket;
     if (this.closing || socket.destroyed) return;
-    const hold = this.busy || socket.writableNeedDrain;
+    const hold = this.busy || this.throttled || this.deferred || socket.writableNeedDrain;
     if (hold && !socket.isPaused()) socket.pause();
     else if (!hold && socket.isPaused()) socket.resume();
   }
@@ -204,8 +325,16 @@ export class ClientConnection implements Subscriber {
     this.send(error(`ERR internal error running '${cmd}': ${(err as Error)?.message ?? String(err)}`));
   }
 
+  private clearTimer(which: 'authTimer' | 'throttleTimer'): void {
+    const t = this[which];
+    if (t !== undefined) clearTimeout(t);
+    this[which] = undefined;
+  }
+
   private closed(): void {
     if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.clearTimer('authTimer');
+    this.clearTimer('throttleTimer');
     this.closing = true;
     this.server.hub.remove(this);
     this.onClosed(this);

@@ -6,12 +6,30 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SidecarView } from '../sidecar/view.js';
+import type { LoopDelaySample } from './event-loop-delay.js';
+
+/** The protection counters of a sidecar (client port, listener, HTTP), read at scrape time. */
+export interface LimitStats {
+  clientConnections: number;
+  maxClients: number;
+  /** Connections refused or closed by a limit, by reason (max-clients, pending-evicted, max-connections, accept-error, http-max-connections). */
+  refused: Record<string, number>;
+  authFailures: number;
+  /** Connections closed over authentication, by reason (failures, timeout). */
+  authDisconnects: Record<string, number>;
+  /** Client connections closed after the idle timeout. */
+  idleDisconnects?: number;
+}
 
 export interface MetricsOptions {
   /** Metric name prefix. Default `resp_elect_`. */
   prefix?: string;
   /** Also export Node.js process metrics (CPU, memory, event loop). Default true. */
   processMetrics?: boolean;
+  /** Client-port and listener limits; their metrics are absent without it. */
+  limits?: () => LimitStats;
+  /** The event-loop delay of the last measuring interval; its metric is absent without it. */
+  loopDelay?: () => LoopDelaySample | undefined;
 }
 
 export const ROLE_LABELS = ['primary', 'replica', 'candidate', 'witness'] as const;
@@ -183,6 +201,47 @@ export function createMetricsRegistry(view: SidecarView, opts: MetricsOptions = 
       lastValue = all.at(-1);
     },
   });
+
+  const limits = opts.limits;
+  if (limits !== undefined) {
+    new Gauge({
+      name: `${p}client_connections`,
+      help: 'Client connections open on the sidecar port',
+      registers,
+      collect() {
+        this.set(limits().clientConnections);
+      },
+    });
+    new Gauge({
+      name: `${p}client_connections_max`,
+      help: 'The client connection limit (--max-clients, or derived from the nofile limit)',
+      registers,
+      collect() {
+        this.set(limits().maxClients);
+      },
+    });
+    byReason('client_connections_refused_total', 'Connections refused or closed by a limit, by reason', () => limits().refused);
+    totals('client_auth_failures_total', 'Failed client authentications (wrong password, or a command refused with NOAUTH)', () => limits().authFailures);
+    totals('client_idle_disconnects_total', 'Client connections closed after --client-idle-timeout-ms without traffic', () => limits().idleDisconnects ?? 0);
+    byReason('client_auth_disconnects_total', 'Client connections closed over authentication: too many failures, or none within the timeout', () => limits().authDisconnects);
+  }
+  const loopDelay = opts.loopDelay;
+  if (loopDelay !== undefined) {
+    new Gauge({
+      name: `${p}event_loop_delay_seconds`,
+      help: 'Event-loop delay over the last measuring interval (p50, p99, max): how late the control loop runs',
+      labelNames: ['stat'],
+      registers,
+      collect() {
+        this.reset();
+        const d = loopDelay();
+        if (d === undefined) return;
+        this.set({ stat: 'p50' }, d.p50Ms / 1000);
+        this.set({ stat: 'p99' }, d.p99Ms / 1000);
+        this.set({ stat: 'max' }, d.maxMs / 1000);
+      },
+    });
+  }
 
   // Standard names (process_*, nodejs_*), so stock Node.js dashboards work.
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry });

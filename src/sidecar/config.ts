@@ -37,9 +37,31 @@ export interface SidecarConfig {
   http?: HostPort;
   onRoleChange?: string;
   hookTimeoutMs: number;
+  /** Client-port, listener and HTTP limits; unset ones take their defaults (README "Security and limits"). */
+  limits?: SidecarLimits;
   timings: Partial<ElectorConfig>;
   logLevel: LogLevel;
   logFormat: LogFormat;
+}
+
+/** The limits that keep client and HTTP load from starving the control loop. */
+export interface SidecarLimits {
+  /** Client connections at once; unset: derived from the nofile limit (at most 10,000). */
+  maxClients?: number;
+  /** Accepted connections being identified or authenticated at once; the oldest is closed beyond. */
+  maxPendingConnections?: number;
+  /** With a client password, a client not authenticated this long after connecting is closed (0: never). */
+  clientAuthTimeoutMs?: number;
+  /** A client idle this long is closed, unless it subscribes (0: never; redis' `timeout`). */
+  clientIdleTimeoutMs?: number;
+  /** A client runs nothing for this long after each failed authentication. */
+  authFailureDelayMs?: number;
+  /** A client is disconnected at this many failed authentications (0: never). */
+  maxAuthFailures?: number;
+  /** HTTP connections at once on --http. */
+  httpMaxConnections?: number;
+  /** /metrics is rendered at most this often (0: every request). */
+  metricsCacheMs?: number;
 }
 
 /** A bad option: names the option and where its value came from. Fatal at start-up. */

@@ -8,22 +8,28 @@ import { FileVoteStore } from '../elector/file-vote-store.js';
 import { formatAddress, type HostPort } from '../protocol/index.js';
 import type { RedisStatus } from '../redis/status.js';
 import { RedisLinkWatch } from '../redis/link-watch.js';
-import { PeerTransport } from '../transport/index.js';
+import { DEFAULT_MAX_PENDING_CONNECTIONS, PeerTransport } from '../transport/index.js';
+import { deriveConnectionLimits, readSoftNofile, type ConnectionLimits } from '../transport/fd-limit.js';
+import { EventLoopDelayWatch } from '../metrics/event-loop-delay.js';
+import type { LimitStats } from '../metrics/registry.js';
+import { LogLimiter } from '../util/log-limiter.js';
 import type { SidecarConfig } from './config.js';
 import { describeEvent } from './event-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { RedisRuntime } from './redis-runtime.js';
 import { forwardSwitchover } from './forward-switchover.js';
 import type { SidecarCounters, SidecarEvents, SidecarView } from './view.js';
-import { createClientHandler, type ClientHandler } from '../admin/index.js';
+import { createClientHandler, type ClientHandler, type ClientHandlerStats } from '../admin/index.js';
 // Not metrics/index.js: that re-exports the registry, which loads prom-client even without --http.
-import { startHttpServer, type HttpServerHandle } from '../metrics/http-server.js';
+import { DEFAULT_HTTP_MAX_CONNECTIONS, startHttpServer, type HttpServerHandle } from '../metrics/http-server.js';
 import { runRoleChangeHook } from './hook.js';
 
 /** While vote saves fail, how often the tick tries again (rewriting the durable record) to see the disk is back. */
 const VOTE_RECHECK_MS = 5000;
 
-export type ClientHandlerFactory = (view: SidecarView) => ((socket: Socket, initialBytes: Buffer) => void) & { close?: () => void };
+export type ClientHandlerFactory = (
+  view: SidecarView,
+) => ((socket: Socket, initialBytes: Buffer) => void) & { close?: () => void; stats?: () => ClientHandlerStats };
 
 export interface SidecarDeps {
   logger?: Logger;
@@ -50,6 +56,10 @@ export class Sidecar implements SidecarView {
   private readonly redis: RedisRuntime | undefined;
   private readonly clientHandler: ReturnType<ClientHandlerFactory> | undefined;
   private http: HttpServerHandle | undefined;
+  /** Connection limits sized from the descriptor limit (README "Security and limits"). */
+  readonly connectionLimits: ConnectionLimits;
+  private readonly loopDelay: EventLoopDelayWatch;
+  private readonly refusalLog = new LogLimiter();
   private tickTimer: NodeJS.Timeout | undefined;
   /** How early the tick may start a redis poll that is almost due (see RedisRuntime.onTick). */
   private pollEarlyMs = 0;
@@ -91,8 +101,29 @@ export class Sidecar implements SidecarView {
       confirmPromotion: !self.witness,
       onEvent: (ev) => this.onElectorEvent(ev),
     });
+    const limits = config.limits ?? {};
+    this.connectionLimits = deriveConnectionLimits(readSoftNofile(), {
+      members: config.members.length,
+      maxClients: limits.maxClients,
+      maxPendingConnections: limits.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS,
+      httpMaxConnections: limits.httpMaxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS,
+      http: config.http !== undefined,
+    });
+    this.loopDelay = new EventLoopDelayWatch({
+      warnAboveMs: Math.max(1, Math.floor(this.elector.config.leaseMs / 4)),
+      warn: (msg, fields) => this.log.warn(msg, fields),
+    });
     const factory: ClientHandlerFactory =
-      deps.clientHandler ?? ((view) => createClientHandler(view, { log: (level, msg) => this.log[level](msg) }) as ClientHandler);
+      deps.clientHandler ??
+      ((view) =>
+        createClientHandler(view, {
+          log: (level, msg) => this.log[level](msg),
+          maxClients: this.connectionLimits.maxClients,
+          authTimeoutMs: limits.clientAuthTimeoutMs,
+          idleTimeoutMs: limits.clientIdleTimeoutMs,
+          authFailureDelayMs: limits.authFailureDelayMs,
+          maxAuthFailures: limits.maxAuthFailures,
+        }) as ClientHandler);
     const handler = factory(this);
     this.clientHandler = handler;
     this.transport = new PeerTransport({
@@ -102,10 +133,16 @@ export class Sidecar implements SidecarView {
       secret: config.secret,
       tls: config.tls,
       onClientConnection: handler,
+      maxPendingConnections: this.connectionLimits.maxPendingConnections,
+      maxConnections: this.connectionLimits.listenerMaxConnections,
     });
     this.transport.on('message', (from, msg) => this.deliver(this.elector.onMessage(from, msg, this.now())));
     this.transport.on('auth-failed', (info) => this.rejected(info.remote, info.reason));
     this.transport.on('protocol-error', (info) => this.rejected(info.remote, info.reason));
+    this.transport.on('connection-refused', (info) => {
+      const suppressed = this.refusalLog.allow(info.reason);
+      if (suppressed !== undefined) this.log.warn('connection refused', { reason: info.reason, remote: info.remote, detail: info.detail, notLogged: suppressed || undefined });
+    });
     this.transport.on('listener-error', (err) => this.log.error('transport listener failed', { error: (err as Error).message }));
     if (!self.witness && config.redis) {
       this.redis = new RedisRuntime({
@@ -122,7 +159,13 @@ export class Sidecar implements SidecarView {
   async start(): Promise<void> {
     await this.transport.start();
     if (this.config.http) {
-      this.http = await startHttpServer(this, this.config.http);
+      this.http = await startHttpServer(this, this.config.http, {
+        maxConnections: this.connectionLimits.httpMaxConnections,
+        metricsCacheMs: this.config.limits?.metricsCacheMs,
+        limits: () => this.limitStats(),
+        loopDelay: () => this.loopDelay.last(),
+        log: (level, msg) => this.log[level](msg),
+      });
       this.log.info('serving /metrics, /health, /primary and /replica', { http: formatAddress(this.http.address()) });
     }
     const a = this.transport.address();
@@ -132,6 +175,19 @@ export class Sidecar implements SidecarView {
       members: this.config.members.map((m) => m.id).join(','),
       redis: this.config.redis ? formatAddress(this.config.redis.addr) : 'none (witness)',
     });
+    const cl = this.connectionLimits;
+    this.log.info('connection limits', {
+      maxClients: cl.maxClients,
+      maxPendingConnections: cl.maxPendingConnections,
+      listenerMaxConnections: cl.listenerMaxConnections,
+      httpMaxConnections: this.config.http ? cl.httpMaxConnections : undefined,
+      nofile: cl.nofile,
+      reservedFds: cl.reserved,
+    });
+    if (cl.overcommitted) {
+      this.log.warn(`--max-clients ${cl.maxClients} leaves fewer than ${cl.reserved} of the ${cl.nofile} descriptors (nofile) for the vote file, redis and peers: a client flood can make votes fail; raise nofile or lower --max-clients`);
+    }
+    this.loopDelay.start();
     const hb = this.elector.config.hbIntervalMs;
     // A quarter heartbeat: timers fire on time without waking the process more than needed when idle.
     const tickMs = Math.max(1, Math.min(25, Math.floor(hb / 4)));
@@ -173,6 +229,20 @@ export class Sidecar implements SidecarView {
     else this.log.info('vote file saved again: /health no longer fails for it', { file: this.voteStore.file });
   }
 
+  /** The protection counters for /metrics: client handler and listener together. */
+  private limitStats(): LimitStats {
+    const c = this.clientHandler?.stats?.();
+    const refused: Record<string, number> = { ...(c?.refused ?? {}), ...this.transport.refusalCounts() };
+    return {
+      clientConnections: c?.connections ?? 0,
+      maxClients: c?.maxClients ?? this.connectionLimits.maxClients,
+      refused,
+      authFailures: c?.authFailures ?? 0,
+      authDisconnects: { failures: c?.authFailureDisconnects ?? 0, timeout: c?.authTimeouts ?? 0 },
+      idleDisconnects: c?.idleTimeouts ?? 0,
+    };
+  }
+
   private deliver(outs: Outbound[]): void {
     for (const o of outs) {
       if (o.to === '*') this.transport.broadcast(o.msg);
@@ -182,7 +252,10 @@ export class Sidecar implements SidecarView {
 
   private rejected(remote: string, reason: string): void {
     this.stats.peerRejections += 1;
-    this.log.warn('peer connection rejected', { remote, reason });
+    // Anyone can cause these, as fast as they can connect: one line per kind of rejection (its
+    // reason without the remote port) and interval, saying how many were left out.
+    const suppressed = this.refusalLog.allow(`rejected:${reason.split(remote).join('')}`);
+    if (suppressed !== undefined) this.log.warn('peer connection rejected', { remote, reason, notLogged: suppressed || undefined });
     this.events.emit('peer-rejected', { remote, reason });
   }
 
@@ -355,6 +428,7 @@ export class Sidecar implements SidecarView {
     const wasPrimary = this.elector.role === 'primary';
     this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
+    this.loopDelay.stop();
     this.primaryLink.stop();
     await this.redis?.stop({ fenceForever: wasPrimary });
     this.clientHandler?.close?.();

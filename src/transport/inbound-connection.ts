@@ -77,6 +77,11 @@ export class InboundConnection {
     return this.state === 'open';
   }
 
+  /** Not identified yet, or a peer whose handshake is under way: the connections an attacker can hold without the secret. */
+  get isPending(): boolean {
+    return this.state === 'sniff' || this.state === 'await-peer' || this.state === 'await-proof';
+  }
+
   /** Closes the connection from our side (stop(), or replaced by a newer connection of the same peer). */
   close(reason: string): void {
     if (this.state === 'closed' || this.state === 'handed-off') return;

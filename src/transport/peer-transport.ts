@@ -25,6 +25,8 @@ import { OutboundLink, type OutboundHost } from './outbound-link.js';
 import { describeRemote, errorText } from './socket-util.js';
 import type {
   ConnectionFailureInfo,
+  ConnectionRefusedInfo,
+  RefusalReason,
   PeerStats,
   PeerTransportEvents,
   PeerTransportOptions,
@@ -35,6 +37,7 @@ export const DEFAULT_QUEUE_LIMIT = 256;
 /** Election frames are well under 200 bytes; anything near this limit is hostile or broken. */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024;
 export const DEFAULT_WRITE_BUFFER_HIGH_WATER = 64 * 1024;
+export const DEFAULT_MAX_PENDING_CONNECTIONS = 128;
 /** The decoder's own lower bound (room for the largest legitimate frame) and upper bound. */
 const MIN_FRAME_BYTES = 1024;
 const MAX_FRAME_BYTES_LIMIT = 512 * 1024 * 1024;
@@ -49,6 +52,7 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
   /** Every inbound connection not yet closed or handed off, to close them on stop(). */
   private readonly live = new Set<InboundConnection>();
   private readonly received = new Map<string, number>();
+  private readonly refusals: Record<RefusalReason, number> = { 'pending-evicted': 0, 'max-connections': 0, 'accept-error': 0 };
   private server: Server | undefined;
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
 
@@ -86,8 +90,14 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
       this.server = undefined;
       throw err;
     });
-    // Accept errors after bind (EMFILE...) are transient: the server keeps listening.
-    server.on('error', () => {});
+    // Accept errors after bind (EMFILE...) are transient: the server keeps listening, but they
+    // mean the process is out of descriptors, which must be said, not swallowed.
+    server.on('error', (err) => this.refused('accept-error', `accept failed: ${errorText(err)}`));
+    server.on('drop', (data) => {
+      const remote = data?.remoteAddress !== undefined ? `${data.remoteAddress}:${data.remotePort ?? 0}` : undefined;
+      this.refused('max-connections', `connection closed at accept: ${server.maxConnections} connections open (the limit)`, remote);
+    });
+    if (this.opts.maxConnections !== undefined) server.maxConnections = this.opts.maxConnections;
     if ((this.state as string) === 'stopped') {
       // stop() ran while we were binding: its close() came too early to take effect.
       server.close(() => {});
@@ -127,6 +137,18 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
   /** True while the connection we send to id on is authenticated and open. */
   isConnected(id: string): boolean {
     return this.links.get(id)?.isOpen ?? false;
+  }
+
+  /** Connections refused or closed to protect the process, by reason, since start. */
+  refusalCounts(): Record<RefusalReason, number> {
+    return { ...this.refusals };
+  }
+
+  /** Accepted connections not identified or authenticated yet. */
+  get pendingConnections(): number {
+    let n = 0;
+    for (const c of this.live) if (c.isPending) n++;
+    return n;
   }
 
   /** Per-peer counters and state, keyed by peer id. */
@@ -211,6 +233,7 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
       socket.destroy();
       return;
     }
+    this.makeRoomForPending();
     try {
       this.live.add(new InboundConnection(this.inboundHost(), socket));
     } catch (err) {
@@ -222,6 +245,28 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
         reason: `protocol-error: internal error accepting a connection: ${errorText(err)}`,
       });
     }
+  }
+
+  /** At maxPendingConnections, close the oldest pending connection (Set order is accept order). */
+  private makeRoomForPending(): void {
+    const max = this.opts.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS;
+    let pending = 0;
+    let oldest: InboundConnection | undefined;
+    for (const c of this.live) {
+      if (!c.isPending) continue;
+      oldest ??= c;
+      pending++;
+    }
+    if (pending < max || oldest === undefined) return;
+    oldest.close('evicted: too many connections being identified');
+    this.refused('pending-evicted', `closed the oldest unidentified connection: ${max} connections were being identified (the limit)`, oldest.remote);
+  }
+
+  private refused(reason: RefusalReason, detail: string, remote?: string): void {
+    this.refusals[reason] += 1;
+    const info: ConnectionRefusedInfo = { reason, detail };
+    if (remote !== undefined) info.remote = remote;
+    this.fire('connection-refused', info);
   }
 
   private get handshakeTimeoutMs(): number {
@@ -346,6 +391,8 @@ function validate(o: PeerTransportOptions): void {
   positive('handshakeTimeoutMs', o.handshakeTimeoutMs);
   positive('queueLimit', o.queueLimit);
   positive('writeBufferHighWater', o.writeBufferHighWater);
+  positive('maxPendingConnections', o.maxPendingConnections);
+  positive('maxConnections', o.maxConnections);
   positive('reconnect.baseMs', o.reconnect?.baseMs);
   positive('reconnect.maxMs', o.reconnect?.maxMs);
   const mfb = o.maxFrameBytes;

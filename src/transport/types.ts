@@ -58,6 +58,22 @@ export interface PeerTransportOptions {
    * report a 'protocol-error' with code 'not-a-peer'.
    */
   onClientConnection?: (socket: Socket, initialBytes: Buffer) => void;
+  /**
+   * Most accepted connections still being identified or authenticated at
+   * once (before they are a peer, or handed to onClientConnection). At the
+   * limit, the oldest of them is closed to make room: a genuine peer
+   * identifies itself within one round trip, so a flood of silent
+   * connections cannot keep it out, and holds no more than this many
+   * descriptors. Default 128.
+   */
+  maxPendingConnections?: number;
+  /**
+   * Hard limit on accepted connections open at once, client connections
+   * included (the listener's maxConnections); more are closed at accept and
+   * reported as 'connection-refused'. A backstop that keeps descriptors for
+   * the vote file and redis; default: none.
+   */
+  maxConnections?: number;
   /** Uniform random in [0, 1) for back-off jitter. Default Math.random. */
   random?: () => number;
 }
@@ -94,6 +110,16 @@ export interface ConnectionFailureInfo {
   reason: string;
 }
 
+export type RefusalReason = 'pending-evicted' | 'max-connections' | 'accept-error';
+
+export interface ConnectionRefusedInfo {
+  reason: RefusalReason;
+  /** The remote end, when known. */
+  remote?: string;
+  /** One line: what happened and the limit, e.g. the errno of a failed accept. */
+  detail: string;
+}
+
 export interface PeerStats {
   /** The outbound connection (the one we send on) is authenticated and open. */
   connected: boolean;
@@ -122,6 +148,13 @@ export interface PeerTransportEvents {
   'auth-failed': [info: ConnectionFailureInfo];
   /** A connection sent malformed or unexpected frames (or was not a peer and no client handler is set). It is closed. */
   'protocol-error': [info: ConnectionFailureInfo];
+  /**
+   * A connection was refused or closed to protect the process: the oldest
+   * pending one evicted (`pending-evicted`), one over maxConnections
+   * (`max-connections`), or accept() failed (`accept-error`, e.g. EMFILE:
+   * the process is out of descriptors).
+   */
+  'connection-refused': [info: ConnectionRefusedInfo];
   /** A listener of one of the events above threw; the transport caught it and carried on. */
   'listener-error': [error: unknown, event: string];
 }

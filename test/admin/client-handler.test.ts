@@ -344,7 +344,8 @@ describe('authentication', () => {
 
   it('with a password: NOAUTH until AUTH, WRONGPASS for a wrong one', async () => {
     const view = new FakeView({ clientPassword: 's3cret' });
-    const { port } = await startAdmin(view);
+    // The replies, not the throttling (test/admin/client-limits.test.ts): no pause, no disconnect.
+    const { port } = await startAdmin(view, { authFailureDelayMs: 0, maxAuthFailures: 0 });
     const c = await client(port);
     expect(await rejects(c.command(['PING']))).toBe('NOAUTH Authentication required.');
     expect(await rejects(c.command(['SENTINEL', 'get-master-addr-by-name', 'mymaster']))).toBe('NOAUTH Authentication required.');

@@ -60,6 +60,25 @@ describe('resolveRunConfig: sources and precedence', () => {
     expect(c.logFormat).toBe('human');
     expect(c.timings).toEqual({ downAfterMs: 1000 }); // the table's default; the rest is derived from it
     expect(c.tls).toBeUndefined();
+    expect(c.limits).toEqual({
+      maxClients: undefined, // derived from the nofile limit at start-up
+      maxPendingConnections: 128,
+      clientAuthTimeoutMs: 10_000,
+      clientIdleTimeoutMs: 0,
+      authFailureDelayMs: 200,
+      maxAuthFailures: 5,
+      httpMaxConnections: 64,
+      metricsCacheMs: 1000,
+    });
+  });
+
+  it('client and HTTP limits from flags, the config file and the environment', () => {
+    const c = resolve({
+      flags: baseFlags({ 'max-clients': 500, 'auth-failure-delay-ms': 0, config: '/c.json' }),
+      env: { RESP_ELECT_HTTP_MAX_CONNECTIONS: '8', RESP_ELECT_MAX_AUTH_FAILURES: '0' },
+      files: { '/c.json': JSON.stringify({ clientAuthTimeoutMs: 2500, metricsCacheMs: 0, maxPendingConnections: 16 }) },
+    });
+    expect(c.limits).toEqual({ maxClients: 500, maxPendingConnections: 16, clientAuthTimeoutMs: 2500, clientIdleTimeoutMs: 0, authFailureDelayMs: 0, maxAuthFailures: 0, httpMaxConnections: 8, metricsCacheMs: 0 });
   });
 
   it('flag > config file > environment > default, option by option', () => {
@@ -134,6 +153,9 @@ describe('resolveRunConfig: errors name the option and the source', () => {
     { what: 'min-replicas above the member count', option: 'min-replicas', flags: { 'min-replicas': 4 }, file: { minReplicas: 4 }, env: { RESP_ELECT_MIN_REPLICAS: '4' } },
     { what: 'a lease too long for down-after-ms', option: 'lease-ms', flags: { 'lease-ms': 950 }, file: { leaseMs: 950 }, env: { RESP_ELECT_LEASE_MS: '950' } },
     { what: 'heartbeat above half of down-after-ms', option: 'hb-interval-ms', flags: { 'hb-interval-ms': 600 }, file: { hbIntervalMs: 600 }, env: { RESP_ELECT_HB_INTERVAL_MS: '600' } },
+    { what: 'max-clients of 0', option: 'max-clients', flags: { 'max-clients': 0 }, file: { maxClients: 0 }, env: { RESP_ELECT_MAX_CLIENTS: '0' } },
+    { what: 'a negative auth delay', option: 'auth-failure-delay-ms', flags: { 'auth-failure-delay-ms': -1 }, file: { authFailureDelayMs: -1 }, env: { RESP_ELECT_AUTH_FAILURE_DELAY_MS: 'x' } },
+    { what: 'no HTTP connections at all', option: 'http-max-connections', flags: { 'http-max-connections': 0 }, file: { httpMaxConnections: 0 }, env: { RESP_ELECT_HTTP_MAX_CONNECTIONS: '0' } },
     { what: 'a TLS cert without key and CA', option: 'tls-cert', flags: { 'tls-cert': '/c.pem' }, file: { tlsCert: '/c.pem' }, env: { RESP_ELECT_TLS_CERT: '/c.pem' } },
   ];
   const extraFiles = { '/short': 'too short', '/c.pem': 'CERT' };

@@ -9,7 +9,8 @@ afterEach(async () => {
 });
 
 async function start(view: FakeView, processMetrics = false): Promise<string> {
-  const s = await startHttpServer(view, { host: '127.0.0.1', port: 0 }, { processMetrics });
+  // Every scrape rendered afresh: these tests follow the view; the cache has its own (http-limits.test.ts).
+  const s = await startHttpServer(view, { host: '127.0.0.1', port: 0 }, { processMetrics, metricsCacheMs: 0 });
   servers.push(s);
   return `http://127.0.0.1:${s.address().port}`;
 }
