@@ -38,6 +38,11 @@ export interface RedisStatus {
   unhealthyReason?: UnhealthyReason;
   /** The epoch marker in the data (epoch-marker.ts): which primary's stream this redis holds; 0 when none; absent when redis would not say (loading). */
   dataEpoch?: number;
+  /**
+   * `CONFIG GET replica-read-only`: whether a replica refuses client writes. Undefined when redis
+   * would not say (CONFIG refused). A writable replica takes writes its primary never sees.
+   */
+  replicaReadOnly?: boolean;
   /** Everything INFO said about replication, for logs and finer decisions. */
   replication?: ReplicationState;
 }
