@@ -397,10 +397,12 @@ export class World implements GlueHost, FaultHost, CheckerHost {
   private tickNode(node: SimNode): void {
     const e = node.elector!;
     const local = node.local(this.now);
-    node.beforeTick(local, this);
+    // A tick is a poll: the executor steps through the plan and reports, then the Elector ticks,
+    // then the executor acts on what the tick changed (a lapsed lease: fence).
+    this.route(node, node.control(local, true));
     const outs = e.tick(local);
-    node.afterTick(local);
     this.route(node, outs);
+    this.route(node, node.control(local, false));
     this.checker.afterCall(node.idx, e.hasLease(local), this.now);
   }
 
@@ -415,6 +417,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const local = node.local(this.now);
     const outs = e.onMessage(this.nodes[ev.a]!.id, ev.msg!, local);
     this.route(node, outs);
+    this.route(node, node.control(local, false));
     this.checker.afterCall(node.idx, e.hasLease(local), this.now);
   }
 
@@ -426,12 +429,11 @@ export class World implements GlueHost, FaultHost, CheckerHost {
       return;
     }
     const local = node.local(this.now);
-    // The sidecar checks that redis is still the one it knew before promoting it.
-    if (node.redis !== null && node.redis.alive && node.redis.runId !== node.knownRunId) node.beforeTick(local, this);
-    const outs = node.restartedWhilePrimary ? node.elector.promoted(false, local, 'redis restarted') : node.promotionDone(local, this);
+    const outs = node.promotionDone(local, this);
     this.timeline?.add(this.now, 'event', `${node.id} REPLICAOF NO ONE done (redis ${node.redis?.alive ? 'up' : 'down'})`);
     this.route(node, outs);
-    this.checker.afterCall(node.idx, node.elector.hasLease(local), this.now);
+    if (node.elector !== null) this.route(node, node.control(local, false));
+    this.checker.afterCall(node.idx, node.elector?.hasLease(local) ?? false, this.now);
   }
 
   private route(from: SimNode, outs: Outbound[]): void {
@@ -808,7 +810,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const e = node.elector;
     if (e === null || node.paused) return;
     const local = node.local(this.now);
-    node.beforeTick(local, this);
+    this.route(node, node.control(local, true));
     this.checker.afterCall(i, e.hasLease(local), this.now);
   }
 
@@ -853,6 +855,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     try {
       const outs = e.handOff(target, local);
       this.route(node, outs);
+      this.route(node, node.control(local, false));
       this.checker.afterCall(p, e.hasLease(local), this.now);
       return `switchover: ${node.id} hands off to ${target}`;
     } catch (err) {
