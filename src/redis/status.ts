@@ -16,7 +16,13 @@ export type UnhealthyReason =
   /** Receiving a full sync: its dataset is about to be replaced. */
   | 'sync-in-progress'
   /** A replica whose link to its master is down (master lost, detached, or still handshaking). */
-  | 'master-link-down';
+  | 'master-link-down'
+  /**
+   * Redis answers but the sidecar's control loop judges it unfit (see `error`): a role step it
+   * needs failed, `replica-read-only` is off, it restarted under a primary. Set by the sidecar
+   * (src/control/health.ts), never by deriveStatus.
+   */
+  | 'control-loop';
 
 export interface RedisStatus {
   /** INFO answered. False when the connection failed, timed out or INFO was refused. */

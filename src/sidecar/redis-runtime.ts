@@ -1,7 +1,7 @@
 import type { Elector, Outbound } from '../elector/elector.js';
 import type { ElectorEvent } from '../elector/events.js';
 import { actionName, type ControlAction } from '../control/action.js';
-import { healthOf } from '../control/health.js';
+import { healthOf, type HealthReport } from '../control/health.js';
 import { initialKnowledge, type Knowledge } from '../control/knowledge.js';
 import { observedFromStatus, type Observed } from '../control/observed.js';
 import { knowledgeAfterAction, knowledgeAfterEvent, knowledgeAfterPoll, leading, promotionEnded, promotionStarted, settled } from '../control/outcome.js';
@@ -152,11 +152,12 @@ export class RedisRuntime {
     const issuedAt = this.opts.now();
     const status = await this.redis.poll();
     if (!this.running) return false;
-    this.status = status;
-    this.opts.onStatus?.(status);
     const o = observedFromStatus(status);
     this.observed = o;
     this.knowledge = knowledgeAfterPoll(this.knowledge, o, leading(this.knowledge, this.opts.elector.role));
+    // /health and the Sentinel events show what the Elector is told, not only what INFO says.
+    this.status = withControlHealth(status, healthOf(this.knowledge, o));
+    this.opts.onStatus?.(this.status);
     const action = nextAction(this.knowledge, o, this.planContext());
     if (action.kind === 'none') {
       this.knowledge = settled(this.knowledge);
@@ -338,6 +339,12 @@ export class RedisRuntime {
     }
     return true;
   }
+}
+
+/** The poll's status, marked unhealthy when the control loop's health check says so and INFO alone did not. */
+function withControlHealth(status: RedisStatus, h: HealthReport): RedisStatus {
+  if (h.healthy || !status.healthy) return status;
+  return { ...status, healthy: false, unhealthyReason: 'control-loop', error: h.why };
 }
 
 function sleep(ms: number): Promise<void> {
