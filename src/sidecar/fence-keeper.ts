@@ -36,6 +36,8 @@ export class FenceKeeper {
     private readonly fenceMs: number,
     private readonly renewEveryMs: number,
     private readonly onRenewalError: (message: string | undefined) => void,
+    /** Redis confirmed a fence that was not held before: the one place a fence is logged. */
+    private readonly onHeld: () => void,
   ) {}
 
   /** What the control plan may assume: `held` once a fence was confirmed since it was last wanted. */
@@ -55,7 +57,10 @@ export class FenceKeeper {
     }
     await this.send();
     // A release() while this fence was in flight wins: the unfence went out after it.
-    if (this.wanted) this.state = 'held';
+    if (this.wanted && this.state !== 'held') {
+      this.state = 'held';
+      this.onHeld();
+    }
   }
 
   /** Start fencing without waiting for the answer (the Elector just stopped writes); errors go to onRenewalError. */

@@ -74,7 +74,7 @@ export class RedisRuntime {
     this.fence = new FenceKeeper(this.fenceRedis, this.fenceMs, opts.config.pollIntervalMs, (msg) => {
       if (msg === undefined) opts.log.info('renewing the fence works again', { action: 'fence' });
       else opts.log.error('could not renew the fence', { action: 'action-failed', failed: 'fence', error: msg });
-    });
+    }, () => opts.log.info('local redis fenced: CLIENT PAUSE WRITE', { action: 'fence', renewEveryMs: opts.config.pollIntervalMs }));
   }
 
   /** Whether the fence is held (set and renewed) as far as this process knows. */
@@ -198,8 +198,7 @@ export class RedisRuntime {
     try {
       switch (a.kind) {
         case 'fence':
-          await this.fence.hold();
-          log.info('local redis fenced: CLIENT PAUSE WRITE', { action: 'fence', renewEveryMs: config.pollIntervalMs });
+          await this.fence.hold(); // logged by the keeper once confirmed
           break;
         case 'unfence': {
           const known = this.fence.belief === 'held';
