@@ -331,6 +331,34 @@ export class LocalRedis {
     await this.expectOk('CONFIG SET masterauth', (c) => c.call('CONFIG', 'SET', 'masterauth', password));
   }
 
+  /**
+   * Which of `checks` the user this adapter logs in as may not run, by
+   * `ACL DRYRUN <user> <argv...>` (redis 7+): an entry per refusal with redis's
+   * reason (no permission, or `Command '…' not found` after `rename-command`).
+   * `checked: false` when the check itself cannot run (ACL DRYRUN refused,
+   * redis unreachable), with why.
+   */
+  async deniedCommands<T extends { argv: string[] }>(checks: readonly T[]): Promise<{ checked: true; denied: Array<{ check: T; why: string }> } | { checked: false; why: string }> {
+    const user = this.redisOptions.username ?? 'default';
+    const denied: Array<{ check: T; why: string }> = [];
+    for (const check of checks) {
+      let reply: unknown;
+      try {
+        reply = await this.run(`ACL DRYRUN ${user} ${check.argv[0]}`, (c) => c.call('ACL', 'DRYRUN', user, ...check.argv), 'read-only');
+      } catch (err) {
+        const reason = err instanceof RedisCommandError ? err.reason : errorMessage(err);
+        // A command renamed away or unknown is a refusal of that command; anything else means no check.
+        if (/^ERR Command '.*' not found/i.test(reason)) {
+          denied.push({ check, why: reason });
+          continue;
+        }
+        return { checked: false, why: reason };
+      }
+      if (reply !== 'OK') denied.push({ check, why: String(reply) });
+    }
+    return { checked: true, denied };
+  }
+
   /** Drop the connection; later calls fail (poll() returns unreachable). Idempotent. */
   async close(): Promise<void> {
     this.closed = true;

@@ -8,6 +8,7 @@ import { knowledgeAfterAction, knowledgeAfterEvent, knowledgeAfterPoll, leading,
 import { nextAction, wantsFence, type PlanContext } from '../control/plan.js';
 import { formatAddress, type HostPort } from '../protocol/index.js';
 import { LocalRedis } from '../redis/local-redis.js';
+import { requiredCommands } from '../redis/required-commands.js';
 import type { RedisStatus } from '../redis/status.js';
 import type { SidecarConfig } from './config.js';
 import { FenceKeeper } from './fence-keeper.js';
@@ -80,6 +81,27 @@ export class RedisRuntime {
   /** Whether the fence is held (set and renewed) as far as this process knows. */
   get fenced(): boolean {
     return this.fence.belief === 'held';
+  }
+
+  /**
+   * Start-up check: may the redis user run every command the sidecar sends?
+   * Rejects naming the missing ones (a fatal start-up error: a sidecar that
+   * cannot REPLICAOF or fence its redis cannot keep it safe). A check that
+   * cannot run (redis down, ACL DRYRUN itself refused) is logged and passed:
+   * the control loop then reports any refusal as it meets it.
+   */
+  async checkPermissions(): Promise<void> {
+    const { config, log } = this.opts;
+    const checks = requiredCommands({ killClients: config.killClients.length > 0, minReplicas: config.minReplicas > 0 });
+    const result = await this.redis.deniedCommands(checks);
+    if (!result.checked) {
+      log.warn('could not check which redis commands the sidecar may run', { action: 'check-permissions', error: result.why });
+      return;
+    }
+    if (result.denied.length === 0) return;
+    const user = config.redis?.username ?? 'default';
+    const list = result.denied.map((d) => `${d.check.name} (${d.check.why}): ${d.why}`).join('; ');
+    throw new Error(`redis ${this.redis.addr}: user ${user} may not run ${result.denied.length} command(s) the sidecar needs: ${list}`);
   }
 
   start(): void {
