@@ -175,7 +175,7 @@ export class SimNode {
   }
 
   /** As RedisRuntime.onElectorEvent: remember, and fence at once when writes stop. */
-  private onElectorEvent(ev: ElectorEvent): void {
+  onElectorEvent(ev: ElectorEvent): void {
     const r = this.redis;
     if (r === null) return;
     this.knowledge = knowledgeAfterEvent(this.knowledge, ev, this.id);
