@@ -62,7 +62,7 @@ export interface GlueHost {
   note(node: SimNode, text: string): void;
   /** The marker and the exact data epoch disagree at a poll (a simulator bug: counted, and on the timeline). */
   markerMismatch(node: SimNode, marker: number, exact: number): void;
-  /** Every Elector event, after the glue acted on it (checker, stats, timeline). */
+  /** Every Elector event, after the executor noted it (checker, stats, timeline). */
   observe(node: SimNode, ev: ElectorEvent): void;
 }
 
