@@ -290,6 +290,7 @@ export class RedisRuntime {
       if (!after.reachable || after.role !== 'master') throw new Error(`redis did not become a master (${after.error ?? after.role ?? 'unknown'})`);
       if (trusted !== undefined && after.runId !== trusted) throw new Error(`local redis restarted (run_id ${trusted} -> ${after.runId}); its data may be gone`);
       this.status = after;
+      this.observed = observedFromStatus(after);
       this.knowledge = promotionEnded(this.knowledge, true, after.runId);
       log.info('local redis promoted: REPLICAOF NO ONE', { action: 'promote', epoch, offset: after.offset });
       deliver(elector.promoted(true, now()));
