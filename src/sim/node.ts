@@ -5,8 +5,9 @@
  * simulator's *executor* of that plan: it carries out each step against the
  * RedisModel instead of a redis-server, as src/sidecar/redis-runtime.ts does
  * against the real one. What is modelled here is only the executor's timing:
- * a poll and every step but the promotion are instant, a promotion takes
- * `promoteMs` (the world schedules its end), a step on a dead redis fails.
+ * a poll is instant, a step takes `stepMs` before the next is decided, a
+ * promotion `promoteMs` (the world schedules both ends), a step on a dead
+ * redis fails.
  * The world decides when ticks (= polls) and messages happen.
  */
 import { Elector, type Outbound } from '../elector/elector.js';
@@ -27,9 +28,6 @@ import type { DataEpochFeed } from './data-epoch.js';
 import { RedisModel } from './redis.js';
 import { Rng } from './rng.js';
 
-/** Steps taken in one go before the executor reports anyway (as the runtime's MAX_STEPS_WITHOUT_SLEEP). */
-const MAX_STEPS = 8;
-
 /** The port every modelled redis listens on; node i's host is 10.0.0.(i+1). */
 const REDIS_PORT = 6379;
 
@@ -47,6 +45,8 @@ function simRedisIdx(addr: HostPort): number {
 export interface GlueHost {
   /** The redis of node `idx` (null for witnesses). */
   redisOf(idx: number): RedisModel | null;
+  /** A plan step was carried out; call `stepDone` on the node once its time (params.stepMs) has passed. */
+  scheduleStep(node: SimNode): void;
   indexOf(id: string): number;
   /** REPLICAOF NO ONE is under way; call `promotionDone` on the node when it completes. */
   schedulePromote(node: SimNode): void;
@@ -121,6 +121,9 @@ export class SimNode {
     return this.elector !== null;
   }
 
+  /** A step is under way: the executor decides the next one when the world's STEP event ends it. */
+  stepping = false;
+
   /** A promotion is under way (REPLICAOF NO ONE in flight): the world's PROMOTE event ends it. */
   get promoting(): boolean {
     return this.knowledge.promoting;
@@ -172,6 +175,7 @@ export class SimNode {
     this.knowledge = initialKnowledge();
     this.fence = 'unknown';
     this.lastHold = undefined;
+    this.stepping = false;
   }
 
   /** As RedisRuntime.onElectorEvent: remember, and fence at once when writes stop. */
@@ -220,10 +224,15 @@ export class SimNode {
   }
 
   /**
-   * The runtime's loop, with instant polls: poll, plan, one step, repeat until
-   * the plan asks for nothing or a step fails. Returns the Elector's outbound
-   * messages (an abandoned promotion). `report`: then feed health and offset
-   * to the Elector, as the runtime does after a poll that needed no step.
+   * One turn of the runtime's loop: poll, plan, and either report (nothing to
+   * do) or carry out the one step the plan names. A step takes time
+   * (params.stepMs): the next one is decided only at `stepDone`, after a
+   * fresh poll, so writes and replication run in between, as they do around
+   * the real loop. While a step or a promotion is under way the loop is busy
+   * and a call does nothing (only the fence on a writes event acts at once).
+   * Returns the Elector's outbound messages (an abandoned promotion).
+   * `report`: feed health and offset when no step is needed, as the runtime
+   * does after every such poll.
    */
   control(localNow: number, report: boolean): Outbound[] {
     const e = this.elector;
@@ -234,26 +243,34 @@ export class SimNode {
       e.setHealthy(true);
       return [];
     }
+    if (this.stepping || this.knowledge.promoting) return [];
     const outs: Outbound[] = [];
-    let o = this.poll(e);
-    // The runtime's loop is busy with the promotion until it ends; only the fence keeper acts meanwhile.
-    if (!this.knowledge.promoting) {
-      for (let steps = 0; steps < MAX_STEPS; steps++) {
-        const a = nextAction(this.knowledge, o, this.planContext(localNow));
-        if (a.kind === 'none') {
-          this.knowledge = settled(this.knowledge);
-          if (a.hold !== this.lastHold && a.hold !== undefined && o?.reachable) host.note(this, a.hold);
-          this.lastHold = a.hold;
-          break;
-        }
-        this.lastHold = undefined;
-        const ok = this.execute(a, localNow, outs);
-        o = this.poll(e);
-        if (!ok) break;
-      }
+    const o = this.poll(e);
+    const a = nextAction(this.knowledge, o, this.planContext(localNow));
+    if (a.kind === 'none') {
+      this.knowledge = settled(this.knowledge);
+      if (a.hold !== this.lastHold && a.hold !== undefined && o?.reachable) host.note(this, a.hold);
+      this.lastHold = a.hold;
+      if (report) this.report(o, localNow);
+      return outs;
     }
-    if (report) this.report(o, localNow);
+    this.lastHold = undefined;
+    const ok = this.execute(a, localNow, outs);
+    if (a.kind === 'promote') return outs; // the PROMOTE event continues
+    if (!ok) {
+      // Health only (the runtime's failed step): the offset of a poll before a half-done step is no sample.
+      if (report) e.setHealthy(healthOf(this.knowledge, this.poll(e)).healthy);
+      return outs;
+    }
+    this.stepping = true;
+    host.scheduleStep(this);
     return outs;
+  }
+
+  /** The step's time has passed: the loop polls and goes on. */
+  stepDone(localNow: number): Outbound[] {
+    this.stepping = false;
+    return this.control(localNow, true);
   }
 
   private poll(e: Elector): Observed | undefined {

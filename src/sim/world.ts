@@ -82,6 +82,7 @@ const DATA = 2;
 const FAULT_START = 3;
 const FAULT_END = 4;
 const PROMOTE = 5;
+const STEP = 6;
 
 class Ev implements Timed {
   t = 0;
@@ -208,6 +209,8 @@ export class World implements GlueHost, FaultHost, CheckerHost {
   private readonly rngNet: Rng;
   private readonly rngData: Rng;
   private readonly rngTicks: Rng;
+  /** Draws the duration of each control-plan step (its own stream, so steps do not shift the others). */
+  private readonly rngSteps: Rng;
   private readonly disabled: readonly SafetyRule[];
   private readonly sidecarDown: number[];
   private readonly redisDown: number[];
@@ -247,6 +250,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     this.rngNet = new Rng(spec.seed, 'net');
     this.rngData = new Rng(spec.seed, 'data');
     this.rngTicks = new Rng(spec.seed, 'ticks');
+    this.rngSteps = new Rng(spec.seed, 'control-steps');
     this.net = new Network(n, new Rng(spec.seed, 'links'));
     this.checker = new Checker(this);
     this.writes = new Writes(n);
@@ -337,6 +341,9 @@ export class World implements GlueHost, FaultHost, CheckerHost {
           break;
         case PROMOTE:
           this.onPromote(ev);
+          break;
+        case STEP:
+          this.onStep(ev);
           break;
       }
       if (checker.violation !== null) break;
@@ -436,6 +443,18 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     this.checker.afterCall(node.idx, node.elector?.hasLease(local) ?? false, this.now);
   }
 
+  private onStep(ev: Ev): void {
+    const node = this.nodes[ev.a]!;
+    if (node.elector === null || node.incarnation !== ev.inc) return;
+    if (node.paused) {
+      node.inbox.push(ev);
+      return;
+    }
+    const local = node.local(this.now);
+    this.route(node, node.stepDone(local));
+    this.checker.afterCall(node.idx, node.elector.hasLease(local), this.now);
+  }
+
   private route(from: SimNode, outs: Outbound[]): void {
     for (let k = 0; k < outs.length; k++) {
       const o = outs[k]!;
@@ -475,6 +494,11 @@ export class World implements GlueHost, FaultHost, CheckerHost {
 
   indexOf(id: string): number {
     return this.index.get(id) ?? -1;
+  }
+
+  scheduleStep(node: SimNode): void {
+    const [lo, hi] = this.params.stepMs;
+    this.push(this.now + lo + this.rngSteps.next() * (hi - lo), STEP, node.idx, 0, node.incarnation, null);
   }
 
   schedulePromote(node: SimNode): void {
@@ -838,6 +862,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const inbox = node.inbox.splice(0) as Ev[];
     for (const ev of inbox) {
       if (ev.kind === DELIVER) this.onDeliver(ev);
+      else if (ev.kind === STEP) this.onStep(ev);
       else this.onPromote(ev);
     }
     if (node.elector !== null) this.push(this.now + this.params.tickMs / node.rate, TICK, i, node.chain, 0, null);

@@ -18,6 +18,7 @@ function harness() {
   const host: GlueHost = {
     redisOf: (i) => nodes[i]?.redis ?? null,
     indexOf: (id) => MEMBERS.findIndex((m) => m.id === id),
+    scheduleStep: () => undefined,
     schedulePromote: () => undefined,
     writeMarker: (i, epoch) => nodes[i]!.redis!.appendMarker(1000 + epoch, epoch),
     onPromoted: () => undefined,
@@ -30,6 +31,13 @@ function harness() {
   const n1 = nodes[0]!;
   n1.startSidecar({ members: MEMBERS, config: {}, seed: 1, disabledRules: [], bootstrap: false, host });
   return { n1, r: n1.redis!, nodes, notes };
+}
+
+/** One turn of the loop and every step it leads to (each step's time passing at once). */
+function loop(n: SimNode): void {
+  n.control(0, false);
+  for (let i = 0; i < 20 && n.stepping; i++) n.stepDone(0);
+  expect(n.stepping).toBe(false);
 }
 
 /** Make the model a writable master, as a primary's redis is before it is demoted. */
@@ -59,7 +67,7 @@ describe('the simulator executes the control plan', () => {
       },
       configurable: true,
     });
-    n1.control(0, false);
+    loop(n1);
     expect(r.role).toBe('replica');
     expect(r.masterIdx).toBe(-1);
     expect(unfencedWhile).toBe('replica');
@@ -73,10 +81,10 @@ describe('the simulator executes the control plan', () => {
     n1.fence = 'lifted';
     const lost: ElectorEvent = { type: 'primary-lost', primary: 'n2', epoch: 1, reason: 'n2 not heard' };
     n1.onElectorEvent(lost);
-    n1.control(0, false);
+    loop(n1);
     expect(r.masterIdx).toBe(1);
     n1.onElectorEvent({ type: 'follow', primary: null, epoch: 1, reason: 'n2 not heard' });
-    n1.control(0, false);
+    loop(n1);
     expect(r.masterIdx).toBe(-1);
     expect(r.role).toBe('replica');
   });
@@ -86,8 +94,8 @@ describe('the simulator executes the control plan', () => {
     r.appendMarker(1, 5);
     n1.fence = 'lifted';
     n1.onElectorEvent({ type: 'follow', primary: 'n2', epoch: 3, reason: 't' });
-    n1.control(0, false);
-    n1.control(0, false);
+    loop(n1);
+    loop(n1);
     expect(r.masterIdx).toBe(-1);
     expect(notes.filter((t) => t.startsWith('not following n2'))).toEqual(['not following n2: local data holds epoch 5, newer than its epoch 3']);
   });

@@ -51,10 +51,12 @@ describe('simulator findings (fixed Elector bugs)', () => {
     }
   });
 
+  // The full schedule: since the executor's steps take time (params.stepMs), the shrunk one no
+  // longer brings the stale follow about with the Elector's adoption off; the full one still does.
   it('seed 109021: the runtime guard alone (Elector adoption off) holds the follow back and loses nothing', () => {
-    const r = runSeed({ seed: 109021, nodes: 5, scenario: 'mixed', faults: [0, 1, 2, 3, 5, 6], disabledRules: ['data-epoch'], trace: true });
+    const r = runSeed({ seed: 109021, nodes: 5, scenario: 'mixed', disabledRules: ['data-epoch'], trace: true });
     expect(r.violation).toBeNull();
-    expect(r.timeline!.text()).toMatch(/not following n\d: local data holds epoch 5, newer than its epoch 3/);
+    expect(r.timeline!.text()).toMatch(/not following n\d: local data holds epoch \d+, newer than its epoch \d+/);
   });
 
   // Fixed: a newer epoch arriving while promoting now abandons the promotion. n7 won epoch 2 and, while
