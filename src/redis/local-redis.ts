@@ -110,7 +110,8 @@ export class LocalRedis {
    * reason in `error`. One round trip, written to the socket as one packet:
    * `INFO server persistence replication` (redis 7+) or, on a redis that
    * refuses several sections in one INFO (6.x: syntax error), the three
-   * sections as three pipelined commands; plus `FCALL_RO` of the epoch marker.
+   * sections as three pipelined commands; plus `FCALL_RO` of the epoch marker
+   * and `CONFIG GET replica-read-only`.
    *
    * It runs every poll interval (50 ms by default) for the life of the
    * sidecar, so it is kept cheap (see statusFromInfo): an answer whose replication
@@ -118,44 +119,58 @@ export class LocalRedis {
    * parsed again.
    */
   async poll(): Promise<RedisStatus> {
-    let sample: [string, unknown];
+    let sample: [string, unknown, unknown];
     try {
-      sample = await this.run('INFO server/persistence/replication + FCALL_RO resp_elect_epoch', (c) => this.sample(c), 'read-only');
+      sample = await this.run('INFO server/persistence/replication + FCALL_RO resp_elect_epoch + CONFIG GET replica-read-only', (c) => this.sample(c), 'read-only');
     } catch (err) {
       return unreachableStatus(err instanceof RedisCommandError ? err.reason : errorMessage(err));
     }
-    const [text, marker] = sample;
+    const [text, marker, readOnly] = sample;
     let status: RedisStatus;
     try {
       status = this.statusFromInfo(text);
     } catch (err) {
       return { reachable: true, healthy: false, unhealthyReason: 'bad-info', error: errorMessage(err) };
     }
-    return marker === undefined ? status : { ...status, dataEpoch: parseEpochMarker(marker) };
+    if (marker !== undefined) status = { ...status, dataEpoch: parseEpochMarker(marker) };
+    const replicaReadOnly = parseReplicaReadOnly(readOnly);
+    return replicaReadOnly === undefined ? status : { ...status, replicaReadOnly };
   }
 
-  /** The INFO text and the epoch marker reply, sent as one write. */
-  private async sample(c: Redis): Promise<[string, unknown]> {
+  /** The INFO text, the epoch marker reply and the replica-read-only setting, sent as one write. */
+  private async sample(c: Redis): Promise<[string, unknown, unknown]> {
     if (this.multiSectionInfo !== false) {
-      const [info, marker] = (await this.pipelined(c, () => [c.call('INFO', 'server', 'persistence', 'replication'), this.epochMarker(c)])) as [
+      const [info, marker, readOnly] = (await this.pipelined(c, () => [c.call('INFO', 'server', 'persistence', 'replication'), this.epochMarker(c), this.replicaReadOnly(c)])) as [
+        PromiseSettledResult<unknown>,
         PromiseSettledResult<unknown>,
         PromiseSettledResult<unknown>,
       ];
       if (info.status === 'fulfilled') {
         this.multiSectionInfo = true;
-        return [info.value as string, settledValue(marker)];
+        return [info.value as string, settledValue(marker), settledValue(readOnly)];
       }
       // Redis 6 answers a multi-section INFO with a syntax error: ask section by section from now on.
       if (!/syntax error/i.test(errorMessage(info.reason))) throw info.reason;
       this.multiSectionInfo = false;
     }
-    const [server, persistence, replication, marker] = await this.pipelined(c, () => [c.info('server'), c.info('persistence'), c.info('replication'), this.epochMarker(c)]);
+    const [server, persistence, replication, marker, readOnly] = await this.pipelined(c, () => [
+      c.info('server'),
+      c.info('persistence'),
+      c.info('replication'),
+      this.epochMarker(c),
+      this.replicaReadOnly(c),
+    ]);
     const texts: string[] = [];
     for (const p of [server!, persistence!, replication!]) {
       if (p.status === 'rejected') throw p.reason;
       texts.push(p.value as string);
     }
-    return [texts.join('\r\n'), settledValue(marker)];
+    return [texts.join('\r\n'), settledValue(marker), settledValue(readOnly)];
+  }
+
+  /** CONFIG GET replica-read-only; a refusal (CONFIG not permitted) reads as unknown, not as a failed poll. */
+  private replicaReadOnly(c: Redis): Promise<unknown> {
+    return c.call('CONFIG', 'GET', 'replica-read-only').catch(() => undefined);
   }
 
   /** FCALL_RO of the epoch marker. */
@@ -316,6 +331,34 @@ export class LocalRedis {
     await this.expectOk('CONFIG SET masterauth', (c) => c.call('CONFIG', 'SET', 'masterauth', password));
   }
 
+  /**
+   * Which of `checks` the user this adapter logs in as may not run, by
+   * `ACL DRYRUN <user> <argv...>` (redis 7+): an entry per refusal with redis's
+   * reason (no permission, or `Command '…' not found` after `rename-command`).
+   * `checked: false` when the check itself cannot run (ACL DRYRUN refused,
+   * redis unreachable), with why.
+   */
+  async deniedCommands<T extends { argv: string[] }>(checks: readonly T[]): Promise<{ checked: true; denied: Array<{ check: T; why: string }> } | { checked: false; why: string }> {
+    const user = this.redisOptions.username ?? 'default';
+    const denied: Array<{ check: T; why: string }> = [];
+    for (const check of checks) {
+      let reply: unknown;
+      try {
+        reply = await this.run(`ACL DRYRUN ${user} ${check.argv[0]}`, (c) => c.call('ACL', 'DRYRUN', user, ...check.argv), 'read-only');
+      } catch (err) {
+        const reason = err instanceof RedisCommandError ? err.reason : errorMessage(err);
+        // A command renamed away or unknown is a refusal of that command; anything else means no check.
+        if (/^ERR Command '.*' not found/i.test(reason)) {
+          denied.push({ check, why: reason });
+          continue;
+        }
+        return { checked: false, why: reason };
+      }
+      if (reply !== 'OK') denied.push({ check, why: String(reply) });
+    }
+    return { checked: true, denied };
+  }
+
   /** Drop the connection; later calls fail (poll() returns unreachable). Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
@@ -466,6 +509,13 @@ function pollCacheKey(text: string): PollCacheKey | undefined {
   const end = text.indexOf('\n', at + 1);
   if (end < 0 || end > persistence) return undefined;
   return { runId: text.slice(at + 8, end), rest: text.slice(persistence) };
+}
+
+/** The `replica-read-only` value of a CONFIG GET reply (`[name, value]`); undefined when absent or unexpected. */
+function parseReplicaReadOnly(reply: unknown): boolean | undefined {
+  if (!Array.isArray(reply) || reply.length < 2) return undefined;
+  const v = String(reply[1]).toLowerCase();
+  return v === 'yes' ? true : v === 'no' ? false : undefined;
 }
 
 /** FCALL_RO of a function no library defines. */

@@ -16,7 +16,13 @@ export type UnhealthyReason =
   /** Receiving a full sync: its dataset is about to be replaced. */
   | 'sync-in-progress'
   /** A replica whose link to its master is down (master lost, detached, or still handshaking). */
-  | 'master-link-down';
+  | 'master-link-down'
+  /**
+   * Redis answers but the sidecar's control loop judges it unfit (see `error`): a role step it
+   * needs failed, `replica-read-only` is off, it restarted under a primary. Set by the sidecar
+   * (src/control/health.ts), never by deriveStatus.
+   */
+  | 'control-loop';
 
 export interface RedisStatus {
   /** INFO answered. False when the connection failed, timed out or INFO was refused. */
@@ -38,6 +44,11 @@ export interface RedisStatus {
   unhealthyReason?: UnhealthyReason;
   /** The epoch marker in the data (epoch-marker.ts): which primary's stream this redis holds; 0 when none; absent when redis would not say (loading). */
   dataEpoch?: number;
+  /**
+   * `CONFIG GET replica-read-only`: whether a replica refuses client writes. Undefined when redis
+   * would not say (CONFIG refused). A writable replica takes writes its primary never sees.
+   */
+  replicaReadOnly?: boolean;
   /** Everything INFO said about replication, for logs and finer decisions. */
   replication?: ReplicationState;
 }

@@ -1,20 +1,19 @@
 import type { Elector, Outbound } from '../elector/elector.js';
 import type { ElectorEvent } from '../elector/events.js';
+import { actionName, type ControlAction } from '../control/action.js';
+import { healthOf, type HealthReport } from '../control/health.js';
+import { initialKnowledge, type Knowledge } from '../control/knowledge.js';
+import { observedFromStatus, type Observed } from '../control/observed.js';
+import { knowledgeAfterAction, knowledgeAfterEvent, knowledgeAfterPoll, leading, promotionEnded, promotionStarted, settled } from '../control/outcome.js';
+import { nextAction, wantsFence, type PlanContext } from '../control/plan.js';
 import { formatAddress, type HostPort } from '../protocol/index.js';
 import { LocalRedis } from '../redis/local-redis.js';
+import { requiredCommands } from '../redis/required-commands.js';
 import type { RedisStatus } from '../redis/status.js';
 import type { SidecarConfig } from './config.js';
+import { FenceKeeper } from './fence-keeper.js';
 import type { Logger } from './logger.js';
 import { replicationCredentials, REPLICATION_USER } from './replication-credentials.js';
-
-/** What the Elector wants the local redis to be. */
-type Desired =
-  /** Just started: leave replication alone until the Elector knows the cluster, but fence a master. */
-  | { kind: 'unknown' }
-  | { kind: 'follow'; id: string; epoch: number }
-  /** Primary lost: stop replicating from it, stay read-only, keep the data. */
-  | { kind: 'detached' }
-  | { kind: 'primary'; epoch: number };
 
 export interface RedisRuntimeOptions {
   config: SidecarConfig;
@@ -25,49 +24,84 @@ export interface RedisRuntimeOptions {
   onStatus?: (status: RedisStatus) => void;
 }
 
+/** Steps taken back to back (each after a fresh poll) before the loop sleeps anyway: a plan that never settles must not spin. */
+const MAX_STEPS_WITHOUT_SLEEP = 8;
+
 /**
- * The control loop between the Elector and the local redis. One loop does
- * everything in order — promote, poll, reconcile, report — so no two redis
- * commands race and every offset handed to the Elector was read after the
+ * The executor of the control plan (src/control/) against the real local
+ * redis. One loop: poll → plan → carry out the one step the plan names →
+ * remember the outcome → poll again, until the plan asks for nothing; then
+ * report health and offset to the Elector and sleep one poll interval. So no
+ * two role commands race, every step is decided on a poll taken after the
+ * previous step, and every offset handed to the Elector was read after the
  * last change the loop made (the Elector's data rule depends on that: a
  * replica detached from a lost primary must report what it holds after the
  * detach, not before).
+ *
+ * The write fence is the one exception to "one step at a time": it is held
+ * and renewed by a FenceKeeper on its own connection and timer, so a slow or
+ * failed poll cannot let it lapse, and an Elector that stops writes gets its
+ * fence at once instead of after the poll under way. Every step is logged
+ * only after redis confirmed it, with the field `action` naming it.
  */
 export class RedisRuntime {
   readonly redis: LocalRedis;
   status: RedisStatus | undefined;
-  fenced = false;
-  /**
-   * Whether redis may hold a CLIENT PAUSE this process does not know about: a previous sidecar that
-   * exited as primary without a hand-off left it fenced for a day (stop({ fenceForever })). Until this
-   * runtime has fenced or unfenced redis itself, the first "no fence wanted" sends CLIENT UNPAUSE
-   * anyway; otherwise a restart that first reached redis already following a primary left it paused,
-   * and a paused replica does not even apply its master's stream.
-   */
-  private fenceUnknown = true;
-  private desired: Desired = { kind: 'unknown' };
-  /** The "epoch primary" whose replication credentials redis was last given. */
-  private authFor: string | undefined;
-  private pendingPromote: number | null = null;
-  /** run_id of our redis when it was promoted: a different one means it restarted, possibly empty. */
-  private promotedRunId: string | undefined;
-  private minReplicasSet: number | undefined;
+  private readonly fenceRedis: LocalRedis;
+  private readonly fence: FenceKeeper;
+  private knowledge: Knowledge = initialKnowledge();
+  private observed: Observed | undefined;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
   /** When the current sleep between polls ends (opts.now() clock); undefined while not sleeping. */
   private sleepDueAt: number | undefined;
   private lastHealthy: boolean | undefined;
-  private lastError: string | undefined;
+  /** The last failure logged, `<action> <message>`, so a failing streak is logged once. */
+  private lastFailure: string | undefined;
+  /** The last reason the plan gave for leaving redis as it is, logged once per change. */
+  private lastHold: string | undefined;
   private readonly opts: RedisRuntimeOptions;
   private readonly fenceMs: number;
 
   constructor(opts: RedisRuntimeOptions) {
     this.opts = opts;
     const r = opts.config.redis!;
-    this.redis = new LocalRedis({ host: r.addr.host, port: r.addr.port, username: r.username, password: r.password, connectTimeout: 500, commandTimeout: 500 });
+    const common = { host: r.addr.host, port: r.addr.port, username: r.username, password: r.password, connectTimeout: 500, commandTimeout: 500 };
+    this.redis = new LocalRedis(common);
+    this.fenceRedis = new LocalRedis({ ...common, connectionName: 'resp-elect-fence' });
     // A fence outlives a few missed renewals, but not a dead sidecar for long.
     this.fenceMs = Math.max(200, opts.config.pollIntervalMs * 4);
+    this.fence = new FenceKeeper(this.fenceRedis, this.fenceMs, opts.config.pollIntervalMs, (msg) => {
+      if (msg === undefined) opts.log.info('renewing the fence works again', { action: 'fence' });
+      else opts.log.error('could not renew the fence', { action: 'action-failed', failed: 'fence', error: msg });
+    }, () => opts.log.info('local redis fenced: CLIENT PAUSE WRITE', { action: 'fence', renewEveryMs: opts.config.pollIntervalMs }));
+  }
+
+  /** Whether the fence is held (set and renewed) as far as this process knows. */
+  get fenced(): boolean {
+    return this.fence.belief === 'held';
+  }
+
+  /**
+   * Start-up check: may the redis user run every command the sidecar sends?
+   * Rejects naming the missing ones (a fatal start-up error: a sidecar that
+   * cannot REPLICAOF or fence its redis cannot keep it safe). A check that
+   * cannot run (redis down, ACL DRYRUN itself refused) is logged and passed:
+   * the control loop then reports any refusal as it meets it.
+   */
+  async checkPermissions(): Promise<void> {
+    const { config, log } = this.opts;
+    const checks = requiredCommands({ killClients: config.killClients.length > 0, minReplicas: config.minReplicas > 0 });
+    const result = await this.redis.deniedCommands(checks);
+    if (!result.checked) {
+      log.warn('could not check which redis commands the sidecar may run', { action: 'check-permissions', error: result.why });
+      return;
+    }
+    if (result.denied.length === 0) return;
+    const user = config.redis?.username ?? 'default';
+    const list = result.denied.map((d) => `${d.check.name} (${d.check.why}): ${d.why}`).join('; ');
+    throw new Error(`redis ${this.redis.addr}: user ${user} may not run ${result.denied.length} command(s) the sidecar needs: ${list}`);
   }
 
   start(): void {
@@ -85,32 +119,30 @@ export class RedisRuntime {
     this.running = false;
     this.wake?.();
     await this.loopDone;
+    this.fence.stopRenewing();
     if (opts.fenceForever && this.status?.role === 'master') {
       // Exiting as primary without a successful hand-off: make sure this redis takes no writes
       // a new primary would never see. A sidecar that starts again lifts it when it follows or wins.
       try {
-        await this.redis.fence(24 * 3600 * 1000);
-        this.opts.log.warn('left the local redis fenced: it was primary and no hand-off happened');
+        await this.fence.fenceFor(24 * 3600 * 1000);
+        this.opts.log.warn('left the local redis fenced: it was primary and no hand-off happened', { action: 'fence' });
       } catch (err) {
-        this.opts.log.error('could not fence the local redis on exit', { error: (err as Error).message });
+        this.opts.log.error('could not fence the local redis on exit', { action: 'action-failed', failed: 'fence', error: (err as Error).message });
       }
     }
-    await this.redis.close();
+    await Promise.all([this.redis.close(), this.fenceRedis.close()]);
   }
 
   onElectorEvent(ev: ElectorEvent): void {
+    this.knowledge = knowledgeAfterEvent(this.knowledge, ev, this.opts.config.id);
     switch (ev.type) {
-      case 'promote':
-        this.pendingPromote = ev.epoch;
-        break;
-      case 'follow':
-        this.desired = ev.primary === null ? { kind: 'detached' } : ev.primary === this.opts.config.id ? this.desired : { kind: 'follow', id: ev.primary, epoch: ev.epoch };
-        break;
-      case 'role':
-        if (ev.to === 'primary') this.desired = { kind: 'primary', epoch: ev.epoch };
-        else if (this.desired.kind === 'primary') this.desired = { kind: 'detached' };
-        break;
       case 'writes':
+        // Fence now, not after the poll under way: the lease margin covers the fence's round trip only.
+        if (!ev.allowed && wantsFence(this.knowledge, this.observed, false)) this.fence.kick();
+        break;
+      case 'promote':
+      case 'follow':
+      case 'role':
       case 'primary-lost':
       case 'handoff-start':
         break;
@@ -121,31 +153,153 @@ export class RedisRuntime {
   }
 
   private async loop(): Promise<void> {
+    let steps = 0;
     while (this.running) {
-      let changed = false;
       try {
-        if (this.pendingPromote !== null) {
-          const epoch = this.pendingPromote;
-          this.pendingPromote = null;
-          await this.promote(epoch);
-          changed = true;
+        if (await this.step()) {
+          // Poll again at once: the next step is decided on what redis looks like after this one.
+          if (++steps < MAX_STEPS_WITHOUT_SLEEP) continue;
         }
-        const issuedAt = this.opts.now();
-        const status = await this.redis.poll();
-        this.status = status;
-        this.opts.onStatus?.(status);
-        changed = (await this.reconcile(status)) || changed;
-        // An offset read before a change we just made is stale: poll again first.
-        if (!changed) this.report(status, issuedAt);
-        this.lastError = undefined;
       } catch (err) {
-        const msg = (err as Error).message;
-        if (msg !== this.lastError) this.opts.log.error('redis action failed', { error: msg });
-        this.lastError = msg;
-        changed = false;
+        // A bug, not a redis failure (those are outcomes): log it and keep the loop alive.
+        this.opts.log.error('control loop step failed', { action: 'action-failed', error: (err as Error).stack ?? String(err) });
       }
-      if (!changed) await this.sleep(this.opts.config.pollIntervalMs);
+      steps = 0;
+      if (this.running) await this.sleep(this.opts.config.pollIntervalMs);
     }
+  }
+
+  /** One poll, one plan, at most one step. Returns true when a step succeeded (poll again at once). */
+  private async step(): Promise<boolean> {
+    const issuedAt = this.opts.now();
+    const status = await this.redis.poll();
+    if (!this.running) return false;
+    const o = observedFromStatus(status);
+    this.observed = o;
+    this.knowledge = knowledgeAfterPoll(this.knowledge, o, leading(this.knowledge, this.opts.elector.role));
+    // /health and the Sentinel events show what the Elector is told, not only what INFO says.
+    this.status = withControlHealth(status, healthOf(this.knowledge, o));
+    this.opts.onStatus?.(this.status);
+    const action = nextAction(this.knowledge, o, this.planContext());
+    if (action.kind === 'none') {
+      this.knowledge = settled(this.knowledge);
+      this.noteHold(action.hold);
+      this.report(o, issuedAt);
+      return false;
+    }
+    this.noteHold(undefined);
+    if (await this.execute(action)) return true;
+    // Health only: an offset read before a step that may have half-happened is no sample.
+    this.reportHealth(o);
+    this.opts.deliver(this.opts.elector.tick(this.opts.now()));
+    return false;
+  }
+
+  private planContext(): PlanContext {
+    const { config, elector } = this.opts;
+    return {
+      writesAllowed: elector.writesAllowed(this.opts.now()),
+      fence: this.fence.belief,
+      redisOf: (id) => config.members.find((m) => m.id === id)?.redis,
+      minReplicas: config.minReplicas,
+      minReplicasMaxLagSec: Math.max(1, Math.ceil(elector.config.downAfterMs / 1000)),
+      killClients: config.killClients.length > 0,
+    };
+  }
+
+  /** Carry out one step; true when redis confirmed it. */
+  private async execute(a: ControlAction): Promise<boolean> {
+    const { config, log } = this.opts;
+    if (a.kind === 'promote') return this.promote(a.epoch);
+    if (a.kind === 'abandon-promotion') {
+      this.knowledge = promotionEnded(promotionStarted(this.knowledge), false);
+      log.error('promotion failed: stepping down', { action: 'action-failed', failed: 'promote', epoch: a.epoch, error: a.why });
+      this.opts.deliver(this.opts.elector.promoted(false, this.opts.now(), a.why));
+      return true;
+    }
+    try {
+      switch (a.kind) {
+        case 'fence':
+          await this.fence.hold(); // logged by the keeper once confirmed
+          break;
+        case 'unfence': {
+          const known = this.fence.belief === 'held';
+          await this.fence.release();
+          if (known) log.info('local redis unfenced: CLIENT UNPAUSE', { action: 'unfence' });
+          else log.info('lifted any fence left on the local redis by an earlier run: CLIENT UNPAUSE', { action: 'unfence' });
+          break;
+        }
+        case 'set-replication-auth': {
+          const cred = replicationCredentials(config.secret, a.epoch, a.id);
+          await this.redis.setReplicationAuth(REPLICATION_USER, cred.password);
+          log.debug(`local redis presents the replication credentials of ${a.id} in epoch ${a.epoch}`, { action: 'set-replication-auth', epoch: a.epoch });
+          break;
+        }
+        case 'replicate':
+          if (await this.redis.replicateFrom(a.target.host, a.target.port)) {
+            log.info(`local redis now replicates from ${a.id}`, { action: 'replicate', target: formatAddress(a.target), epoch: a.epoch });
+          }
+          break;
+        case 'detach':
+          if (await this.redis.detach()) log.info('local redis detached from the lost primary (read-only, data kept)', { action: 'detach' });
+          break;
+        case 'set-min-replicas':
+          await this.redis.setMinReplicas(a.n, a.maxLagSec);
+          log.info(`local redis min-replicas-to-write set to ${a.n}`, { action: 'set-min-replicas', maxLagSec: a.maxLagSec });
+          break;
+        case 'kill-clients': {
+          const types = config.killClients;
+          const n = await this.redis.killClients(types);
+          log.info(`disconnected ${n} redis clients so they re-resolve the primary`, { action: 'kill-clients', types: types.join(','), why: a.why });
+          break;
+        }
+      }
+    } catch (err) {
+      const msg = (err as Error).message;
+      const name = actionName(a.kind);
+      if (`${name} ${msg}` !== this.lastFailure) {
+        if (a.kind === 'kill-clients') log.warn('could not disconnect redis clients', { action: 'action-failed', failed: name, error: msg });
+        else log.error('redis action failed', { action: 'action-failed', failed: name, error: msg });
+      }
+      this.lastFailure = `${name} ${msg}`;
+      this.knowledge = knowledgeAfterAction(this.knowledge, a, msg);
+      return false;
+    }
+    this.lastFailure = undefined;
+    this.knowledge = knowledgeAfterAction(this.knowledge, a);
+    return true;
+  }
+
+  /**
+   * The `promote` step, whole: replication user, REPLICAOF NO ONE, fence lifted (it would hold the
+   * marker write), epoch marker, a poll that confirms a master, then the Elector is told. Always
+   * returns true (a failure is the Elector's to handle: it steps down).
+   */
+  private async promote(epoch: number): Promise<boolean> {
+    const { elector, log, now, deliver, config } = this.opts;
+    const trusted = this.knowledge.trustedRunId;
+    this.knowledge = promotionStarted(this.knowledge);
+    try {
+      const cred = replicationCredentials(config.secret, epoch, config.id);
+      await this.redis.ensureReplicationUser(REPLICATION_USER, cred.password);
+      await this.redis.promote();
+      if (this.fence.belief !== 'lifted') await this.fence.release();
+      // Mark the stream: everything before this point is what the primary of `epoch` was elected with.
+      await this.redis.writeEpochMarker(epoch);
+      const after = await this.redis.poll();
+      if (!after.reachable || after.role !== 'master') throw new Error(`redis did not become a master (${after.error ?? after.role ?? 'unknown'})`);
+      if (trusted !== undefined && after.runId !== trusted) throw new Error(`local redis restarted (run_id ${trusted} -> ${after.runId}); its data may be gone`);
+      this.status = after;
+      this.observed = observedFromStatus(after);
+      this.knowledge = promotionEnded(this.knowledge, true, after.runId);
+      log.info('local redis promoted: REPLICAOF NO ONE', { action: 'promote', epoch, offset: after.offset });
+      deliver(elector.promoted(true, now()));
+    } catch (err) {
+      this.knowledge = promotionEnded(this.knowledge, false);
+      log.error('promotion failed: stepping down', { action: 'action-failed', failed: 'promote', epoch, error: (err as Error).message });
+      deliver(elector.promoted(false, now(), (err as Error).message));
+    }
+    return true;
   }
 
   /**
@@ -171,155 +325,34 @@ export class RedisRuntime {
     });
   }
 
-  private async promote(epoch: number): Promise<void> {
-    const { elector, log, now, deliver, config } = this.opts;
-    try {
-      const cred = replicationCredentials(config.secret, epoch, config.id);
-      await this.redis.ensureReplicationUser(REPLICATION_USER, cred.password);
-      await this.redis.promote();
-      // A fence left from before (startup, an earlier term) would hold the marker write: lift it first.
-      if (this.fenced || this.fenceUnknown) await this.applyFence(false);
-      // Mark the stream: everything before this point is what the primary of `epoch` was elected with.
-      await this.redis.writeEpochMarker(epoch);
-      const after = await this.redis.poll();
-      if (!after.reachable || after.role !== 'master') throw new Error(`redis did not become a master (${after.error ?? after.role ?? 'unknown'})`);
-      this.promotedRunId = after.runId;
-      this.status = after;
-      log.info('local redis promoted: REPLICAOF NO ONE', { epoch, offset: after.offset });
-      deliver(elector.promoted(true, now()));
-      await this.killClients('promoted to primary');
-    } catch (err) {
-      log.error('promotion failed: stepping down', { epoch, error: (err as Error).message });
-      deliver(elector.promoted(false, now(), (err as Error).message));
-    }
-  }
-
-  /** Bring redis to the desired state. Returns true when replication or the fence changed. */
-  private async reconcile(status: RedisStatus): Promise<boolean> {
-    if (!status.reachable) return false;
-    const { config, elector, log, now } = this.opts;
-    const d = this.desired;
-    const wasMaster = status.role === 'master';
-    if (d.kind === 'primary') {
-      if (status.role !== 'master') return false; // reported as unhealthy: the Elector steps down
-      if (config.minReplicas > 0 && this.minReplicasSet !== config.minReplicas) {
-        await this.redis.setMinReplicas(config.minReplicas, Math.max(1, Math.ceil(elector.config.downAfterMs / 1000)));
-        this.minReplicasSet = config.minReplicas;
-      }
-      return this.applyFence(!elector.writesAllowed(now()));
-    }
-    if (this.minReplicasSet !== undefined && this.minReplicasSet !== 0 && wasMaster) {
-      await this.redis.setMinReplicas(0, 10);
-      this.minReplicasSet = 0;
-    }
-    if (d.kind === 'follow') {
-      const target = config.members.find((m) => m.id === d.id)?.redis;
-      if (!target) return false;
-      if ((status.dataEpoch ?? 0) > d.epoch) {
-        // Our data holds a newer epoch than the primary we were told to follow (a stale LEASE or
-        // HB reached a sidecar that just started): a resync from it would throw that data away.
-        // Reporting the data epoch makes the Elector adopt the newer epoch and drop this primary.
-        log.warn(`not following ${d.id}: local data holds epoch ${status.dataEpoch}, newer than its epoch ${d.epoch}`);
-        return false;
-      }
-      const rep = status.replication;
-      const already = status.role === 'slave' && rep?.masterHost?.toLowerCase() === target.host.toLowerCase() && rep.masterPort === target.port;
-      const authKey = `${d.epoch} ${d.id}`;
-      if (this.authFor !== authKey) {
-        // Even when redis already points at this primary (a restarted sidecar, a primary re-elected
-        // in a newer epoch), it must present this epoch's credentials, or its next reconnect fails.
-        const cred = replicationCredentials(config.secret, d.epoch, d.id);
-        await this.redis.setReplicationAuth(REPLICATION_USER, cred.password);
-        this.authFor = authKey;
-      }
-      if (already) return this.applyFence(false);
-      if (await this.redis.replicateFrom(target.host, target.port)) {
-        log.info(`local redis now replicates from ${d.id}`, { target: formatAddress(target), epoch: d.epoch });
-        if (wasMaster) await this.killClients(`demoted, following ${d.id}`);
-      }
-      await this.applyFence(false);
-      return true;
-    }
-    if (d.kind === 'detached') {
-      if (await this.redis.detach()) {
-        log.info('local redis detached from the lost primary (read-only, data kept)');
-        if (wasMaster) await this.killClients('demoted');
-        await this.applyFence(false);
-        return true;
-      }
-      return this.applyFence(false);
-    }
-    // Unknown: a master that is not the elected primary must not take writes while we find out.
-    return this.applyFence(wasMaster);
-  }
-
-  /** Fence or unfence; renews an existing fence. Returns true only on a change. */
-  private async applyFence(fence: boolean): Promise<boolean> {
-    if (fence) {
-      await this.redis.fence(this.fenceMs);
-      this.fenceUnknown = false;
-      if (!this.fenced) {
-        this.fenced = true;
-        this.opts.log.info('local redis fenced: CLIENT PAUSE WRITE', { renewEveryMs: this.opts.config.pollIntervalMs });
-        return true;
-      }
-      return false;
-    }
-    if (this.fenced || this.fenceUnknown) {
-      await this.redis.unfence();
-      const wasFenced = this.fenced;
-      this.fenced = false;
-      this.fenceUnknown = false;
-      if (wasFenced) this.opts.log.info('local redis unfenced: CLIENT UNPAUSE');
-      else this.opts.log.info('lifted any fence left on the local redis by an earlier run: CLIENT UNPAUSE');
-      return true;
-    }
-    return false;
-  }
-
-  private async killClients(why: string): Promise<void> {
-    const types = this.opts.config.killClients;
-    if (types.length === 0) return;
-    try {
-      const n = await this.redis.killClients(types);
-      this.opts.log.info(`disconnected ${n} redis clients so they re-resolve the primary`, { types: types.join(','), why });
-    } catch (err) {
-      this.opts.log.warn('could not disconnect redis clients', { error: (err as Error).message });
-    }
+  private noteHold(hold: string | undefined): void {
+    if (hold !== undefined && hold !== this.lastHold && this.observed?.reachable) this.opts.log.warn(hold, { action: 'hold' });
+    this.lastHold = hold;
   }
 
   /** Feed the Elector: health and the offset, stamped with when the poll was issued. */
-  private report(status: RedisStatus, issuedAt: number): void {
-    const { elector, log } = this.opts;
-    let healthy = status.reachable && status.unhealthyReason !== 'loading' && status.unhealthyReason !== 'sync-in-progress' && status.unhealthyReason !== 'bad-info';
-    let why = status.error ?? status.unhealthyReason;
-    if (healthy && status.dataEpoch === undefined) {
-      healthy = false;
-      why = 'the epoch marker could not be read, so the data epoch is unknown';
-    }
-    if (healthy && this.desired.kind === 'primary') {
-      if (status.role !== 'master') {
-        healthy = false;
-        why = 'local redis is a replica although this node is primary';
-      } else if (this.promotedRunId !== undefined && status.runId !== this.promotedRunId) {
-        healthy = false;
-        why = `local redis restarted (run_id ${this.promotedRunId} -> ${status.runId}); its data may be gone`;
-      }
-    }
-    if (healthy !== this.lastHealthy) {
-      if (healthy) log.info('local redis healthy', { offset: status.offset, role: status.role });
-      else log.warn('local redis unhealthy', { reason: why });
-      this.lastHealthy = healthy;
-    }
-    elector.setHealthy(healthy);
-    if (status.reachable && status.offset !== undefined) elector.setReplOffset(status.offset, issuedAt, status.dataEpoch ?? 0);
+  private report(o: Observed, issuedAt: number): void {
+    const { elector } = this.opts;
+    this.reportHealth(o);
+    if (o.reachable && o.offset !== undefined) elector.setReplOffset(o.offset, issuedAt, o.dataEpoch ?? 0);
     this.opts.deliver(elector.tick(this.opts.now()));
+  }
+
+  private reportHealth(o: Observed): void {
+    const { elector, log } = this.opts;
+    const h = healthOf(this.knowledge, o);
+    if (h.healthy !== this.lastHealthy) {
+      if (h.healthy) log.info('local redis healthy', { action: 'health', offset: o.offset, role: o.role });
+      else log.warn('local redis unhealthy', { action: 'health', reason: h.why });
+      this.lastHealthy = h.healthy;
+    }
+    elector.setHealthy(h.healthy);
   }
 
   /** Whether redis currently matches what the Elector wants. */
   private matches(): boolean {
     const s = this.status;
-    const d = this.desired;
+    const d = this.knowledge.desired;
     if (!s?.reachable) return false;
     if (d.kind === 'primary') return s.role === 'master';
     if (d.kind === 'follow') {
@@ -328,6 +361,12 @@ export class RedisRuntime {
     }
     return true;
   }
+}
+
+/** The poll's status, marked unhealthy when the control loop's health check says so and INFO alone did not. */
+function withControlHealth(status: RedisStatus, h: HealthReport): RedisStatus {
+  if (h.healthy || !status.healthy) return status;
+  return { ...status, healthy: false, unhealthyReason: 'control-loop', error: h.why };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -157,6 +157,8 @@ export class Sidecar implements SidecarView {
   }
 
   async start(): Promise<void> {
+    // Before anything listens: a redis user that may not run what the sidecar needs is a fatal start-up error.
+    await this.redis?.checkPermissions();
     await this.transport.start();
     if (this.config.http) {
       this.http = await startHttpServer(this, this.config.http, {

@@ -1,22 +1,52 @@
 /**
  * One simulated member: its clock, its sidecar (a real Elector, rebuilt on
- * every restart from the kept vote store) and, for data nodes, its redis.
- * The glue here does what the real sidecar does with Elector events and on
- * every tick; the world decides when ticks and messages happen.
+ * every restart from the kept vote store, and the real control plan of
+ * src/control/) and, for data nodes, its redis model. This file is the
+ * simulator's *executor* of that plan: it carries out each step against the
+ * RedisModel instead of a redis-server, as src/sidecar/redis-runtime.ts does
+ * against the real one. What is modelled here is only the executor's timing:
+ * a poll is instant, a step takes `stepMs` before the next is decided, a
+ * promotion `promoteMs` (the world schedules both ends), a step on a dead
+ * redis fails.
+ * The world decides when ticks (= polls) and messages happen.
  */
-import { Elector } from '../elector/elector.js';
+import { Elector, type Outbound } from '../elector/elector.js';
 import type { ElectorEvent } from '../elector/events.js';
 import type { MemberSpec } from '../elector/membership.js';
 import type { SafetyRule } from '../elector/safety-rules.js';
 import { MemoryVoteStore } from '../elector/vote-store.js';
 import type { ElectorConfig } from '../elector/config.js';
+import type { ControlAction } from '../control/action.js';
+import { healthOf } from '../control/health.js';
+import { initialKnowledge, type FenceBelief, type Knowledge } from '../control/knowledge.js';
+import type { Observed } from '../control/observed.js';
+import { knowledgeAfterAction, knowledgeAfterEvent, knowledgeAfterPoll, leading, promotionEnded, promotionStarted, settled } from '../control/outcome.js';
+import { nextAction, wantsFence, type PlanContext } from '../control/plan.js';
+import type { HostPort } from '../protocol/index.js';
+import { DETACH_HOST, DETACH_PORT } from '../redis/detach.js';
 import type { DataEpochFeed } from './data-epoch.js';
 import { RedisModel } from './redis.js';
 import { Rng } from './rng.js';
 
+/** The port every modelled redis listens on; node i's host is 10.0.0.(i+1). */
+const REDIS_PORT = 6379;
+
+/** The redis address of node `idx`, as the membership configures it. */
+export function simRedisAddr(idx: number): HostPort {
+  return { host: `10.0.0.${idx + 1}`, port: REDIS_PORT };
+}
+
+/** The node index of a modelled redis address, or -1. */
+function simRedisIdx(addr: HostPort): number {
+  const m = /^10\.0\.0\.(\d+)$/.exec(addr.host);
+  return m !== null && addr.port === REDIS_PORT ? Number(m[1]) - 1 : -1;
+}
+
 export interface GlueHost {
   /** The redis of node `idx` (null for witnesses). */
   redisOf(idx: number): RedisModel | null;
+  /** A plan step was carried out; call `stepDone` on the node once its time (params.stepMs) has passed. */
+  scheduleStep(node: SimNode): void;
   indexOf(id: string): number;
   /** REPLICAOF NO ONE is under way; call `promotionDone` on the node when it completes. */
   schedulePromote(node: SimNode): void;
@@ -32,7 +62,7 @@ export interface GlueHost {
   note(node: SimNode, text: string): void;
   /** The marker and the exact data epoch disagree at a poll (a simulator bug: counted, and on the timeline). */
   markerMismatch(node: SimNode, marker: number, exact: number): void;
-  /** Every Elector event, after the glue acted on it (checker, stats, timeline). */
+  /** Every Elector event, after the executor noted it (checker, stats, timeline). */
   observe(node: SimNode, ev: ElectorEvent): void;
 }
 
@@ -60,19 +90,17 @@ export class SimNode {
   paused = false;
   /** Deliveries and promotions that arrived while paused, replayed in order on resume. */
   readonly inbox: unknown[] = [];
-  /** The redis run id the sidecar last saw; a change while primary makes it report unhealthy. */
-  knownRunId = -1;
-  restartedWhilePrimary = false;
-  /** A `promote` event is being acted on (REPLICAOF NO ONE in flight). */
-  promoting = false;
   /** Which data epoch is fed to the Elector: the marker read from redis, or the exact one. */
   readonly feed: DataEpochFeed;
   /** The data epoch last passed to setReplOffset. */
   reportedDataEpoch = 0;
-  /** The runtime's desired state when following: the primary (node index) and its epoch. */
-  private want: { idx: number; epoch: number } | null = null;
-  /** The follow in `want` is held back: the local data holds a newer epoch than that primary's. */
-  followHeld = false;
+  /** The control loop's memory (src/control/knowledge.ts), lost with the sidecar process. */
+  knowledge: Knowledge = initialKnowledge();
+  /** The executor's knowledge of the fence (the runtime's FenceKeeper.belief). */
+  fence: FenceBelief = 'unknown';
+  /** The plan's last reason to leave redis as it is (for the timeline, once per change). */
+  private lastHold: string | undefined;
+  private host: GlueHost | null = null;
 
   constructor(spec: NodeSpec, rate: number, clockOffset: number, redisRunId: number, replId: number, feed: DataEpochFeed) {
     this.idx = spec.idx;
@@ -93,6 +121,14 @@ export class SimNode {
     return this.elector !== null;
   }
 
+  /** A step is under way: the executor decides the next one when the world's STEP event ends it. */
+  stepping = false;
+
+  /** A promotion is under way (REPLICAOF NO ONE in flight): the world's PROMOTE event ends it. */
+  get promoting(): boolean {
+    return this.knowledge.promoting;
+  }
+
   /** Start a fresh sidecar process: memory empty, vote store as left by the last one. */
   startSidecar(opts: {
     members: readonly MemberSpec[];
@@ -104,17 +140,14 @@ export class SimNode {
   }): void {
     this.incarnation += 1;
     this.chain += 1;
-    this.promoting = false;
-    this.restartedWhilePrimary = false;
-    this.knownRunId = this.redis?.runId ?? -1;
     this.inbox.length = 0;
-    this.want = null;
-    this.followHeld = false;
+    this.resetControl();
     const host = opts.host;
+    this.host = host;
     this.elector = new Elector({
       nodeId: this.id,
       members: opts.members,
-      advertisedAddr: `10.0.0.${this.idx + 1}:6379`,
+      advertisedAddr: `${simRedisAddr(this.idx).host}:${REDIS_PORT}`,
       startRole: opts.bootstrap ? 'primary' : 'replica',
       config: opts.config,
       voteStore: this.store,
@@ -122,7 +155,7 @@ export class SimNode {
       confirmPromotion: true,
       disabledRules: opts.disabledRules,
       onEvent: (ev) => {
-        this.glue(ev, host);
+        this.onElectorEvent(ev);
         host.observe(this, ev);
       },
     });
@@ -133,109 +166,208 @@ export class SimNode {
     this.elector = null;
     this.incarnation += 1;
     this.chain += 1;
-    this.promoting = false;
     this.inbox.length = 0;
     this.paused = false;
-    this.want = null;
-    this.followHeld = false;
+    this.resetControl();
   }
 
-  /** What the sidecar does with an Elector event. */
-  private glue(ev: ElectorEvent, host: GlueHost): void {
+  private resetControl(): void {
+    this.knowledge = initialKnowledge();
+    this.fence = 'unknown';
+    this.lastHold = undefined;
+    this.stepping = false;
+  }
+
+  /** As RedisRuntime.onElectorEvent: remember, and fence at once when writes stop. */
+  onElectorEvent(ev: ElectorEvent): void {
     const r = this.redis;
-    switch (ev.type) {
-      case 'follow':
-        if (r === null) return;
-        if (ev.primary === null || ev.primary === this.id) {
-          this.want = null;
-          this.followHeld = false;
-          r.detach();
-        } else {
-          this.want = { idx: host.indexOf(ev.primary), epoch: ev.epoch };
-          this.applyFollow(host);
-        }
-        return;
-      case 'primary-lost':
-        this.want = null;
-        this.followHeld = false;
-        if (r !== null) r.detach();
-        return;
-      case 'writes':
-        if (r !== null) r.fenced = !ev.allowed;
-        return;
-      case 'promote':
-        this.promoting = true;
-        host.schedulePromote(this);
-        return;
-      case 'role':
-        if (ev.from === 'candidate') this.promoting = false;
-        if (r === null) return;
-        if (ev.to === 'primary') {
-          this.want = null;
-          this.followHeld = false;
-          this.promoteRedis(ev.epoch, host);
-        } else if (ev.from === 'primary') {
-          this.want = null;
-          this.followHeld = false;
-          r.fenced = true;
-          r.detach();
-        }
-        return;
-      default:
-        return;
+    if (r === null) return;
+    this.knowledge = knowledgeAfterEvent(this.knowledge, ev, this.id);
+    if (ev.type === 'writes' && !ev.allowed && wantsFence(this.knowledge, this.observe(), false)) this.fenceNow();
+  }
+
+  /** What a poll of the modelled redis returns now (FCALL_RO gives the marker, or the exact epoch with --data-epoch exact). */
+  observe(): Observed | undefined {
+    const r = this.redis;
+    const host = this.host;
+    if (r === null || host === null) return undefined;
+    if (!r.alive) return { reachable: false, error: 'redis is down' };
+    const attached = r.role === 'replica' && r.masterIdx >= 0 ? simRedisAddr(r.masterIdx) : { host: DETACH_HOST, port: DETACH_PORT };
+    const o: Observed = {
+      reachable: true,
+      runId: String(r.runId),
+      role: r.role === 'master' ? 'master' : 'slave',
+      offset: r.log.length,
+      dataEpoch: this.dataEpoch(host),
+      replicaReadOnly: true,
+    };
+    if (r.role === 'replica') {
+      o.masterHost = attached.host;
+      o.masterPort = attached.port;
     }
+    if (r.syncing) o.unhealthyReason = 'sync-in-progress';
+    return o;
+  }
+
+  private planContext(localNow: number): PlanContext {
+    return {
+      writesAllowed: this.elector!.writesAllowed(localNow),
+      fence: this.fence,
+      redisOf: (id) => {
+        const i = this.host!.indexOf(id);
+        return i >= 0 && this.host!.redisOf(i) !== null ? simRedisAddr(i) : undefined;
+      },
+      minReplicas: 0,
+      minReplicasMaxLagSec: 1,
+      killClients: false,
+    };
   }
 
   /**
-   * As RedisRuntime.reconcile's `follow` branch: never REPLICAOF a primary whose epoch is below
-   * the local data epoch (a stale LEASE or HB reached a sidecar that just started; a resync from
-   * it would throw newer data away). Redis is left as it is; the data epoch the next poll reports
-   * makes the Elector adopt the newer epoch and drop that primary. Retried on every tick, as the
-   * runtime reconciles on every poll.
+   * One turn of the runtime's loop: poll, plan, and either report (nothing to
+   * do) or carry out the one step the plan names. A step takes time
+   * (params.stepMs): the next one is decided only at `stepDone`, after a
+   * fresh poll, so writes and replication run in between, as they do around
+   * the real loop. While a step or a promotion is under way the loop is busy
+   * and a call does nothing (only the fence on a writes event acts at once).
+   * Returns the Elector's outbound messages (an abandoned promotion).
+   * `report`: feed health and offset when no step is needed, as the runtime
+   * does after every such poll.
    */
-  private applyFollow(host: GlueHost): void {
-    const w = this.want;
+  control(localNow: number, report: boolean): Outbound[] {
+    const e = this.elector;
     const r = this.redis;
-    if (w === null || r === null) return;
-    const de = r.alive ? this.dataEpoch(host) : 0;
-    if (de > w.epoch) {
-      if (!this.followHeld) host.note(this, `not following n${w.idx + 1}: local data holds epoch ${de}, newer than its epoch ${w.epoch}`);
-      this.followHeld = true;
-      return;
+    const host = this.host;
+    if (e === null || host === null) return [];
+    if (r === null) {
+      e.setHealthy(true);
+      return [];
     }
-    this.followHeld = false;
-    this.attachTo(w.idx, host);
+    if (this.stepping || this.knowledge.promoting) return [];
+    const outs: Outbound[] = [];
+    const o = this.poll(e);
+    const a = nextAction(this.knowledge, o, this.planContext(localNow));
+    if (a.kind === 'none') {
+      this.knowledge = settled(this.knowledge);
+      if (a.hold !== this.lastHold && a.hold !== undefined && o?.reachable) host.note(this, a.hold);
+      this.lastHold = a.hold;
+      if (report) this.report(o, localNow);
+      return outs;
+    }
+    this.lastHold = undefined;
+    const ok = this.execute(a, localNow, outs);
+    if (a.kind === 'promote') return outs; // the PROMOTE event continues
+    if (!ok) {
+      // Health only (the runtime's failed step): the offset of a poll before a half-done step is no sample.
+      if (report) e.setHealthy(healthOf(this.knowledge, this.poll(e)).healthy);
+      return outs;
+    }
+    this.stepping = true;
+    host.scheduleStep(this);
+    return outs;
   }
 
-  private attachTo(masterIdx: number, host: GlueHost): void {
+  /** The step's time has passed: the loop polls and goes on. */
+  stepDone(localNow: number): Outbound[] {
+    this.stepping = false;
+    return this.control(localNow, true);
+  }
+
+  private poll(e: Elector): Observed | undefined {
+    const o = this.observe();
+    if (o !== undefined) this.knowledge = knowledgeAfterPoll(this.knowledge, o, leading(this.knowledge, e.role));
+    return o;
+  }
+
+  /** One step against the model; false when it failed (a dead redis answers nothing). */
+  private execute(a: ControlAction, localNow: number, outs: Outbound[]): boolean {
     const r = this.redis!;
-    if (masterIdx < 0 || masterIdx === this.idx) {
-      r.detach();
-      return;
+    const host = this.host!;
+    switch (a.kind) {
+      case 'promote':
+        this.knowledge = promotionStarted(this.knowledge);
+        host.schedulePromote(this);
+        return true;
+      case 'abandon-promotion':
+        this.knowledge = promotionEnded(promotionStarted(this.knowledge), false);
+        for (const m of this.elector!.promoted(false, localNow, a.why)) outs.push(m);
+        return true;
+      case 'fence':
+        return this.fenceNow();
+      default:
+        break;
     }
-    r.attach(masterIdx, host.redisOf(masterIdx));
+    if (!r.alive) {
+      this.knowledge = knowledgeAfterAction(this.knowledge, a, 'redis is down');
+      return false;
+    }
+    switch (a.kind) {
+      case 'unfence':
+        r.fenced = false;
+        this.fence = 'lifted';
+        break;
+      case 'set-replication-auth': {
+        // The credentials of this epoch's primary: valid for its redis process as it is now (the
+        // replication user is created at its promotion and not saved, so a restart loses it).
+        const m = host.indexOf(a.id);
+        if (r.role === 'replica' && r.masterIdx === m && m >= 0) {
+          const mr = host.redisOf(m);
+          r.attachRunId = mr !== null && mr.alive ? mr.runId : -1;
+        }
+        break;
+      }
+      case 'replicate': {
+        const m = simRedisIdx(a.target);
+        if (m < 0 || m === this.idx) r.detach();
+        else r.attach(m, host.redisOf(m));
+        break;
+      }
+      case 'detach':
+        r.detach();
+        break;
+      default:
+        break; // set-min-replicas, kill-clients: not modelled
+    }
+    this.knowledge = knowledgeAfterAction(this.knowledge, a);
+    return true;
+  }
+
+  /** CLIENT PAUSE WRITE on the model (the runtime's FenceKeeper.hold); a dead redis refuses. */
+  private fenceNow(): boolean {
+    const r = this.redis!;
+    if (!r.alive) return false;
+    r.fenced = true;
+    this.fence = 'held';
+    return true;
   }
 
   /**
    * REPLICAOF NO ONE finished (or failed because redis is down). Returns the
-   * Elector's outbound messages; none when the Elector is no longer promoting.
+   * Elector's outbound messages; none when no promotion is under way. As the
+   * runtime's promote step: poll first (a redis restarted since the node
+   * stood fails it), REPLICAOF NO ONE, lift the fence, the epoch marker,
+   * then tell the Elector.
    */
-  promotionDone(localNow: number, host: GlueHost): ReturnType<Elector['promoted']> {
+  promotionDone(localNow: number, host: GlueHost): Outbound[] {
     const e = this.elector;
-    if (e === null || !this.promoting) return [];
+    if (e === null || !this.knowledge.promoting) return [];
     const r = this.redis!;
-    if (!r.alive) return e.promoted(false, localNow, 'local redis is down');
-    // As the sidecar: REPLICAOF NO ONE, then the epoch marker, then tell the Elector.
+    const trusted = this.knowledge.trustedRunId;
+    if (!r.alive) {
+      this.knowledge = promotionEnded(this.knowledge, false);
+      return e.promoted(false, localNow, 'local redis is down');
+    }
+    if (trusted !== undefined && String(r.runId) !== trusted) {
+      this.knowledge = promotionEnded(this.knowledge, false);
+      return e.promoted(false, localNow, 'redis restarted');
+    }
     r.promote(e.epoch, host.freshReplId());
+    r.fenced = false;
+    this.fence = 'lifted';
     host.writeMarker(this.idx, e.epoch);
     host.onPromoted(this.idx, e.epoch);
+    this.knowledge = promotionEnded(this.knowledge, true, String(r.runId));
     return e.promoted(true, localNow);
-  }
-
-  private promoteRedis(epoch: number, host: GlueHost): void {
-    const r = this.redis!;
-    r.promote(epoch, host.freshReplId());
-    host.onPromoted(this.idx, epoch);
   }
 
   /** The data epoch this node's sidecar reports now (without polling). */
@@ -245,48 +377,19 @@ export class SimNode {
     return this.feed === 'exact' ? host.exactDataEpoch(r.log) : r.dataEpoch;
   }
 
-  /** The sidecar's per-tick work before Elector.tick: notice redis restarts, report health and offset. */
-  beforeTick(localNow: number, host: GlueHost): void {
+  /** As RedisRuntime.report: health (src/control/health.ts), then offset and data epoch. */
+  private report(o: Observed | undefined, localNow: number): void {
     const e = this.elector!;
-    const r = this.redis;
-    if (r === null) {
-      e.setHealthy(true);
-      return;
-    }
-    if (r.alive && r.runId !== this.knownRunId) {
-      const primaryish = e.role !== 'replica' || this.promoting;
-      if (primaryish) {
-        // Our redis restarted under us while we lead: it may have lost data. Step down.
-        this.restartedWhilePrimary = true;
-      } else {
-        this.knownRunId = r.runId;
-        this.restartedWhilePrimary = false;
-        // Re-apply the current role to the fresh redis.
-        const f = e.following;
-        if (f !== null) {
-          const idx = host.indexOf(f);
-          if (this.want === null || this.want.idx !== idx) this.want = { idx, epoch: e.epoch };
-          this.applyFollow(host);
-        }
-      }
-    }
-    e.setHealthy(r.alive && !r.syncing && !this.restartedWhilePrimary);
+    const r = this.redis!;
+    const host = this.host!;
+    e.setHealthy(healthOf(this.knowledge, o).healthy);
     if (!r.alive) return;
-    // FCALL_RO resp_elect_epoch: the epoch of the last marker in the data. (While a full resync
-    // loads, the real sidecar cannot read it and reports the node unhealthy, as here.)
     const marker = r.dataEpoch;
     const exact = host.exactDataEpoch(r.log);
     if (marker !== exact) host.markerMismatch(this, marker, exact);
     const de = this.feed === 'exact' ? exact : marker;
     if (de !== this.reportedDataEpoch) host.note(this, `data epoch ${this.reportedDataEpoch} → ${de} (offset ${r.log.length})`);
     this.reportedDataEpoch = de;
-    if (this.followHeld) this.applyFollow(host);
     e.setReplOffset(r.log.length, localNow, de);
-  }
-
-  /** After Elector.tick: the sidecar keeps the fence in line with writesAllowed. */
-  afterTick(localNow: number): void {
-    const r = this.redis;
-    if (r !== null && r.alive) r.fenced = !this.elector!.writesAllowed(localNow);
   }
 }

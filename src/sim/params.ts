@@ -22,6 +22,12 @@ export interface SimParams {
   fullSyncMs: [number, number];
   /** REPLICAOF NO ONE takes this long (the sidecar then calls promoted()). */
   promoteMs: [number, number];
+  /**
+   * One step of the control plan plus the poll after it takes this long: the executor decides the
+   * next step only then, so client writes and replication interleave with a sequence of steps (an
+   * unfence before a confirmed demotion would let writes in).
+   */
+  stepMs: [number, number];
   /** Bootstrap and first lease happen before this; faults start after. */
   warmupMs: number;
   /** How long faults may keep starting after warm-up (upper bound; scenarios draw below it). */
@@ -45,6 +51,7 @@ export function defaultParams(overrides: Partial<ElectorConfig> = {}, feed: Data
     applyMax: 4,
     fullSyncMs: [10, 40],
     promoteMs: [1, 4],
+    stepMs: [0.5, 3],
     warmupMs: 400,
     faultWindowMs: 3000,
     settleMs: 2 * elector.downAfterMs,

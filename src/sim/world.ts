@@ -82,6 +82,7 @@ const DATA = 2;
 const FAULT_START = 3;
 const FAULT_END = 4;
 const PROMOTE = 5;
+const STEP = 6;
 
 class Ev implements Timed {
   t = 0;
@@ -208,6 +209,8 @@ export class World implements GlueHost, FaultHost, CheckerHost {
   private readonly rngNet: Rng;
   private readonly rngData: Rng;
   private readonly rngTicks: Rng;
+  /** Draws the duration of each control-plan step (its own stream, so steps do not shift the others). */
+  private readonly rngSteps: Rng;
   private readonly disabled: readonly SafetyRule[];
   private readonly sidecarDown: number[];
   private readonly redisDown: number[];
@@ -247,6 +250,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     this.rngNet = new Rng(spec.seed, 'net');
     this.rngData = new Rng(spec.seed, 'data');
     this.rngTicks = new Rng(spec.seed, 'ticks');
+    this.rngSteps = new Rng(spec.seed, 'control-steps');
     this.net = new Network(n, new Rng(spec.seed, 'links'));
     this.checker = new Checker(this);
     this.writes = new Writes(n);
@@ -338,6 +342,9 @@ export class World implements GlueHost, FaultHost, CheckerHost {
         case PROMOTE:
           this.onPromote(ev);
           break;
+        case STEP:
+          this.onStep(ev);
+          break;
       }
       if (checker.violation !== null) break;
     }
@@ -397,10 +404,12 @@ export class World implements GlueHost, FaultHost, CheckerHost {
   private tickNode(node: SimNode): void {
     const e = node.elector!;
     const local = node.local(this.now);
-    node.beforeTick(local, this);
+    // A tick is a poll: the executor steps through the plan and reports, then the Elector ticks,
+    // then the executor acts on what the tick changed (a lapsed lease: fence).
+    this.route(node, node.control(local, true));
     const outs = e.tick(local);
-    node.afterTick(local);
     this.route(node, outs);
+    this.route(node, node.control(local, false));
     this.checker.afterCall(node.idx, e.hasLease(local), this.now);
   }
 
@@ -415,6 +424,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const local = node.local(this.now);
     const outs = e.onMessage(this.nodes[ev.a]!.id, ev.msg!, local);
     this.route(node, outs);
+    this.route(node, node.control(local, false));
     this.checker.afterCall(node.idx, e.hasLease(local), this.now);
   }
 
@@ -426,11 +436,22 @@ export class World implements GlueHost, FaultHost, CheckerHost {
       return;
     }
     const local = node.local(this.now);
-    // The sidecar checks that redis is still the one it knew before promoting it.
-    if (node.redis !== null && node.redis.alive && node.redis.runId !== node.knownRunId) node.beforeTick(local, this);
-    const outs = node.restartedWhilePrimary ? node.elector.promoted(false, local, 'redis restarted') : node.promotionDone(local, this);
+    const outs = node.promotionDone(local, this);
     this.timeline?.add(this.now, 'event', `${node.id} REPLICAOF NO ONE done (redis ${node.redis?.alive ? 'up' : 'down'})`);
     this.route(node, outs);
+    if (node.elector !== null) this.route(node, node.control(local, false));
+    this.checker.afterCall(node.idx, node.elector?.hasLease(local) ?? false, this.now);
+  }
+
+  private onStep(ev: Ev): void {
+    const node = this.nodes[ev.a]!;
+    if (node.elector === null || node.incarnation !== ev.inc) return;
+    if (node.paused) {
+      node.inbox.push(ev);
+      return;
+    }
+    const local = node.local(this.now);
+    this.route(node, node.stepDone(local));
     this.checker.afterCall(node.idx, node.elector.hasLease(local), this.now);
   }
 
@@ -473,6 +494,11 @@ export class World implements GlueHost, FaultHost, CheckerHost {
 
   indexOf(id: string): number {
     return this.index.get(id) ?? -1;
+  }
+
+  scheduleStep(node: SimNode): void {
+    const [lo, hi] = this.params.stepMs;
+    this.push(this.now + lo + this.rngSteps.next() * (hi - lo), STEP, node.idx, 0, node.incarnation, null);
   }
 
   schedulePromote(node: SimNode): void {
@@ -808,7 +834,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const e = node.elector;
     if (e === null || node.paused) return;
     const local = node.local(this.now);
-    node.beforeTick(local, this);
+    this.route(node, node.control(local, true));
     this.checker.afterCall(i, e.hasLease(local), this.now);
   }
 
@@ -836,6 +862,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const inbox = node.inbox.splice(0) as Ev[];
     for (const ev of inbox) {
       if (ev.kind === DELIVER) this.onDeliver(ev);
+      else if (ev.kind === STEP) this.onStep(ev);
       else this.onPromote(ev);
     }
     if (node.elector !== null) this.push(this.now + this.params.tickMs / node.rate, TICK, i, node.chain, 0, null);
@@ -853,6 +880,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     try {
       const outs = e.handOff(target, local);
       this.route(node, outs);
+      this.route(node, node.control(local, false));
       this.checker.afterCall(p, e.hasLease(local), this.now);
       return `switchover: ${node.id} hands off to ${target}`;
     } catch (err) {

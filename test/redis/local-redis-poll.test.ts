@@ -220,3 +220,17 @@ describe('poll() across restarts and failures', () => {
     expect(await local.poll()).toMatchObject({ reachable: false, error: 'the adapter is closed' });
   });
 });
+
+describe('poll() reads replica-read-only', () => {
+  it('yes by default, no once an operator turns it off, unknown when CONFIG is refused', async () => {
+    const r = await startRedis({ args: ['--user', 'noconfig', 'on', 'nopass', '~*', '&*', '+@all', '-config'] });
+    const local = adapter(r.port);
+    expect((await local.poll()).replicaReadOnly).toBe(true);
+    const admin = r.client();
+    await admin.call('CONFIG', 'SET', 'replica-read-only', 'no');
+    expect((await local.poll()).replicaReadOnly).toBe(false);
+    const restricted = await adapter(r.port, { username: 'noconfig' }).poll();
+    expect(restricted.reachable).toBe(true);
+    expect(restricted.replicaReadOnly).toBeUndefined();
+  });
+});

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, sidecarPort } from '../support/cluster.js';
 import { canMakeImmutable, setImmutable } from '../support/immutable-dir.js';
 import { waitFor } from '../support/wait.js';
+import { cleanupAll as cleanupRedis, startRedis } from '../../src/util/redis-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resp-elect-startup-'));
 const immutable = new Set<string>();
@@ -20,6 +21,7 @@ afterAll(() => {
   for (const d of immutable) setImmutable(d, false);
   rmSync(dir, { recursive: true, force: true });
 });
+afterAll(cleanupRedis);
 const secretFile = join(dir, 'secret');
 writeFileSync(secretFile, 'x'.repeat(32));
 
@@ -159,6 +161,20 @@ describe('resp-elect run: refusing to start', { timeout: 120_000 }, () => {
       await expectRefused(args, new RegExp(`--listen 127\\.0\\.0\\.1:${port}: address already in use`));
     } finally {
       await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it('a redis user that may not run what the sidecar needs: names each missing command', async () => {
+    // As an operator's --redis-user without `client|kill`, on a redis whose REPLICAOF was renamed away.
+    const redis = await startRedis({ args: ['--rename-command', 'REPLICAOF', '', '--user', 'sidecar', 'on', 'nopass', '~*', '&*', '+@all', '-client|kill'] });
+    try {
+      const base = await baseArgs(join(dir, 'e'));
+      const args = [...base.map((a) => a.replace(/^(n1=.*),redis=127\.0\.0\.1:1$/, `$1,redis=127.0.0.1:${redis.port}`)), '--redis-user', 'sidecar'];
+      expect(args.join(' ')).toContain(`redis=127.0.0.1:${redis.port}`);
+      const stderr = await expectRefused(args, /user sidecar may not run 2 command\(s\) the sidecar needs: replicaof \(following, detaching and promoting\): ERR Command 'replicaof' not found/i);
+      expect(stderr).toMatch(/client\|kill \(--kill-clients\): .*no permissions to run the 'client\|kill' command/);
+    } finally {
+      await redis.stop();
     }
   });
 });

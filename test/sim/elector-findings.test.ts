@@ -1,7 +1,7 @@
 /**
  * Elector bugs the simulator found, kept as regression tests. They were fixed
  * in src/elector/elector.ts (and, for seed 109021, also in the sidecar runtime,
- * mirrored in src/sim/node.ts); docs/simulation.md tells the story of each.
+ * in the control plan, src/control/plan.ts, which the simulator runs too); docs/simulation.md tells the story of each.
  */
 import { describe, expect, it } from 'vitest';
 import { defaultParams } from '../../src/sim/params.js';
@@ -39,7 +39,7 @@ describe('simulator findings (fixed Elector bugs)', () => {
   // epoch 5's stream took a stale epoch-3 LEASE as news, followed that primary, and the full
   // resync threw away an acknowledged write; a candidate without it then won. Fixed twice: the
   // Elector adopts (persists) a data epoch above its own, and the runtime never REPLICAOFs a
-  // primary of an older epoch than the local data (the glue in node.ts does the same).
+  // primary of an older epoch than the local data (the control plan both run does the same).
   // npm run sim -- --seed 109021 --scenario mixed --nodes 5 --faults 0,1,2,3,5,6
   it('a restarted sidecar whose data is newer than its vote store never follows an older primary', () => {
     for (const faults of [undefined, [0, 1, 2, 3, 5, 6]]) {
@@ -51,10 +51,12 @@ describe('simulator findings (fixed Elector bugs)', () => {
     }
   });
 
+  // The full schedule: since the executor's steps take time (params.stepMs), the shrunk one no
+  // longer brings the stale follow about with the Elector's adoption off; the full one still does.
   it('seed 109021: the runtime guard alone (Elector adoption off) holds the follow back and loses nothing', () => {
-    const r = runSeed({ seed: 109021, nodes: 5, scenario: 'mixed', faults: [0, 1, 2, 3, 5, 6], disabledRules: ['data-epoch'], trace: true });
+    const r = runSeed({ seed: 109021, nodes: 5, scenario: 'mixed', disabledRules: ['data-epoch'], trace: true });
     expect(r.violation).toBeNull();
-    expect(r.timeline!.text()).toMatch(/not following n\d: local data holds epoch 5, newer than its epoch 3/);
+    expect(r.timeline!.text()).toMatch(/not following n\d: local data holds epoch \d+, newer than its epoch \d+/);
   });
 
   // Fixed: a newer epoch arriving while promoting now abandons the promotion. n7 won epoch 2 and, while
