@@ -1,65 +1,76 @@
 import type { ElectorEvent } from '../elector/events.js';
-import type { LogFields } from './logger.js';
-import type { LogLevel } from './config.js';
+import { renderEvent } from '../elector/render-event.js';
+import type { Logger } from './logger.js';
+
+/** How long a run of identical refusals is folded into one summary line. */
+export const REFUSAL_WINDOW_MS = 5000;
+/** Distinct (kind, candidate, reason) runs tracked at once; any more share one overflow run. */
+export const MAX_REFUSAL_RUNS = 32;
+const OVERFLOW = '*';
+
+interface Run {
+  /** When the logged first line of this run was written. */
+  since: number;
+  /** Refusals folded since then. */
+  folded: number;
+  /** The last folded one, for the summary's fields. */
+  last: Extract<ElectorEvent, { type: 'vote' }>;
+}
 
 /**
- * How each Elector event reads in the log: the level, one sentence that says
- * what happened, and the fields that say why. Kept apart from the wiring so
- * the wording of every log line can be read (and documented) in one place.
+ * Writes every Elector event to the sidecar log, rendered by
+ * src/elector/render-event.ts (level, sentence, `event` and data fields).
+ *
+ * Refused votes are the one event a peer can make us emit at will (a flood
+ * of OFFERs wrote 5,000 INFO lines in 5 s): the first refusal of a run with
+ * the same kind, candidate and reason is logged in full, identical ones in
+ * the next REFUSAL_WINDOW_MS are only counted, and `flush` (called every
+ * tick) writes one summary line per run when its window ends. At most two
+ * lines per run per window, and at most MAX_REFUSAL_RUNS + 1 runs. Every
+ * refusal is still counted in votes_refused_total; only the log is folded.
  */
-export function describeEvent(ev: ElectorEvent): { level: LogLevel; msg: string; fields: LogFields } {
-  switch (ev.type) {
-    case 'role':
-      return { level: 'info', msg: `role ${ev.from} -> ${ev.to}`, fields: { epoch: ev.epoch, reason: ev.reason } };
-    case 'epoch':
-      return { level: 'info', msg: `epoch ${ev.from} -> ${ev.to}`, fields: { reason: ev.reason } };
-    case 'follow':
-      return ev.primary === null
-        ? { level: 'info', msg: 'following no primary: redis detached', fields: { epoch: ev.epoch, reason: ev.reason } }
-        : { level: 'info', msg: `following primary ${ev.primary}`, fields: { epoch: ev.epoch, reason: ev.reason } };
-    case 'primary-lost':
-      return { level: 'warn', msg: `primary ${ev.primary ?? '(none)'} lost`, fields: { epoch: ev.epoch, reason: ev.reason } };
-    case 'prevote-start':
-      return { level: 'info', msg: `pre-vote for epoch ${ev.epoch}`, fields: { offset: ev.offset } };
-    case 'prevote-failed':
-      return { level: 'info', msg: `pre-vote for epoch ${ev.epoch} failed`, fields: { reason: ev.reason } };
-    case 'election-start':
-      return { level: 'info', msg: `standing for election in epoch ${ev.epoch}`, fields: { offset: ev.offset, handoff: ev.handoff } };
-    case 'election-lost':
-      return { level: 'info', msg: `election for epoch ${ev.epoch} lost`, fields: { reason: ev.reason } };
-    case 'elected':
-      return { level: 'info', msg: `won epoch ${ev.epoch}`, fields: { votes: ev.votes.join(',') } };
-    case 'promote':
-      return { level: 'info', msg: `promoting local redis for epoch ${ev.epoch}`, fields: {} };
-    case 'vote':
-      return ev.granted
-        ? { level: 'info', msg: `${ev.prevote ? 'pre-vote' : 'vote'} granted to ${ev.candidate} for epoch ${ev.epoch}`, fields: {} }
-        : { level: 'info', msg: `${ev.prevote ? 'pre-vote' : 'vote'} refused to ${ev.candidate} for epoch ${ev.epoch}`, fields: { reason: ev.reason, detail: ev.detail } };
-    case 'lease':
-      return { level: ev.held ? 'info' : 'warn', msg: ev.held ? 'lease acquired' : 'lease lost', fields: { epoch: ev.epoch } };
-    case 'writes':
-      return { level: 'info', msg: ev.allowed ? 'writes allowed: redis unfenced' : 'writes stopped: redis fenced', fields: { epoch: ev.epoch, reason: ev.reason } };
-    case 'peer':
-      return { level: ev.up ? 'info' : 'warn', msg: `peer ${ev.id} ${ev.up ? 'up' : 'down'}`, fields: {} };
-    case 'handoff-start':
-      return { level: 'info', msg: `hand-off to ${ev.target} started`, fields: { epoch: ev.epoch, offset: ev.offset } };
-    case 'handoff-end':
-      return { level: ev.ok ? 'info' : 'warn', msg: `hand-off to ${ev.target} ${ev.ok ? 'done' : 'aborted'}`, fields: { epoch: ev.epoch, reason: ev.reason } };
-    case 'data-lost':
-      return {
-        level: 'warn',
-        msg: 'local redis lost data: judging candidates by the data it held',
-        fields: { held: `epoch ${ev.held.dataEpoch} offset ${ev.held.offset}`, now: `epoch ${ev.now.dataEpoch} offset ${ev.now.offset}`, forMs: ev.holdMs },
-      };
-    case 'data-forgotten':
-      return {
-        level: 'warn',
-        msg: 'local redis data not recovered: judging candidates by the data held now; acknowledged writes only we held may be lost',
-        fields: { held: `epoch ${ev.held.dataEpoch} offset ${ev.held.offset}`, now: `epoch ${ev.now.dataEpoch} offset ${ev.now.offset}` },
-      };
-    case 'ignored':
-      return { level: 'debug', msg: `ignored ${ev.what} from ${ev.from}`, fields: { reason: ev.reason } };
-    case 'error':
-      return { level: 'error', msg: `error ${ev.what}`, fields: { error: ev.message } };
+export class ElectorEventLog {
+  private readonly runs = new Map<string, Run>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly windowMs = REFUSAL_WINDOW_MS,
+    private readonly maxRuns = MAX_REFUSAL_RUNS,
+  ) {}
+
+  write(ev: ElectorEvent, nowMs: number): void {
+    if (ev.type === 'vote' && !ev.granted) {
+      this.flush(nowMs);
+      let key = `${ev.prevote ? 'pre-vote' : 'vote'}/${ev.candidate}/${ev.reason ?? ''}`;
+      if (!this.runs.has(key) && this.runs.size >= this.maxRuns) key = OVERFLOW;
+      const run = this.runs.get(key);
+      if (run) {
+        run.folded += 1;
+        run.last = ev;
+        return;
+      }
+      this.runs.set(key, { since: nowMs, folded: 0, last: ev });
+    }
+    const r = renderEvent(ev);
+    this.log[r.level](r.msg, r.fields);
+  }
+
+  /** Summarise every run whose window has ended (all of them with Infinity, at shutdown). */
+  flush(nowMs: number): void {
+    for (const [key, run] of this.runs) {
+      if (nowMs < run.since + this.windowMs) continue;
+      this.runs.delete(key);
+      if (run.folded === 0) continue;
+      const ev = run.last;
+      const seconds = Math.round((Math.min(nowMs, run.since + this.windowMs) - run.since) / 1000);
+      const count = run.folded.toLocaleString('en-US');
+      if (key === OVERFLOW) {
+        // Mixed candidates and reasons: no single one to name.
+        this.log.info(`… and ${count} more refusals of other candidates or reasons in the last ${seconds} s`, { repeats: run.folded, granted: false, event: 'vote' });
+        continue;
+      }
+      const r = renderEvent(ev);
+      this.log[r.level](`… and ${count} more ${ev.prevote ? 'pre-vote' : 'vote'} refusals to ${ev.candidate} in the last ${seconds} s`, { ...r.fields, repeats: run.folded });
+    }
   }
 }

@@ -10,7 +10,7 @@ import type { RedisStatus } from '../redis/status.js';
 import { RedisLinkWatch } from '../redis/link-watch.js';
 import { PeerTransport } from '../transport/index.js';
 import type { SidecarConfig } from './config.js';
-import { describeEvent } from './event-log.js';
+import { ElectorEventLog } from './event-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { RedisRuntime } from './redis-runtime.js';
 import { forwardSwitchover } from './forward-switchover.js';
@@ -40,6 +40,7 @@ export class Sidecar implements SidecarView {
   readonly startedAt = Date.now();
   readonly log: Logger;
   readonly elector: Elector;
+  private readonly eventLog: ElectorEventLog;
   private readonly transport: PeerTransport;
   private readonly redis: RedisRuntime | undefined;
   private readonly clientHandler: ReturnType<ClientHandlerFactory> | undefined;
@@ -68,6 +69,7 @@ export class Sidecar implements SidecarView {
   constructor(config: SidecarConfig, deps: SidecarDeps = {}) {
     this.config = config;
     this.log = deps.logger ?? createLogger({ nodeId: config.id, level: config.logLevel, format: config.logFormat });
+    this.eventLog = new ElectorEventLog(this.log);
     const self = config.members.find((m) => m.id === config.id)!;
     // Sentinel pings each instance every second and retries a lost link every 100 ms.
     const { downAfterMs } = resolveConfig(config.timings);
@@ -153,6 +155,7 @@ export class Sidecar implements SidecarView {
     } catch (err) {
       this.log.error('tick failed', { error: (err as Error).stack ?? String(err) });
     }
+    this.eventLog.flush(now);
     this.redis?.onTick(now, this.pollEarlyMs);
   }
 
@@ -170,8 +173,7 @@ export class Sidecar implements SidecarView {
   }
 
   private onElectorEvent(ev: ElectorEvent): void {
-    const d = describeEvent(ev);
-    this.log[d.level](d.msg, d.fields);
+    this.eventLog.write(ev, this.now());
     switch (ev.type) {
       case 'election-start':
         this.stats.electionsStarted += 1;
@@ -337,6 +339,7 @@ export class Sidecar implements SidecarView {
     this.clientHandler?.close?.();
     await this.http?.close();
     await this.transport.stop();
+    this.eventLog.flush(Infinity);
     this.log.info('sidecar stopped', { epoch: this.elector.epoch, role: this.elector.role });
     this.resolveDone();
   }
