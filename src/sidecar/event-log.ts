@@ -11,8 +11,9 @@ const OVERFLOW = '*';
 interface Run {
   /** When the logged first line of this run was written. */
   since: number;
-  /** Refusals folded since then. */
+  /** Refusals folded since then, and when the latest was. */
   folded: number;
+  lastAt: number;
   /** The last folded one, for the summary's fields. */
   last: Extract<ElectorEvent, { type: 'vote' }>;
 }
@@ -46,10 +47,11 @@ export class ElectorEventLog {
       const run = this.runs.get(key);
       if (run) {
         run.folded += 1;
+        run.lastAt = nowMs;
         run.last = ev;
         return;
       }
-      this.runs.set(key, { since: nowMs, folded: 0, last: ev });
+      this.runs.set(key, { since: nowMs, folded: 0, lastAt: nowMs, last: ev });
     }
     const r = renderEvent(ev);
     this.log[r.level](r.msg, r.fields);
@@ -62,7 +64,7 @@ export class ElectorEventLog {
       this.runs.delete(key);
       if (run.folded === 0) continue;
       const ev = run.last;
-      const seconds = Math.round((Math.min(nowMs, run.since + this.windowMs) - run.since) / 1000);
+      const seconds = Math.max(1, Math.ceil((run.lastAt - run.since) / 1000));
       const count = run.folded.toLocaleString('en-US');
       if (key === OVERFLOW) {
         // Mixed candidates and reasons: no single one to name.
