@@ -110,11 +110,19 @@ export function renderEvent(ev: ElectorEvent): RenderedEvent {
   return { level, event: ev.type, msg, why, fields };
 }
 
-/** `key=value` pairs separated by spaces; a value with a space, quote or `=` is JSON-quoted; undefined is left out. */
+/** A bare word that would read back as a number, a boolean or null. */
+const LOOKS_TYPED = /^(?:true|false|null|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/i;
+
+/**
+ * `key=value` pairs separated by spaces; undefined is left out. A string is
+ * JSON-quoted when it is empty, holds a space, quote or `=`, or would read
+ * back as a number, boolean or null, so a line parses back to the same
+ * fields (src/sidecar/logger.ts `parseHumanLine`).
+ */
 export function formatFields(fields: EventFields): string {
   return Object.entries(fields)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === 'string' && (v === '' || /[\s"=]/.test(v)) ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k}=${typeof v === 'string' && (v === '' || /[\s"=]/.test(v) || LOOKS_TYPED.test(v)) ? JSON.stringify(v) : String(v)}`)
     .join(' ');
 }
 

@@ -55,3 +55,56 @@ export function createLogger(opts: { nodeId: string; level: LogLevel; format: Lo
     enabled: (level) => RANK[level] <= max,
   };
 }
+
+export interface ParsedLine {
+  time: string;
+  level: LogLevel;
+  node: string;
+  msg: string;
+  fields: Record<string, string | number | boolean | null>;
+}
+
+const HUMAN = /^(\S+) (ERROR|WARN |INFO |DEBUG) \[([^\]]*)\] (.*)$/;
+const NUMBER = /^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i;
+const PAIR = /([^\s=]+)=("(?:[^"\\]|\\.)*"|\S*)(?: |$)/y;
+
+/** The fields of `k=v k2="v 2"` text, or undefined when it is not exactly such pairs. */
+function parsePairs(text: string): ParsedLine['fields'] | undefined {
+  const fields: ParsedLine['fields'] = {};
+  PAIR.lastIndex = 0;
+  while (PAIR.lastIndex < text.length) {
+    const start = PAIR.lastIndex;
+    const m = PAIR.exec(text);
+    if (!m || m.index !== start) return undefined;
+    const raw = m[2]!;
+    if (raw.startsWith('"')) {
+      try {
+        fields[m[1]!] = JSON.parse(raw) as string;
+      } catch {
+        return undefined;
+      }
+    } else if (raw === 'true' || raw === 'false') fields[m[1]!] = raw === 'true';
+    else if (raw === 'null') fields[m[1]!] = null;
+    else if (NUMBER.test(raw)) fields[m[1]!] = Number(raw);
+    else fields[m[1]!] = raw;
+  }
+  return fields;
+}
+
+/**
+ * Reads a `human` line back into its parts, so tests can match fields
+ * (`event`, `action`, `to`…) on human logs too. The fields start at the
+ * first two-space gap after which the rest is exactly key=value pairs; a
+ * message that itself holds such a gap followed by pairs would be split
+ * there (no sidecar message does). Undefined for anything but a log line.
+ */
+export function parseHumanLine(line: string): ParsedLine | undefined {
+  const m = HUMAN.exec(line);
+  if (!m) return undefined;
+  const [, time, level, node, rest] = m as unknown as [string, string, string, string, string];
+  for (let gap = rest.indexOf('  '); gap >= 0; gap = rest.indexOf('  ', gap + 1)) {
+    const fields = parsePairs(rest.slice(gap + 2));
+    if (fields) return { time, level: level.trim().toLowerCase() as LogLevel, node, msg: rest.slice(0, gap), fields };
+  }
+  return { time, level: level.trim().toLowerCase() as LogLevel, node, msg: rest, fields: {} };
+}

@@ -4,10 +4,11 @@
  * into a bounded number of lines (#17: 5,000 refused OFFERs in 5 s wrote
  * 5,000 INFO lines).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Elector, MemoryVoteStore, type ElectorEvent } from '../../src/index.js';
 import { ElectorEventLog, REFUSAL_WINDOW_MS } from '../../src/sidecar/event-log.js';
-import { createLogger } from '../../src/sidecar/logger.js';
+import { createLogger, parseHumanLine } from '../../src/sidecar/logger.js';
 import type { LogFormat } from '../../src/sidecar/config.js';
 
 const CLOCK = new Date('2026-12-03T12:00:00.000Z');
@@ -45,6 +46,34 @@ describe('event fields', () => {
       `${CLOCK.toISOString()} INFO  [n1] writes stopped: fencing the local redis  epoch=2 reason="lease lost" allowed=false event=writes`,
       `${CLOCK.toISOString()} INFO  [n1] local redis fenced: CLIENT PAUSE WRITE  renewEveryMs=50 action=fence`,
     ]);
+  });
+});
+
+describe('human lines parse back', () => {
+  it('to the same message and fields, whatever the values', () => {
+    const word = fc.stringMatching(/^[a-z0-9:.,()>-]{1,8}$/);
+    const msg = fc.array(word, { minLength: 1, maxLength: 6 }).map((ws) => ws.join(' '));
+    // Strings that look like other types, or hold quotes and `=`, are the ones quoting must keep apart.
+    const tricky = fc.constantFrom('0', '-3.5', '1e5', 'true', 'null', '', 'a=b', '"q"', 'x y', '127.0.0.1:6379');
+    const value = fc.oneof(fc.string({ maxLength: 12 }), tricky, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+    const fields = fc.dictionary(fc.stringMatching(/^[a-zA-Z][\w-]{0,8}$/), value, { maxKeys: 5 });
+    fc.assert(
+      fc.property(msg, fields, (m, f) => {
+        const { log, lines } = capture('human');
+        log.info(m, f);
+        const parsed = parseHumanLine(lines[0]!);
+        // -0 prints as 0: the one value that cannot come back as written.
+        const expected = Object.fromEntries(Object.entries(f).map(([k, v]) => [k, Object.is(v, -0) ? 0 : v]));
+        expect(parsed).toEqual({ time: CLOCK.toISOString(), level: 'info', node: 'n1', msg: m, fields: expected });
+      }),
+    );
+  });
+
+  it('a rendered event reads back with its event field', () => {
+    const { log, lines } = capture('human');
+    new ElectorEventLog(log).write({ type: 'role', from: 'primary', to: 'replica', epoch: 3, reason: 'local redis is unhealthy' }, 0);
+    expect(parseHumanLine(lines[0]!)).toMatchObject({ msg: 'role primary -> replica', fields: { event: 'role', from: 'primary', to: 'replica', epoch: 3 } });
+    expect(parseHumanLine('resp-elect: --listen 127.0.0.1:1: address already in use')).toBeUndefined();
   });
 });
 

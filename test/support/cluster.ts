@@ -37,6 +37,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { onTestFailed } from 'vitest';
 import { flattenInfo, parseInfo } from '../../src/redis/info.js';
+import { parseHumanLine } from '../../src/sidecar/logger.js';
 import { cleanupAll as cleanupAllRedis, startRedis, type RedisProc } from '../../src/util/redis-process.js';
 import { waitFor } from './wait.js';
 
@@ -369,12 +370,13 @@ export class ClusterNode {
     const text = this.logText;
     const startAt = text.lastIndexOf('sidecar started');
     if (startAt < 0) return undefined;
-    const tail = text.slice(startAt);
     let role: LoggedRole | undefined;
-    const re = /\] (?:role (\w+) -> (\w+)  epoch=(\d+)|(writes allowed|writes stopped))/g;
-    for (let m = re.exec(tail); m; m = re.exec(tail)) {
-      if (m[2]) role = { role: m[2] as LoggedRole['role'], epoch: Number(m[3]), writesAllowed: false };
-      else if (role) role.writesAllowed = m[4] === 'writes allowed';
+    // By the lines' event fields, not their wording.
+    for (const line of text.slice(startAt).split('\n')) {
+      if (!line.includes(' event=role') && !line.includes(' event=writes')) continue;
+      const f = parseHumanLine(line)?.fields;
+      if (f?.['event'] === 'role') role = { role: f['to'] as LoggedRole['role'], epoch: Number(f['epoch']), writesAllowed: false };
+      else if (f?.['event'] === 'writes' && role) role.writesAllowed = f['allowed'] === true;
     }
     return role;
   }
