@@ -9,7 +9,7 @@
  *   run-until leader[=n2] [max=5s] [fold]      …until a single lease holder (that one) is followed by everyone
  *   run-until lease[=n2] [max=5s] [fold]       …until a single node (that one) holds a lease
  *   run-until n3:prevote-start [max=5s] [fold] …until that node emits that event type
- *   cut n1-n2 | cut n2>n3 | isolate n1 | slow n3>n1 100ms | heal
+ *   cut n1-n2 | cut n2>n3 | isolate n1 | partition n1 | n2 n3 | slow n3>n1 100ms | heal
  *   set-offset n1=100 n2=100    the modelled redis offset, fed to each Elector every step
  *   unhealthy n1 | healthy n1   the modelled redis health
  *   crash n1 | restart n1       a restart loses memory and keeps the vote store and the data
@@ -88,6 +88,14 @@ export class ScenarioRunner {
       case 'isolate':
         for (const id of a.positional) for (const other of c.nodes.keys()) if (other !== id) (c.cut(id, other), c.cut(other, id));
         return 'ok';
+      case 'partition': {
+        // Every link between the groups, both ways; members left out of every group keep their links.
+        const groups = command.replace(/^partition\s+/, '').split('|').map((g) => g.trim().split(/\s+/).filter(Boolean));
+        if (groups.length < 2 || groups.some((g) => g.length === 0)) throw new ScenarioError('partition: expected groups like  n1 | n2 n3');
+        for (const [i, g] of groups.entries())
+          for (const h of groups.slice(i + 1)) for (const x of g) for (const y of h) (c.cut(x, y), c.cut(y, x));
+        return 'ok';
+      }
       case 'slow': {
         const l = link(a.positional[0]);
         c.slowLink(l.from, l.to, duration(a.positional[1], 'slow'));

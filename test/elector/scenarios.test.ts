@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ScenarioRunner } from './scenario-commands.js';
-import { formatScenarioFile, parseScenarioFile } from './scenario-file.js';
+import { formatScenarioFile, parseScenarioFile, ScenarioFileError } from './scenario-file.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), 'scenarios');
 const REWRITE = process.env['REWRITE'] === '1';
@@ -36,6 +36,19 @@ describe('Elector scenarios', () => {
 
   it('there are scenario files', () => {
     expect(files.length).toBeGreaterThan(0);
+  });
+
+  it('a malformed script or an unknown command names the file and line', () => {
+    expect(() => parseScenarioFile('# x\ncluster n1 n2 n3\nok\n', 'bad.txt')).toThrow(new ScenarioFileError("bad.txt:2: expected '----' after the command 'cluster n1 n2 n3'"));
+    expect(() => replay('cluster n1 n2 n3\n----\nok\n\nwarp 3s\n----\nok\n', 'bad.txt')).toThrow("bad.txt:5: warp 3s: unknown command 'warp'");
+    expect(() => replay('run 3s\n----\nok\n', 'bad.txt')).toThrow("bad.txt:1: run 3s: 'run' before 'cluster'");
+  });
+
+  it('partition cuts every link between the groups and no other', () => {
+    const out = replay('cluster n1 n2 n3 bootstrap=n1\n----\n\nsettle\n----\n\npartition n1 | n2 n3\n----\n\nrun-until lease=n2 quiet\n----\n\nstate\n----\n', 'p.txt');
+    expect(out).toContain('n2 primary epoch=2');
+    expect(out).toContain('n3 replica epoch=2 voted=n2 primary=n2');
+    expect(out).toMatch(/n1 primary epoch=1 .* lease=false writes=false/);
   });
 
   for (const f of files) {
