@@ -144,6 +144,20 @@ describe('node state', () => {
     expect(rec.node('n3').writable).toBe(false);
   });
 
+  it('credits a replicate line to the primary followed, even when the detach lands after the follow', () => {
+    // A deposed primary in a hand-off, as its sidecar logs it: the Elector follows n1 before the
+    // runtime's detach of the old stream completes, then the runtime replicates from n1.
+    const rec = new Recorder(['n1', 'n2']);
+    for (const l of [
+      ev(0, 'n2', { type: 'role', from: 'primary', to: 'replica', epoch: 3, reason: 'voted for n1 in epoch 3' }),
+      ev(1, 'n2', { type: 'follow', primary: 'n1', epoch: 3, reason: 'n1 is primary of epoch 3' }),
+      line(30, 'n2', 'local redis detached from the lost primary (read-only, data kept)', { action: 'detach' }),
+      line(70, 'n2', 'local redis now replicates from n1', { action: 'replicate', target: '127.0.0.1:1', epoch: 3 }),
+    ])
+      rec.addLine(parseSidecarLine(l)!);
+    expect(rec.milestones.find((m) => m.kind === 'retarget')).toMatchObject({ node: 'n2', other: 'n1', text: 'redis retargeted: REPLICAOF n1 (127.0.0.1:1)' });
+  });
+
   it('is not writable while its processes are down or frozen', () => {
     const s = new NodeState('n1');
     const n1 = [
