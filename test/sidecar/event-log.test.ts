@@ -13,9 +13,9 @@ import type { LogFormat } from '../../src/sidecar/config.js';
 
 const CLOCK = new Date('2026-12-03T12:00:00.000Z');
 
-function capture(format: LogFormat = 'json') {
+function capture(format: LogFormat = 'json', level: 'info' | 'debug' = 'info') {
   const lines: string[] = [];
-  const log = createLogger({ nodeId: 'n1', level: 'info', format, write: (l) => lines.push(l), clock: () => CLOCK });
+  const log = createLogger({ nodeId: 'n1', level, format, write: (l) => lines.push(l), clock: () => CLOCK });
   return { lines, log, json: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
@@ -138,6 +138,28 @@ describe('refusal floods', () => {
       ['n2', 'granted', 0],
       ['n2', 'granted', 0],
       ['n2', 'stale-epoch', 1],
+    ]);
+  });
+
+  it('ignored messages are folded the same way (debug level, same sender, kind and reason)', () => {
+    const { log, json } = capture('json', 'debug');
+    const events = new ElectorEventLog(log);
+    const e = new Elector({
+      nodeId: 'n1',
+      members: [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }],
+      advertisedAddr: '127.0.0.1:6379',
+      voteStore: new MemoryVoteStore(),
+      random: () => 0.5,
+      onEvent: (ev) => events.write(ev, now),
+    });
+    let now = 0;
+    // n2 asks for votes on n3's behalf: ignored, every time.
+    for (; now < 1000; now++) e.onMessage('n2', { type: 'OFFER', epoch: 3, candidateId: 'n3', replOffset: 0 }, now);
+    events.flush(Infinity);
+    const ignored = json().filter((l) => l['event'] === 'ignored');
+    expect(ignored.map((l) => [l['msg'], l['level'], l['repeats']])).toEqual([
+      ['ignored OFFER from n2', 'debug', undefined],
+      ['… and 999 more ignored OFFER from n2 in the last 1 s', 'debug', 999],
     ]);
   });
 
