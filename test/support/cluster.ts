@@ -185,6 +185,8 @@ export class ClusterNode {
   private exited: Promise<SidecarExit> = Promise.resolve({ code: null, signal: null });
   private lastExit: SidecarExit | undefined;
   private logText = '';
+  /** loggedRole()'s progress through the log since the latest start. */
+  private roleScan: { start: number; scanned: number; role: LoggedRole | undefined } | undefined;
   private logFile: WriteStream | undefined;
   private probeClient: Redis | undefined;
   private writeProbeClient: Redis | undefined;
@@ -370,15 +372,20 @@ export class ClusterNode {
     const text = this.logText;
     const startAt = text.lastIndexOf('sidecar started');
     if (startAt < 0) return undefined;
-    let role: LoggedRole | undefined;
-    // By the lines' event fields, not their wording.
-    for (const line of text.slice(startAt).split('\n')) {
-      if (!line.includes(' event=role') && !line.includes(' event=writes')) continue;
-      const f = parseHumanLine(line)?.fields;
-      if (f?.['event'] === 'role') role = { role: f['to'] as LoggedRole['role'], epoch: Number(f['epoch']), writesAllowed: false };
-      else if (f?.['event'] === 'writes' && role) role.writesAllowed = f['allowed'] === true;
+    // By the lines' event fields, not their wording; complete lines only, each read once (this is polled).
+    let scan = this.roleScan;
+    if (scan?.start !== startAt) scan = this.roleScan = { start: startAt, scanned: startAt, role: undefined };
+    const end = text.lastIndexOf('\n') + 1;
+    if (end > scan.scanned) {
+      for (const line of text.slice(scan.scanned, end).split('\n')) {
+        if (!line.includes(' event=role') && !line.includes(' event=writes')) continue;
+        const f = parseHumanLine(line)?.fields;
+        if (f?.['event'] === 'role') scan.role = { role: f['to'] as LoggedRole['role'], epoch: Number(f['epoch']), writesAllowed: false };
+        else if (f?.['event'] === 'writes' && scan.role) scan.role.writesAllowed = f['allowed'] === true;
+      }
+      scan.scanned = end;
     }
-    return role;
+    return scan.role && { ...scan.role };
   }
 
   closeClients(): void {
