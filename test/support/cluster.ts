@@ -36,8 +36,8 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { onTestFailed } from 'vitest';
-import { flattenInfo, parseInfo } from '../../src/redis/info.js';
 import { parseHumanLine } from '../../src/sidecar/logger.js';
+import { flattenInfo, parseInfo } from '../../src/redis/info.js';
 import { cleanupAll as cleanupAllRedis, startRedis, type RedisProc } from '../../src/util/redis-process.js';
 import { waitFor } from './wait.js';
 
@@ -185,8 +185,6 @@ export class ClusterNode {
   private exited: Promise<SidecarExit> = Promise.resolve({ code: null, signal: null });
   private lastExit: SidecarExit | undefined;
   private logText = '';
-  /** loggedRole()'s progress through the log since the latest start. */
-  private roleScan: { start: number; scanned: number; role: LoggedRole | undefined } | undefined;
   private logFile: WriteStream | undefined;
   private probeClient: Redis | undefined;
   private writeProbeClient: Redis | undefined;
@@ -366,6 +364,9 @@ export class ClusterNode {
       return false;
     }
   }
+
+  /** loggedRole()'s progress through the log since the latest start. */
+  private roleScan: { start: number; scanned: number; role: LoggedRole | undefined } | undefined;
 
   /** The role and epoch the sidecar's log last reported (since its latest start). */
   loggedRole(): LoggedRole | undefined {
