@@ -40,12 +40,13 @@ export class Sidecar implements SidecarView {
   readonly startedAt = Date.now();
   readonly log: Logger;
   readonly elector: Elector;
-  private readonly eventLog: ElectorEventLog;
   private readonly transport: PeerTransport;
   private readonly redis: RedisRuntime | undefined;
   private readonly clientHandler: ReturnType<ClientHandlerFactory> | undefined;
   private http: HttpServerHandle | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
+  /** Every Elector event to the log, floods of identical refusals folded. */
+  private readonly eventLog: ElectorEventLog;
   /** How early the tick may start a redis poll that is almost due (see RedisRuntime.onTick). */
   private pollEarlyMs = 0;
   private stopped = false;

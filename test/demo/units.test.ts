@@ -17,6 +17,8 @@ import { replay } from '../../src/demo/replay.js';
 import { renderSvg } from '../../src/demo/svg.js';
 import { buildRow, renderTable } from '../../src/demo/table.js';
 import { NodeState } from '../../src/demo/node-state.js';
+
+// The product's own event log and logger write the Elector's lines below.
 import type { ElectorEvent } from '../../src/elector/events.js';
 import { ElectorEventLog } from '../../src/sidecar/event-log.js';
 import { createLogger } from '../../src/sidecar/logger.js';
