@@ -6,13 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeMessage, MessageDecoder, type Message } from '../../src/protocol/index.js';
 import { REFUSAL_WINDOW_MS } from '../../src/sidecar/event-log.js';
 import { parseHumanLine } from '../../src/sidecar/logger.js';
 import { computeProof, newNonce } from '../../src/transport/handshake-crypto.js';
 import { cleanupClusters, startCluster, watchFailures, type Cluster, type ClusterNode } from '../support/cluster.js';
-import { waitFor } from '../support/wait.js';
 
 afterAll(cleanupClusters);
 
@@ -32,7 +31,7 @@ async function dialAs(target: ClusterNode, claimId: string, secret: Buffer) {
   socket.on('data', (d: Buffer) => received.push(...decoder.push(d)));
   const nonce = newNonce();
   socket.write(encodeMessage({ type: 'PEER', version: 1, nodeId: claimId, nonce }));
-  await waitFor(() => received.length > 0, { what: `${target.id}'s CHALLENGE`, timeoutMs: 5000, intervalMs: 5 });
+  await vi.waitFor(() => expect(received.length, `${target.id}'s CHALLENGE`).toBeGreaterThan(0), { timeout: 5000, interval: 5 });
   const challenge = received.shift()!;
   if (challenge.type !== 'CHALLENGE') throw new Error(`expected CHALLENGE, got ${challenge.type}`);
   const proof = computeProof(secret, 'dialer', { dialerId: claimId, listenerId: target.id, dialerNonce: nonce, listenerNonce: challenge.nonce });
@@ -65,7 +64,7 @@ describe('resp-elect run: a flood of refused OFFERs', { timeout: 120_000 }, () =
           .map((l) => parseHumanLine(l)!);
       // A full line stands for one refusal, a summary for its `repeats`.
       const counted = () => voteLines().reduce((n, l) => n + (typeof l.fields['repeats'] === 'number' ? l.fields['repeats'] : 1), 0);
-      await waitFor(() => counted() >= 5000, { what: `${target.id} to log all 5,000 refusals`, timeoutMs: REFUSAL_WINDOW_MS + 20_000 });
+      await vi.waitFor(() => expect(counted(), `${target.id} to log all 5,000 refusals`).toBeGreaterThanOrEqual(5000), { timeout: REFUSAL_WINDOW_MS + 20_000, interval: 50 });
       const [first, ...summaries] = voteLines();
       expect(first).toMatchObject({ msg: `vote refused to ${gone.id} for epoch 0`, fields: { event: 'vote', candidate: gone.id, granted: false, reason: 'stale-epoch' } });
       expect(first!.fields).not.toHaveProperty('repeats');
