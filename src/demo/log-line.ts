@@ -1,6 +1,6 @@
 /**
  * One line of a sidecar's `--log-format json` output, as the demo reads it:
- * `{"time":"…","level":"info","node":"n2","msg":"won epoch 3","votes":"n2,n3"}`.
+ * `{"time":"…","level":"info","node":"n2","msg":"won epoch 3","votes":"n2,n3","epoch":3,"event":"elected"}`.
  */
 export interface SidecarLine {
   /** Wall-clock milliseconds (from `time`). */

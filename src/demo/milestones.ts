@@ -1,9 +1,12 @@
 /**
  * Which sidecar log lines are steps of a failover worth showing, and how they
  * read in the demo's timeline. Pure: one line in, at most one milestone out.
- * The wording of the sidecar's lines lives in src/sidecar/event-log.ts; the
- * patterns here follow it, and test/demo/units.test.ts pins them with real
- * lines.
+ * It reads the lines' fields, never their sentences: `event` (an Elector
+ * event, with the event's data as fields: src/elector/render-event.ts) and
+ * `action` (a redis action the runtime confirmed: promote, replicate,
+ * detach, fence, unfence, health). Only the sidecar's own two lifecycle
+ * lines are known by their fixed message. test/demo/units.test.ts pins it
+ * with lines written by the real renderer and logger.
  */
 import type { SidecarLine } from './log-line.js';
 
@@ -56,63 +59,119 @@ export interface Milestone {
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
 
-/** The milestone a sidecar log line stands for, if any. */
-export function milestoneOf(line: SidecarLine): Milestone | undefined {
+/**
+ * The milestone a sidecar log line stands for, if any. `followed`: the
+ * primary the node's sidecar last said it follows, named by a `replicate`
+ * line that does not name it itself.
+ */
+export function milestoneOf(line: SidecarLine, followed?: string): Milestone | undefined {
   const { msg, fields, t, node } = line;
-  const base = { t, node };
-  const reason = str(fields['reason']);
+  const f = (k: string) => fields[k];
+  const epoch = num(f('epoch'));
+  const base = { t, node, epoch };
+  const reason = str(f('reason'));
   const because = reason ? ` (${reason})` : '';
-  let m: RegExpExecArray | null;
-  if (msg === 'sidecar started') return { ...base, kind: 'started', text: `sidecar started (epoch ${num(fields['epoch']) ?? '?'})`, shown: true, epoch: num(fields['epoch']) };
-  if ((m = /^primary (\S+) lost$/.exec(msg))) {
-    // "primary (none) lost": nobody was followed (start-up, or a voter in a hand-off): not a detection worth a line.
-    return { ...base, kind: 'detect', text: `detected: primary ${m[1]} lost${because}`, shown: m[1] !== '(none)', other: m[1], epoch: num(fields['epoch']) };
-  }
-  if (msg.startsWith('local redis detached')) return { ...base, kind: 'detached', text: 'redis detached from the lost primary (read-only, data kept)', shown: true };
-  if ((m = /^pre-vote for epoch (\d+) failed$/.exec(msg))) return { ...base, kind: 'prevote-failed', text: `pre-vote for epoch ${m[1]} failed${because}`, shown: true, epoch: Number(m[1]) };
-  if ((m = /^pre-vote for epoch (\d+)$/.exec(msg))) {
-    return { ...base, kind: 'prevote', text: `pre-vote: asks the others whether they would vote for it in epoch ${m[1]} (offset ${str(fields['offset']) ?? '?'})`, shown: true, epoch: Number(m[1]) };
-  }
-  if ((m = /^pre-vote granted to (\S+) for epoch (\d+)$/.exec(msg))) {
-    return { ...base, kind: 'prevote-granted', text: `pre-vote granted to ${m[1]}`, shown: true, other: m[1], epoch: Number(m[2]) };
-  }
-  if ((m = /^standing for election in epoch (\d+)$/.exec(msg))) {
-    const handoff = fields['handoff'] === true ? ', planned hand-off' : '';
-    return { ...base, kind: 'stand', text: `stands for election in epoch ${m[1]} (offset ${str(fields['offset']) ?? '?'}${handoff})`, shown: true, epoch: Number(m[1]) };
-  }
-  if ((m = /^vote granted to (\S+) for epoch (\d+)$/.exec(msg))) {
-    return { ...base, kind: 'vote', text: `votes for ${m[1]} in epoch ${m[2]}`, shown: true, other: m[1], epoch: Number(m[2]) };
-  }
-  if ((m = /^(pre-vote|vote) refused to (\S+) for epoch (\d+)$/.exec(msg))) {
-    return { ...base, kind: 'refused', text: `${m[1]} refused to ${m[2]} for epoch ${m[3]}${because}`, shown: true, other: m[2], epoch: Number(m[3]) };
-  }
-  if ((m = /^election for epoch (\d+) lost$/.exec(msg))) return { ...base, kind: 'election-lost', text: `election for epoch ${m[1]} lost${because}`, shown: true, epoch: Number(m[1]) };
-  if ((m = /^won epoch (\d+)$/.exec(msg))) {
-    const votes = str(fields['votes']);
-    return { ...base, kind: 'won', text: `won epoch ${m[1]}${votes ? ` (votes ${votes})` : ''}`, shown: true, epoch: Number(m[1]) };
-  }
-  if (msg.startsWith('local redis promoted')) return { ...base, kind: 'promoted', text: 'redis promoted: REPLICAOF NO ONE', shown: true, epoch: num(fields['epoch']) };
-  if (msg === 'lease acquired') return { ...base, kind: 'lease', text: `lease acquired (a quorum acknowledged it, epoch ${str(fields['epoch']) ?? '?'})`, shown: true, epoch: num(fields['epoch']) };
-  if (msg === 'lease lost') return { ...base, kind: 'lease-lost', text: 'lease lost', shown: true, epoch: num(fields['epoch']) };
-  if (msg.startsWith('writes allowed')) return { ...base, kind: 'writes-allowed', text: 'writes allowed', shown: false, epoch: num(fields['epoch']) };
-  if (msg.startsWith('writes stopped')) return { ...base, kind: 'writes-stopped', text: `writes stopped: redis fenced${because}`, shown: true, epoch: num(fields['epoch']) };
-  if (msg.startsWith('local redis fenced') || msg.startsWith('left the local redis fenced')) return { ...base, kind: 'fenced', text: 'redis fenced (CLIENT PAUSE WRITE)', shown: false };
-  if (msg.startsWith('local redis unfenced')) return { ...base, kind: 'unfenced', text: 'redis unfenced', shown: false };
-  if ((m = /^local redis now replicates from (\S+)$/.exec(msg))) {
-    return { ...base, kind: 'retarget', text: `redis retargeted: REPLICAOF ${m[1]} (${str(fields['target']) ?? '?'})`, shown: true, other: m[1], epoch: num(fields['epoch']) };
-  }
-  if ((m = /^following primary (\S+)$/.exec(msg))) return { ...base, kind: 'follow', text: `follows ${m[1]}`, shown: false, other: m[1], epoch: num(fields['epoch']) };
-  if ((m = /^role (\S+) -> (\S+)$/.exec(msg))) {
-    const stepDown = m[1] === 'primary';
-    return { ...base, kind: 'role', text: stepDown ? `steps down: ${m[1]} -> ${m[2]}${because}` : `role ${m[1]} -> ${m[2]}`, shown: stepDown, from: m[1], to: m[2], epoch: num(fields['epoch']) };
-  }
-  if ((m = /^epoch (\d+) -> (\d+)$/.exec(msg))) return { ...base, kind: 'epoch', text: `epoch ${m[1]} -> ${m[2]}`, shown: false, epoch: Number(m[2]) };
-  if ((m = /^hand-off to (\S+) started$/.exec(msg))) {
-    return { ...base, kind: 'handoff-start', text: `hand-off to ${m[1]} started: writes paused (offset ${str(fields['offset']) ?? '?'})`, shown: true, other: m[1], epoch: num(fields['epoch']) };
-  }
-  if ((m = /^hand-off to (\S+) (done|aborted)$/.exec(msg))) return { ...base, kind: 'handoff-end', text: `hand-off to ${m[1]} ${m[2]}${m[2] === 'aborted' ? because : ''}`, shown: true, other: m[1] };
-  if (msg === 'local redis healthy') return { ...base, kind: 'redis-healthy', text: 'redis healthy', shown: false };
-  if (msg === 'local redis unhealthy') return { ...base, kind: 'redis-unhealthy', text: `redis unhealthy${because}`, shown: false };
+  const event = str(f('event'));
+  if (event !== undefined) return eventMilestone(event, line, base, because);
+  const action = str(f('action'));
+  if (action !== undefined) return actionMilestone(action, line, base, because, followed);
+  if (msg === 'sidecar started') return { ...base, kind: 'started', text: `sidecar started (epoch ${epoch ?? '?'})`, shown: true };
   if (msg === 'sidecar stopped') return { ...base, kind: 'stopped', text: 'sidecar stopped', shown: true };
   return undefined;
+}
+
+type Base = Pick<Milestone, 't' | 'node' | 'epoch'>;
+
+/** An Elector event line (`event` field; the event's data as the other fields). */
+function eventMilestone(event: string, { fields }: SidecarLine, base: Base, because: string): Milestone | undefined {
+  const f = (k: string) => fields[k];
+  const e = base.epoch ?? '?';
+  switch (event) {
+    case 'primary-lost': {
+      // A null primary: nobody was followed (start-up, or a voter in a hand-off): not a detection worth a line.
+      const other = str(f('primary'));
+      return { ...base, kind: 'detect', text: `detected: primary ${other ?? '(none)'} lost${because}`, shown: other !== undefined, other };
+    }
+    case 'prevote-start':
+      return { ...base, kind: 'prevote', text: `pre-vote: asks the others whether they would vote for it in epoch ${e} (offset ${str(f('offset')) ?? '?'})`, shown: true };
+    case 'prevote-failed':
+      return { ...base, kind: 'prevote-failed', text: `pre-vote for epoch ${e} failed${because}`, shown: true };
+    case 'election-start': {
+      const handoff = f('handoff') === true ? ', planned hand-off' : '';
+      return { ...base, kind: 'stand', text: `stands for election in epoch ${e} (offset ${str(f('offset')) ?? '?'}${handoff})`, shown: true };
+    }
+    case 'vote': {
+      const other = str(f('candidate'));
+      const what = f('prevote') === true ? 'pre-vote' : 'vote';
+      if (f('granted') !== true) {
+        const repeats = num(f('repeats'));
+        const text = repeats === undefined ? `${what} refused to ${other} for epoch ${e}${because}` : `${repeats} more ${what} refusals to ${other}${because}`;
+        return { ...base, kind: 'refused', text, shown: true, other };
+      }
+      if (what === 'pre-vote') return { ...base, kind: 'prevote-granted', text: `pre-vote granted to ${other}`, shown: true, other };
+      return { ...base, kind: 'vote', text: `votes for ${other} in epoch ${e}`, shown: true, other };
+    }
+    case 'election-lost':
+      return { ...base, kind: 'election-lost', text: `election for epoch ${e} lost${because}`, shown: true };
+    case 'elected': {
+      const votes = str(f('votes'));
+      return { ...base, kind: 'won', text: `won epoch ${e}${votes ? ` (votes ${votes})` : ''}`, shown: true };
+    }
+    case 'lease':
+      return f('held') === true
+        ? { ...base, kind: 'lease', text: `lease acquired (a quorum acknowledged it, epoch ${e})`, shown: true }
+        : { ...base, kind: 'lease-lost', text: 'lease lost', shown: true };
+    case 'writes':
+      return f('allowed') === true
+        ? { ...base, kind: 'writes-allowed', text: 'writes allowed', shown: false }
+        : { ...base, kind: 'writes-stopped', text: `writes stopped: the sidecar fences redis${because}`, shown: true };
+    case 'follow': {
+      const other = str(f('primary'));
+      return other === undefined ? undefined : { ...base, kind: 'follow', text: `follows ${other}`, shown: false, other };
+    }
+    case 'role': {
+      const from = str(f('from'));
+      const to = str(f('to'));
+      const stepDown = from === 'primary';
+      return { ...base, kind: 'role', text: stepDown ? `steps down: ${from} -> ${to}${because}` : `role ${from} -> ${to}`, shown: stepDown, from, to };
+    }
+    case 'epoch':
+      return { ...base, kind: 'epoch', text: `epoch ${str(f('from'))} -> ${str(f('to'))}`, shown: false, epoch: num(f('to')) };
+    case 'handoff-start': {
+      const other = str(f('target'));
+      return { ...base, kind: 'handoff-start', text: `hand-off to ${other} started: writes paused (offset ${str(f('offset')) ?? '?'})`, shown: true, other };
+    }
+    case 'handoff-end': {
+      const other = str(f('target'));
+      const ok = f('ok') === true;
+      return { ...base, kind: 'handoff-end', text: `hand-off to ${other} ${ok ? 'done' : `aborted${because}`}`, shown: true, other };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A redis action the runtime confirmed (`action` field). */
+function actionMilestone(action: string, { fields, level }: SidecarLine, base: Base, because: string, followed: string | undefined): Milestone | undefined {
+  const f = (k: string) => fields[k];
+  switch (action) {
+    case 'promote':
+      return { ...base, kind: 'promoted', text: 'redis promoted: REPLICAOF NO ONE', shown: true };
+    case 'replicate': {
+      const other = str(f('primary')) ?? followed;
+      return { ...base, kind: 'retarget', text: `redis retargeted: REPLICAOF ${other ?? '?'} (${str(f('target')) ?? '?'})`, shown: true, other };
+    }
+    case 'detach':
+      return { ...base, kind: 'detached', text: 'redis detached from the lost primary (read-only, data kept)', shown: true };
+    case 'fence':
+      return { ...base, kind: 'fenced', text: 'redis fenced (CLIENT PAUSE WRITE)', shown: false };
+    case 'unfence':
+      return { ...base, kind: 'unfenced', text: 'redis unfenced', shown: false };
+    case 'health': {
+      const healthy = typeof f('healthy') === 'boolean' ? f('healthy') === true : level !== 'warn' && level !== 'error';
+      return healthy ? { ...base, kind: 'redis-healthy', text: 'redis healthy', shown: false } : { ...base, kind: 'redis-unhealthy', text: `redis unhealthy${because}`, shown: false };
+    }
+    default:
+      return undefined;
+  }
 }

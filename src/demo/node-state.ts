@@ -71,7 +71,8 @@ export class NodeState {
         this.following = m.other;
         break;
       case 'detect':
-      case 'detached':
+        // The Elector's word only: the runtime's `detached` lags it, and can land after the Elector
+        // already follows the next primary (a deposed primary's redis detaches, then replicates).
         this.following = undefined;
         break;
       case 'stopped':

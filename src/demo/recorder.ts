@@ -53,7 +53,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   addLine(line: SidecarLine): void {
-    const m = milestoneOf(line);
+    const m = milestoneOf(line, this.nodes.get(line.node)?.following);
     if (!m) return;
     this.addMilestone(m);
     const derived = this.node(m.node).apply(m);

@@ -14,7 +14,8 @@ import { EventLoopDelayWatch } from '../metrics/event-loop-delay.js';
 import type { LimitStats } from '../metrics/registry.js';
 import { LogLimiter } from '../util/log-limiter.js';
 import type { SidecarConfig } from './config.js';
-import { describeEvent } from './event-log.js';
+import { ElectorEventLog } from './event-log.js';
+import { renderEvent } from '../elector/render-event.js';
 import { createLogger, type Logger } from './logger.js';
 import { RedisRuntime } from './redis-runtime.js';
 import { forwardSwitchover } from './forward-switchover.js';
@@ -61,6 +62,8 @@ export class Sidecar implements SidecarView {
   private readonly loopDelay: EventLoopDelayWatch;
   private readonly refusalLog = new LogLimiter();
   private tickTimer: NodeJS.Timeout | undefined;
+  /** Every Elector event to the log, floods of identical refusals folded. */
+  private readonly eventLog: ElectorEventLog;
   /** How early the tick may start a redis poll that is almost due (see RedisRuntime.onTick). */
   private pollEarlyMs = 0;
   private stopped = false;
@@ -84,6 +87,7 @@ export class Sidecar implements SidecarView {
   constructor(config: SidecarConfig, deps: SidecarDeps = {}) {
     this.config = config;
     this.log = deps.logger ?? createLogger({ nodeId: config.id, level: config.logLevel, format: config.logFormat });
+    this.eventLog = new ElectorEventLog(this.log);
     const self = config.members.find((m) => m.id === config.id)!;
     // Sentinel pings each instance every second and retries a lost link every 100 ms.
     const { downAfterMs } = resolveConfig(config.timings);
@@ -218,6 +222,7 @@ export class Sidecar implements SidecarView {
     } catch (err) {
       this.log.error('tick failed', { error: (err as Error).stack ?? String(err) });
     }
+    this.eventLog.flush(now);
     this.redis?.onTick(now, this.pollEarlyMs);
     if (this.voteStore.saveFailure && now - this.lastVoteRecheck >= VOTE_RECHECK_MS) {
       this.lastVoteRecheck = now;
@@ -262,10 +267,12 @@ export class Sidecar implements SidecarView {
   }
 
   private onElectorEvent(ev: ElectorEvent): void {
-    const d = describeEvent(ev);
     // While the vote file fails, every failed save repeats the error voteFileHealth logged once: debug, not a flood.
     const repeat = ev.type === 'error' && ev.what.startsWith('persisting vote') && this.voteStore.saveFailure !== undefined;
-    this.log[repeat ? 'debug' : d.level](d.msg, d.fields);
+    if (repeat) {
+      const r = renderEvent(ev);
+      this.log.debug(r.msg, r.fields);
+    } else this.eventLog.write(ev, this.now());
     switch (ev.type) {
       case 'election-start':
         this.stats.electionsStarted += 1;
@@ -436,6 +443,7 @@ export class Sidecar implements SidecarView {
     this.clientHandler?.close?.();
     await this.http?.close();
     await this.transport.stop();
+    this.eventLog.flush(Infinity);
     this.log.info('sidecar stopped', { epoch: this.elector.epoch, role: this.elector.role });
     this.resolveDone();
   }

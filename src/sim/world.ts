@@ -6,10 +6,12 @@
  * for liveness and then runs a little longer before the final checks.
  */
 import type { ElectorEvent } from '../elector/events.js';
+import { eventLine } from '../elector/render-event.js';
 import type { Outbound } from '../elector/elector.js';
 import type { MemberSpec } from '../elector/membership.js';
 import type { SafetyRule } from '../elector/safety-rules.js';
 import type { ElectionMessage } from '../protocol/messages.js';
+import { renderMessage } from '../protocol/render-message.js';
 import { Checker, type CheckerHost, type Violation } from './checker.js';
 import { DataHistory } from './data-epoch.js';
 import { endFault, startFault, type ActiveFault, type Fault, type FaultHost, type FaultKind } from './faults.js';
@@ -115,76 +117,6 @@ export function makeMembers(seed: number, n: number): MemberSpec[] {
 }
 
 const HB_KINDS = new Set(['HB', 'LEASE', 'LEASEACK']);
-
-export function fmtMsg(m: ElectionMessage): string {
-  switch (m.type) {
-    case 'HB':
-      return `HB e${m.epoch} ${m.role} off=${m.replOffset}`;
-    case 'PREVOTE':
-      return `PREVOTE e${m.epoch} off=${m.replOffset} data-epoch=${m.dataEpoch}`;
-    case 'OFFER':
-      return `OFFER e${m.epoch} off=${m.replOffset}`;
-    case 'PREACCEPT':
-      return `PREACCEPT e${m.epoch}`;
-    case 'ACCEPT':
-      return `ACCEPT e${m.epoch}`;
-    case 'REFUSE':
-      return `REFUSE e${m.epoch} (${m.reason}, voter at e${m.voterEpoch})`;
-    case 'ANNOUNCE':
-      return `ANNOUNCE e${m.epoch} primary=${m.primaryId}`;
-    case 'LEASE':
-      return `LEASE e${m.epoch} seq=${m.seq}`;
-    case 'LEASEACK':
-      return `LEASEACK e${m.epoch} seq=${m.seq}`;
-    case 'HANDOFF':
-      return `HANDOFF e${m.epoch} to=${m.targetId} off=${m.primaryOffset}`;
-  }
-}
-
-function fmtEvent(ev: ElectorEvent): string | null {
-  switch (ev.type) {
-    case 'role':
-      return `role ${ev.from}→${ev.to} e${ev.epoch}: ${ev.reason}`;
-    case 'epoch':
-      return `epoch ${ev.from}→${ev.to}: ${ev.reason}`;
-    case 'follow':
-      return ev.primary === null ? `follow none (detach redis) e${ev.epoch}: ${ev.reason}` : `follow ${ev.primary} e${ev.epoch}: ${ev.reason}`;
-    case 'primary-lost':
-      return `primary ${ev.primary ?? '-'} lost e${ev.epoch}: ${ev.reason}`;
-    case 'prevote-start':
-      return `pre-vote for e${ev.epoch} off=${ev.offset}`;
-    case 'prevote-failed':
-      return `pre-vote for e${ev.epoch} failed: ${ev.reason}`;
-    case 'election-start':
-      return `ELECTION for e${ev.epoch} off=${ev.offset}${ev.handoff ? ' (hand-off)' : ''}`;
-    case 'election-lost':
-      return `election for e${ev.epoch} lost: ${ev.reason}`;
-    case 'promote':
-      return `won e${ev.epoch}: promoting redis`;
-    case 'elected':
-      return `ELECTED e${ev.epoch} votes ${ev.votes.join(',')}`;
-    case 'vote':
-      return `${ev.granted ? 'grants' : 'refuses'} ${ev.prevote ? 'pre-vote' : 'VOTE'} to ${ev.candidate} e${ev.epoch}${ev.granted ? '' : ` (${ev.reason}: ${ev.detail})`}`;
-    case 'lease':
-      return ev.held ? `LEASE GAINED e${ev.epoch}` : `lease lost e${ev.epoch}`;
-    case 'writes':
-      return ev.allowed ? `unfence redis e${ev.epoch}` : `fence redis e${ev.epoch}: ${ev.reason}`;
-    case 'handoff-start':
-      return `hand-off to ${ev.target} e${ev.epoch} at off=${ev.offset}`;
-    case 'handoff-end':
-      return `hand-off to ${ev.target} e${ev.epoch} ${ev.ok ? 'done' : 'aborted'}: ${ev.reason}`;
-    case 'data-lost':
-      return `redis lost data: judges by e${ev.held.dataEpoch} off=${ev.held.offset} (holds e${ev.now.dataEpoch} off=${ev.now.offset}) for ${ev.holdMs} ms`;
-    case 'data-forgotten':
-      return `forgets e${ev.held.dataEpoch} off=${ev.held.offset}: judges by e${ev.now.dataEpoch} off=${ev.now.offset}`;
-    case 'ignored':
-      return `ignored ${ev.what} from ${ev.from}: ${ev.reason}`;
-    case 'error':
-      return `ERROR ${ev.what}: ${ev.message}`;
-    case 'peer':
-      return null;
-  }
-}
 
 export class World implements GlueHost, FaultHost, CheckerHost {
   now = 0;
@@ -473,12 +405,12 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const target = this.nodes[to]!;
     const tl = this.timeline;
     if (!net.isUp(from, to) || !net.delivers(this.rngNet) || target.elector === null) {
-      if (tl) tl.add(this.now, HB_KINDS.has(msg.type) ? 'hb' : 'msg', `n${from + 1}→n${to + 1} ${fmtMsg(msg)} LOST (${!net.isUp(from, to) ? 'link cut' : target.elector === null ? 'sidecar down' : 'loss'})`);
+      if (tl) tl.add(this.now, HB_KINDS.has(msg.type) ? 'hb' : 'msg', `n${from + 1}→n${to + 1} ${renderMessage(msg)} LOST (${!net.isUp(from, to) ? 'link cut' : target.elector === null ? 'sidecar down' : 'loss'})`);
       return;
     }
     const d = net.delay(from, to, this.rngNet);
     this.push(this.now + d, DELIVER, from, to, target.incarnation, msg);
-    if (tl) tl.add(this.now, HB_KINDS.has(msg.type) ? 'hb' : 'msg', `n${from + 1}→n${to + 1} ${fmtMsg(msg)} (+${d.toFixed(2)} ms)`);
+    if (tl) tl.add(this.now, HB_KINDS.has(msg.type) ? 'hb' : 'msg', `n${from + 1}→n${to + 1} ${renderMessage(msg)} (+${d.toFixed(2)} ms)`);
     if (net.dup > 0 && this.rngNet.next() < net.dup) {
       const d2 = net.delay(from, to, this.rngNet);
       this.push(this.now + d2, DELIVER, from, to, target.incarnation, msg);
@@ -568,9 +500,9 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     }
     const tl = this.timeline;
     if (tl) {
-      const s = fmtEvent(ev);
-      if (s !== null) tl.add(t, ev.type === 'vote' && ev.prevote && ev.granted ? 'msg' : 'event', `${node.id} ${s}`);
-      else if (ev.type === 'peer') tl.add(t, 'hb', `${node.id} sees ${ev.id} ${ev.up ? 'up' : 'DOWN'}`);
+      // Granted pre-votes are chatter beside the PREVOTE and PREACCEPT lines; peer up/down is heartbeat news.
+      const kind = ev.type === 'peer' ? 'hb' : ev.type === 'vote' && ev.prevote && ev.granted ? 'msg' : 'event';
+      tl.add(t, kind, `${node.id} ${eventLine(ev)}`);
     }
   }
 

@@ -1,8 +1,9 @@
 /**
  * The demo's pure parts: reading sidecar log lines, the node state built from
  * them, the phase analysis, the summary and its exit code, the table, the
- * narration order and the SVG. The log lines below are real lines of
- * `resp-elect run --log-format json` (src/sidecar/event-log.ts wording).
+ * narration order and the SVG. The Elector's lines below are written by the
+ * sidecar's own event log and json logger from real Elector events; the
+ * runtime's lines carry the `action` names its log lines use.
  */
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, parseSidecarLine } from '../../src/demo/log-line.js';
@@ -17,38 +18,52 @@ import { renderSvg } from '../../src/demo/svg.js';
 import { buildRow, renderTable } from '../../src/demo/table.js';
 import { NodeState } from '../../src/demo/node-state.js';
 
+// The product's own event log and logger write the Elector's lines below.
+import type { ElectorEvent } from '../../src/elector/events.js';
+import { ElectorEventLog } from '../../src/sidecar/event-log.js';
+import { createLogger } from '../../src/sidecar/logger.js';
+
 const T0 = Date.parse('2026-11-22T02:27:30.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 const line = (ms: number, node: string, msg: string, fields: Record<string, unknown> = {}) =>
   JSON.stringify({ time: at(ms), level: 'info', node, msg, ...fields });
 
+/** The json line the sidecar logs for an Elector event at T0 + ms. */
+function ev(ms: number, node: string, event: ElectorEvent): string {
+  const out: string[] = [];
+  const log = createLogger({ nodeId: node, level: 'debug', format: 'json', write: (l) => out.push(l), clock: () => new Date(T0 + ms) });
+  new ElectorEventLog(log).write(event, ms);
+  expect(out).toHaveLength(1);
+  return out[0]!;
+}
+
 /** A failover of n1 to n2 as three sidecars log it (times in ms after T0). */
 const FAILOVER = [
   line(0, 'n2', 'sidecar started', { listen: '127.0.0.1:1', epoch: 0, members: 'n1,n2,n3', redis: '127.0.0.1:2' }),
   line(0, 'n3', 'sidecar started', { listen: '127.0.0.1:3', epoch: 0, members: 'n1,n2,n3', redis: '127.0.0.1:4' }),
-  line(1, 'n2', 'following primary n1', { epoch: 1, reason: 'n1 is primary of epoch 1' }),
-  line(1, 'n3', 'following primary n1', { epoch: 1, reason: 'n1 is primary of epoch 1' }),
-  line(1000, 'n2', 'primary n1 lost', { epoch: 1, reason: 'n1 not heard for 1003 ms' }),
-  line(1001, 'n2', 'following no primary: redis detached', { epoch: 1, reason: 'n1 not heard for 1003 ms' }),
-  line(1002, 'n3', 'primary n1 lost', { epoch: 1, reason: 'n1 not heard for 1005 ms' }),
-  line(1004, 'n2', 'local redis detached from the lost primary (read-only, data kept)'),
-  line(1005, 'n2', 'pre-vote for epoch 2', { offset: 192 }),
-  line(1006, 'n3', 'pre-vote granted to n2 for epoch 2'),
-  line(1008, 'n2', 'epoch 1 -> 2', { reason: 'stood for election' }),
-  line(1008, 'n2', 'role replica -> candidate', { epoch: 2, reason: 'primary lost and a majority would vote for us' }),
-  line(1008, 'n2', 'standing for election in epoch 2', { offset: 192, handoff: false }),
-  line(1010, 'n3', 'vote granted to n2 for epoch 2'),
-  line(1011, 'n2', 'won epoch 2', { votes: 'n2,n3' }),
-  line(1013, 'n2', 'local redis promoted: REPLICAOF NO ONE', { epoch: 2, offset: 192 }),
-  line(1013, 'n2', 'role candidate -> primary', { epoch: 2, reason: 'won epoch 2' }),
-  line(1015, 'n2', 'lease acquired', { epoch: 2 }),
-  line(1015, 'n2', 'writes allowed: redis unfenced', { epoch: 2, reason: 'primary holds a lease' }),
+  ev(1, 'n2', { type: 'follow', primary: 'n1', epoch: 1, reason: 'n1 is primary of epoch 1' }),
+  ev(1, 'n3', { type: 'follow', primary: 'n1', epoch: 1, reason: 'n1 is primary of epoch 1' }),
+  ev(1000, 'n2', { type: 'primary-lost', primary: 'n1', epoch: 1, reason: 'n1 not heard for 1003 ms' }),
+  ev(1001, 'n2', { type: 'follow', primary: null, epoch: 1, reason: 'n1 not heard for 1003 ms' }),
+  ev(1002, 'n3', { type: 'primary-lost', primary: 'n1', epoch: 1, reason: 'n1 not heard for 1005 ms' }),
+  line(1004, 'n2', 'local redis detached from the lost primary (read-only, data kept)', { action: 'detach' }),
+  ev(1005, 'n2', { type: 'prevote-start', epoch: 2, offset: 192 }),
+  ev(1006, 'n3', { type: 'vote', candidate: 'n2', epoch: 2, granted: true, prevote: true }),
+  ev(1008, 'n2', { type: 'epoch', from: 1, to: 2, reason: 'stood for election' }),
+  ev(1008, 'n2', { type: 'role', from: 'replica', to: 'candidate', epoch: 2, reason: 'primary lost and a majority would vote for us' }),
+  ev(1008, 'n2', { type: 'election-start', epoch: 2, offset: 192, handoff: false }),
+  ev(1010, 'n3', { type: 'vote', candidate: 'n2', epoch: 2, granted: true, prevote: false }),
+  ev(1011, 'n2', { type: 'elected', epoch: 2, votes: ['n2', 'n3'] }),
+  line(1013, 'n2', 'local redis promoted: REPLICAOF NO ONE', { epoch: 2, offset: 192, action: 'promote' }),
+  ev(1013, 'n2', { type: 'role', from: 'candidate', to: 'primary', epoch: 2, reason: 'won epoch 2' }),
+  ev(1015, 'n2', { type: 'lease', held: true, epoch: 2 }),
+  ev(1015, 'n2', { type: 'writes', allowed: true, epoch: 2, reason: 'primary holds a lease' }),
   // The runtime fences for one poll before it sees the lease: writable again at 1060.
-  line(1016, 'n2', 'local redis fenced: CLIENT PAUSE WRITE', { renewEveryMs: 50 }),
-  line(1018, 'n3', 'following primary n2', { epoch: 2, reason: 'n2 is primary of epoch 2' }),
-  line(1020, 'n3', 'local redis now replicates from n2', { target: '127.0.0.1:2', epoch: 2 }),
-  line(1060, 'n2', 'local redis unfenced: CLIENT UNPAUSE'),
-  line(1075, 'n3', 'local redis now replicates from n2', { target: '127.0.0.1:2', epoch: 2 }),
+  line(1016, 'n2', 'local redis fenced: CLIENT PAUSE WRITE', { renewEveryMs: 50, action: 'fence' }),
+  ev(1018, 'n3', { type: 'follow', primary: 'n2', epoch: 2, reason: 'n2 is primary of epoch 2' }),
+  line(1020, 'n3', 'local redis now replicates from n2', { target: '127.0.0.1:2', epoch: 2, action: 'replicate' }),
+  line(1060, 'n2', 'local redis unfenced: CLIENT UNPAUSE', { action: 'unfence' }),
+  line(1075, 'n3', 'local redis now replicates from n2', { target: '127.0.0.1:2', epoch: 2, action: 'replicate' }),
 ];
 
 function recorded(lines = FAILOVER): Recorder {
@@ -95,10 +110,22 @@ describe('milestones', () => {
     const m = (l: string) => milestoneOf(parseSidecarLine(l)!)!;
     expect(m(FAILOVER[4]!)).toMatchObject({ kind: 'detect', other: 'n1', text: 'detected: primary n1 lost (n1 not heard for 1003 ms)', shown: true });
     expect(m(FAILOVER[14]!)).toMatchObject({ kind: 'won', epoch: 2, text: 'won epoch 2 (votes n2,n3)' });
-    expect(m(FAILOVER[21]!)).toMatchObject({ kind: 'retarget', other: 'n2', epoch: 2 });
-    expect(m(line(0, 'n1', 'role primary -> replica', { epoch: 2, reason: 'local redis is unhealthy' }))).toMatchObject({ kind: 'role', shown: true, text: 'steps down: primary -> replica (local redis is unhealthy)' });
-    expect(m(line(0, 'n1', 'primary (none) lost', { reason: 'no primary known' })).shown).toBe(false);
-    expect(m(line(0, 'n1', 'hand-off to n3 aborted', { reason: 'timed out' }))).toMatchObject({ kind: 'handoff-end', text: 'hand-off to n3 aborted (timed out)' });
+    expect(milestoneOf(parseSidecarLine(FAILOVER[21]!)!, 'n2')).toMatchObject({ kind: 'retarget', other: 'n2', epoch: 2, text: 'redis retargeted: REPLICAOF n2 (127.0.0.1:2)' });
+    expect(m(ev(0, 'n1', { type: 'role', from: 'primary', to: 'replica', epoch: 2, reason: 'local redis is unhealthy' }))).toMatchObject({ kind: 'role', shown: true, text: 'steps down: primary -> replica (local redis is unhealthy)' });
+    expect(m(ev(0, 'n1', { type: 'primary-lost', primary: null, epoch: 0, reason: 'no primary known' })).shown).toBe(false);
+    expect(m(ev(0, 'n1', { type: 'handoff-end', target: 'n3', epoch: 2, ok: false, reason: 'timed out' }))).toMatchObject({ kind: 'handoff-end', other: 'n3', text: 'hand-off to n3 aborted (timed out)' });
+    expect(m(ev(0, 'n3', { type: 'vote', candidate: 'n2', epoch: 4, granted: false, prevote: true, reason: 'primary-alive', detail: 'heard primary n1 2 ms ago' }))).toMatchObject({ kind: 'refused', other: 'n2', epoch: 4, text: 'pre-vote refused to n2 for epoch 4 (primary-alive)' });
+    expect(m(ev(0, 'n2', { type: 'writes', allowed: false, epoch: 2, reason: 'lease lost' }))).toMatchObject({ kind: 'writes-stopped', shown: true });
+  });
+
+  it('reads the fields, not the sentence', () => {
+    // A sentence reworded (or translated) changes nothing; a line without fields is no milestone.
+    const won = JSON.parse(ev(7, 'n2', { type: 'elected', epoch: 3, votes: ['n2', 'n3'] })) as Record<string, unknown>;
+    expect(milestoneOf(parseSidecarLine(JSON.stringify({ ...won, msg: 'gewonnen' }))!)).toMatchObject({ kind: 'won', epoch: 3, text: 'won epoch 3 (votes n2,n3)' });
+    expect(milestoneOf(parseSidecarLine(line(7, 'n2', 'won epoch 3', { votes: 'n2,n3' }))!)).toBeUndefined();
+    // A replicate line that does not name the primary is credited to the primary the sidecar follows.
+    expect(milestoneOf(parseSidecarLine(line(8, 'n3', 'local redis now replicates', { action: 'replicate', target: '127.0.0.1:2' }))!, 'n2')).toMatchObject({ kind: 'retarget', other: 'n2' });
+    expect(milestoneOf(parseSidecarLine(line(9, 'n3', 'local redis unhealthy', { action: 'health', reason: 'no reply' }).replace('"info"', '"warn"'))!)).toMatchObject({ kind: 'redis-unhealthy' });
   });
 });
 
@@ -119,9 +146,28 @@ describe('node state', () => {
     expect(rec.node('n3').writable).toBe(false);
   });
 
+  it('credits a replicate line to the primary followed, even when the detach lands after the follow', () => {
+    // A deposed primary in a hand-off, as its sidecar logs it: the Elector follows n1 before the
+    // runtime's detach of the old stream completes, then the runtime replicates from n1.
+    const rec = new Recorder(['n1', 'n2']);
+    for (const l of [
+      ev(0, 'n2', { type: 'role', from: 'primary', to: 'replica', epoch: 3, reason: 'voted for n1 in epoch 3' }),
+      ev(1, 'n2', { type: 'follow', primary: 'n1', epoch: 3, reason: 'n1 is primary of epoch 3' }),
+      line(30, 'n2', 'local redis detached from the lost primary (read-only, data kept)', { action: 'detach' }),
+      line(70, 'n2', 'local redis now replicates from n1', { action: 'replicate', target: '127.0.0.1:1', epoch: 3 }),
+    ])
+      rec.addLine(parseSidecarLine(l)!);
+    expect(rec.milestones.find((m) => m.kind === 'retarget')).toMatchObject({ node: 'n2', other: 'n1', text: 'redis retargeted: REPLICAOF n1 (127.0.0.1:1)' });
+  });
+
   it('is not writable while its processes are down or frozen', () => {
     const s = new NodeState('n1');
-    for (const l of [line(0, 'n1', 'sidecar started', { epoch: 0 }), line(1, 'n1', 'role candidate -> primary', { epoch: 1 }), line(2, 'n1', 'writes allowed: redis unfenced', { epoch: 1 })]) {
+    const n1 = [
+      line(0, 'n1', 'sidecar started', { epoch: 0 }),
+      ev(1, 'n1', { type: 'role', from: 'candidate', to: 'primary', epoch: 1, reason: 'won epoch 1' }),
+      ev(2, 'n1', { type: 'writes', allowed: true, epoch: 1, reason: 'primary holds a lease' }),
+    ];
+    for (const l of n1) {
       s.apply(milestoneOf(parseSidecarLine(l)!)!);
     }
     expect(s.writable).toBe(true);
@@ -335,8 +381,8 @@ describe('replay (scripts/compose-failover.sh)', () => {
     const writer = (ms: number, result: string, extra: Record<string, unknown> = {}) => JSON.stringify({ time: at(ms), writer: true, result, latencyMs: 1, ...extra });
     const n1 = [
       line(0, 'n1', 'sidecar started', { epoch: 0 }),
-      line(1, 'n1', 'role candidate -> primary', { epoch: 1 }),
-      line(2, 'n1', 'writes allowed: redis unfenced', { epoch: 1 }),
+      ev(1, 'n1', { type: 'role', from: 'candidate', to: 'primary', epoch: 1, reason: 'won epoch 1' }),
+      ev(2, 'n1', { type: 'writes', allowed: true, epoch: 1, reason: 'primary holds a lease' }),
     ];
     const text = [
       ...FAILOVER.slice().reverse(),

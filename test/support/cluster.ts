@@ -36,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { onTestFailed } from 'vitest';
+import { parseHumanLine } from '../../src/sidecar/logger.js';
 import { flattenInfo, parseInfo } from '../../src/redis/info.js';
 import { cleanupAll as cleanupAllRedis, startRedis, type RedisProc } from '../../src/util/redis-process.js';
 import { waitFor } from './wait.js';
@@ -364,19 +365,28 @@ export class ClusterNode {
     }
   }
 
+  /** loggedRole()'s progress through the log since the latest start. */
+  private roleScan: { start: number; scanned: number; role: LoggedRole | undefined } | undefined;
+
   /** The role and epoch the sidecar's log last reported (since its latest start). */
   loggedRole(): LoggedRole | undefined {
     const text = this.logText;
     const startAt = text.lastIndexOf('sidecar started');
     if (startAt < 0) return undefined;
-    const tail = text.slice(startAt);
-    let role: LoggedRole | undefined;
-    const re = /\] (?:role (\w+) -> (\w+)  epoch=(\d+)|(writes allowed|writes stopped))/g;
-    for (let m = re.exec(tail); m; m = re.exec(tail)) {
-      if (m[2]) role = { role: m[2] as LoggedRole['role'], epoch: Number(m[3]), writesAllowed: false };
-      else if (role) role.writesAllowed = m[4] === 'writes allowed';
+    // By the lines' event fields, not their wording; complete lines only, each read once (this is polled).
+    let scan = this.roleScan;
+    if (scan?.start !== startAt) scan = this.roleScan = { start: startAt, scanned: startAt, role: undefined };
+    const end = text.lastIndexOf('\n') + 1;
+    if (end > scan.scanned) {
+      for (const line of text.slice(scan.scanned, end).split('\n')) {
+        if (!line.includes(' event=role') && !line.includes(' event=writes')) continue;
+        const f = parseHumanLine(line)?.fields;
+        if (f?.['event'] === 'role') scan.role = { role: f['to'] as LoggedRole['role'], epoch: Number(f['epoch']), writesAllowed: false };
+        else if (f?.['event'] === 'writes' && scan.role) scan.role.writesAllowed = f['allowed'] === true;
+      }
+      scan.scanned = end;
     }
-    return role;
+    return scan.role && { ...scan.role };
   }
 
   closeClients(): void {
