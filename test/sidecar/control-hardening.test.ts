@@ -76,7 +76,7 @@ describe('resp-elect run: the control loop when redis refuses', { timeout: 120_0
     // As a replica restarted empty under a user without `replicaof`: a master nobody elected.
     await acl(r, '-replicaof');
     await adminCall(r, 'REPLICAOF', 'NO', 'ONE');
-    await waitFor(() => /redis action failed.*action=action-failed failed=replicate/.test(r.logs(mark)), { what: `${r.id} to fail its REPLICAOF`, timeoutMs: 5000 });
+    await waitFor(() => /redis action failed .*failed=replicate.*action=action-failed/.test(r.logs(mark)), { what: `${r.id} to fail its REPLICAOF`, timeoutMs: 5000 });
     await waitFor(async () => !(await r.writable(200)), { what: `${r.id}'s redis to be fenced`, timeoutMs: 5000 });
     expect(r.logs(mark)).toMatch(/local redis unhealthy.*reason="redis replicate failed: .*NOPERM/);
     // Fenced for as long as the step keeps failing, not just once.
