@@ -7,17 +7,17 @@
  *
  * For every detection timeout, a 3-node resp-elect cluster and a 3-node
  * Sentinel deployment run side by side; rounds alternate resp-elect,
- * Sentinel, resp-elect, ... per scenario. See src/bench/failover.ts for what
+ * Sentinel, resp-elect, ... per scenario. See lab/bench/failover.ts for what
  * is measured.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { makeDeployment, MASTER_NAME, REPO_ROOT, type Deployment, type SystemKind } from '../src/bench/deploy.js';
-import { measureFailover, restore, type RoundResult, type Scenario } from '../src/bench/failover.js';
-import { installExitHooks, killEverything } from '../src/bench/procs.js';
-import { fmt, machineInfo, parseArgs, ratio, summarize, table, writeSection } from '../src/bench/stats.js';
-import { COLORS, stripChart } from '../src/bench/svg.js';
-import { AckWriter, missingKeys } from '../src/bench/writer.js';
+import { makeDeployment, MASTER_NAME, REPO_ROOT, type Deployment, type SystemKind } from '../lab/bench/deploy.js';
+import { measureFailover, restore, type RoundResult, type Scenario } from '../lab/bench/failover.js';
+import { installExitHooks, killEverything } from '../lab/bench/procs.js';
+import { fmt, machineInfo, parseArgs, ratio, summarize, table, writeSection } from '../lab/bench/stats.js';
+import { COLORS, stripChart } from '../lab/bench/svg.js';
+import { AckWriter, missingKeys } from '../lab/bench/writer.js';
 
 const args = parseArgs(process.argv.slice(2));
 const smoke = args.has('smoke');

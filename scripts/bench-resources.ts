@@ -8,10 +8,10 @@
  *       [--down-after 1000] [--out bench/results.md] [--smoke]
  */
 import { join } from 'node:path';
-import { RespElectDeployment, REPO_ROOT, type BenchNode } from '../src/bench/deploy.js';
-import { cpuOver, cpuTicks, memory, ticksPerSecond } from '../src/bench/procstat.js';
-import { installExitHooks, killEverything, sleep } from '../src/bench/procs.js';
-import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../src/bench/stats.js';
+import { RespElectDeployment, REPO_ROOT, type BenchNode } from '../lab/bench/deploy.js';
+import { cpuOver, cpuTicks, memory, ticksPerSecond } from '../lab/bench/procstat.js';
+import { installExitHooks, killEverything, sleep } from '../lab/bench/procs.js';
+import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../lab/bench/stats.js';
 
 const args = parseArgs(process.argv.slice(2));
 const smoke = args.has('smoke');

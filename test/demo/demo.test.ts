@@ -1,5 +1,5 @@
 /**
- * The README's first command, end to end: the demo (dist/src/demo/main.js,
+ * The README's first command, end to end: the demo (dist/lab/demo/main.js,
  * what `npm run demo` runs after building) as a child process in plain-line
  * mode with short timings. It must fail over, acknowledge writes, lose none,
  * exit 0, and leave no process or directory behind. A second run deletes one
@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const MAIN = fileURLToPath(new URL('../../dist/src/demo/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../dist/lab/demo/main.js', import.meta.url));
 
 interface Run {
   code: number;

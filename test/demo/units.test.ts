@@ -5,17 +5,17 @@
  * `resp-elect run --log-format json` (src/sidecar/event-log.ts wording).
  */
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, parseSidecarLine } from '../../src/demo/log-line.js';
-import { milestoneOf, type Milestone } from '../../src/demo/milestones.js';
-import { Narrator, formatStep } from '../../src/demo/narrator.js';
-import { demoOptionsFrom, DemoOptionError } from '../../src/demo/options.js';
-import { analyzePhase, longestAckGap } from '../../src/demo/phase.js';
-import { Recorder, type WriteRecord } from '../../src/demo/recorder.js';
-import { exitCodeOf, formatSummary, type DemoSummary } from '../../src/demo/summary.js';
-import { replay } from '../../src/demo/replay.js';
-import { renderSvg } from '../../src/demo/svg.js';
-import { buildRow, renderTable } from '../../src/demo/table.js';
-import { NodeState } from '../../src/demo/node-state.js';
+import { LineSplitter, parseSidecarLine } from '../../lab/demo/log-line.js';
+import { milestoneOf, type Milestone } from '../../lab/demo/milestones.js';
+import { Narrator, formatStep } from '../../lab/demo/narrator.js';
+import { demoOptionsFrom, DemoOptionError } from '../../lab/demo/options.js';
+import { analyzePhase, longestAckGap } from '../../lab/demo/phase.js';
+import { Recorder, type WriteRecord } from '../../lab/demo/recorder.js';
+import { exitCodeOf, formatSummary, type DemoSummary } from '../../lab/demo/summary.js';
+import { replay } from '../../lab/demo/replay.js';
+import { renderSvg } from '../../lab/demo/svg.js';
+import { buildRow, renderTable } from '../../lab/demo/table.js';
+import { NodeState } from '../../lab/demo/node-state.js';
 
 const T0 = Date.parse('2026-11-22T02:27:30.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();

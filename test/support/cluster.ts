@@ -37,7 +37,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { onTestFailed } from 'vitest';
 import { flattenInfo, parseInfo } from '../../src/redis/info.js';
-import { cleanupAll as cleanupAllRedis, startRedis, type RedisProc } from '../../src/util/redis-process.js';
+import { cleanupAll as cleanupAllRedis, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
 import { waitFor } from './wait.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,6 +1,6 @@
 /**
  * The two systems under test, driven the same way: N redis-servers (from
- * src/util/redis-process.ts: no persistence, diskless sync with no delay)
+ * lab/proc/redis-process.ts: no persistence, diskless sync with no delay)
  * plus one controller per node — a `resp-elect run` sidecar, or a
  * `redis-sentinel` (quorum = majority). Clients reach either through the
  * Sentinel API on the controller ports, with the same ioredis code.
@@ -13,14 +13,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
-import { startRedis } from '../util/redis-process.js';
+import { startRedis } from '../proc/redis-process.js';
 import { Child, controlPort, sleep, waitFor } from './procs.js';
 import { type BenchRedis, type LabSpec, dataAddr, mgmtAddr, nodeNs, NsRedis, Partitioner } from './netns.js';
 
 export type SystemKind = 'resp-elect' | 'sentinel';
 export const MASTER_NAME = 'mymaster';
 
-/** Repository root (this file is dist/src/bench/deploy.js or src/bench/deploy.ts). */
+/** Repository root (this file is dist/lab/bench/deploy.js or lab/bench/deploy.ts). */
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
@@ -48,7 +48,7 @@ export interface DeployOptions {
   /** Keep the temp directory (logs) after stop(). */
   keepDir?: boolean;
   /**
-   * Run every node in its own network namespace of this lab (src/bench/netns.ts;
+   * Run every node in its own network namespace of this lab (lab/bench/netns.ts;
    * the caller must already run in the lab's driver namespace). Default: every
    * process on 127.0.0.1 of the current namespace.
    */

@@ -31,7 +31,7 @@ import { sleep } from './procs.js';
 import { beyondModelAfterWipe, type Holding } from './wipe-census.js';
 import { AckWriter, missingKeys } from './writer.js';
 import { mulberry32 as rng } from '../util/mulberry32.js';
-import { logTail } from '../util/scratch-redis.js';
+import { logTail } from '../proc/scratch-redis.js';
 
 /** What the current run is doing, for the hang watchdog of scripts/chaos.ts. */
 export const progress = { phase: 'idle', since: Date.now() };
@@ -98,7 +98,7 @@ export interface RunResult {
   lostOnReplicas: number;
   /**
    * Acknowledged writes missing at the end that wipes (redis killed without persistence) had left on
-   * too few nodes for any majority-based protocol to keep (src/bench/wipe-census.ts): missing on the
+   * too few nodes for any majority-based protocol to keep (lab/bench/wipe-census.ts): missing on the
    * final primary, and missing on replicas.
    */
   beyondModel: number;
@@ -314,7 +314,7 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
     }
   };
 
-  // Acknowledged keys that wipes left on too few nodes (the data-loss fault model, src/bench/wipe-census.ts).
+  // Acknowledged keys that wipes left on too few nodes (the data-loss fault model, lab/bench/wipe-census.ts).
   const beyond = new Set<string>();
   // Taken beside the fault, not in its way: a census must not delay the empty restart it follows.
   const censuses: Promise<void>[] = [];

@@ -4,7 +4,7 @@
  * killed or frozen server simply reads as unreachable.
  */
 import { connect } from 'node:net';
-import { parseInfo, parseReplicationState, type ReplicationState } from '../redis/info.js';
+import { parseInfo, parseReplicationState, type ReplicationState } from '../../src/redis/info.js';
 
 export interface RedisView {
   reachable: boolean;

@@ -1,6 +1,6 @@
 /**
  * The demo's options, defined once for `resp-elect demo` and for
- * `npm run demo -- ...` (dist/src/demo/main.js).
+ * `npm run demo -- ...` (dist/lab/demo/main.js).
  */
 import type { Argv } from 'yargs';
 import { FAULT_KINDS, type FaultKind } from './faults.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessRegistry, Tracked } from './processes.js';
 import { sleep } from './sleep.js';
-import { probeRedis, scratchRedisArgs } from '../util/scratch-redis.js';
+import { probeRedis, scratchRedisArgs } from '../proc/scratch-redis.js';
 
 export function redisArgs(port: number, dir: string): string[] {
   return scratchRedisArgs({ port, bind: ['127.0.0.1'], dir, logfile: join(dir, 'redis.log') });

@@ -6,7 +6,7 @@
  * tells it, relative to the moment of the fault.
  *
  *   docker compose logs --no-log-prefix --no-color sidecar1 sidecar2 sidecar3 writer \
- *     | node dist/src/demo/replay.js --fault-at 1795314450000 [--old-primary n1] [--fault "docker kill redis1"]
+ *     | node dist/lab/demo/replay.js --fault-at 1795314450000 [--old-primary n1] [--fault "docker kill redis1"]
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';

@@ -14,7 +14,7 @@
  * less, never more. The wiped node is assumed to have held every key: a key it
  * did not hold is on a majority of the others already, so it is not excused.
  */
-import { copiesNeeded } from '../elector/membership.js';
+import { copiesNeeded } from '../../src/elector/membership.js';
 
 /** What one node held at a wipe: the keys found, `'dead'` (killed: holds nothing), or `'unknown'` (counted as holding all). */
 export type Holding = ReadonlySet<string> | 'dead' | 'unknown';

@@ -11,7 +11,7 @@
  *
  * Usage:
  *   import { afterAll } from 'vitest';
- *   import { startRedis, cleanupAll } from '../../src/util/redis-process.js';
+ *   import { startRedis, cleanupAll } from '../../lab/proc/redis-process.js';
  *   afterAll(cleanupAll);
  *   const primary = await startRedis();
  *   const replica = await startRedis({ replicaOf: { host: '127.0.0.1', port: primary.port } });
@@ -24,7 +24,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
-import { flattenInfo, parseInfo } from '../redis/info.js';
+import { flattenInfo, parseInfo } from '../../src/redis/info.js';
 import { logTail, probeRedis, scratchRedisArgs } from './scratch-redis.js';
 import { freePort } from './free-port.js';
 

@@ -24,8 +24,8 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Child, sleep } from './procs.js';
-import type { RedisProc } from '../util/redis-process.js';
-import { probeRedis, scratchRedisArgs } from '../util/scratch-redis.js';
+import type { RedisProc } from '../proc/redis-process.js';
+import { probeRedis, scratchRedisArgs } from '../proc/scratch-redis.js';
 
 export interface LabSpec {
   /** Namespace name prefix, e.g. `rc-`. */
@@ -226,7 +226,7 @@ const ENDING = new Set<NodeJS.Signals>(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT
 /**
  * A redis-server inside a node namespace, started as `ip netns exec <ns>
  * redis-server ...` (exec replaces `ip`, so the child's pid is redis' own and
- * signals reach it). Same defaults as src/util/redis-process.ts: no
+ * signals reach it). Same defaults as lab/proc/redis-process.ts: no
  * persistence (a restart comes back EMPTY), diskless sync with no delay.
  * Binds the data address first (replication connects from it), then the
  * management address and loopback.

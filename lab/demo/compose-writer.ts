@@ -2,9 +2,9 @@
 /**
  * The writer container of docker-compose.yml: the demo's acknowledged-write
  * loop against the sidecars' Sentinel API, logging JSON lines for
- * scripts/compose-failover.sh (which replays them with dist/src/demo/replay.js).
+ * scripts/compose-failover.sh (which replays them with dist/lab/demo/replay.js).
  *
- *   node dist/src/demo/compose-writer.js --sentinel redis1:26379 --sentinel redis2:26379 --replicas 1
+ *   node dist/lab/demo/compose-writer.js --sentinel redis1:26379 --sentinel redis2:26379 --replicas 1
  *
  * It logs every write that was not acknowledged, the acknowledged write just
  * before and just after each of those (so the longest gap is exact), and

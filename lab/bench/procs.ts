@@ -1,13 +1,13 @@
 /**
  * Child processes of the bench and chaos scripts (sidecars, sentinels;
- * redis-servers come from src/util/redis-process.ts, which keeps its own
+ * redis-servers come from lab/proc/redis-process.ts, which keeps its own
  * registry). Every child runs in its own process group and is SIGKILLed on
  * every exit path: normal end, an uncaught error, Ctrl-C, SIGTERM, SIGHUP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cleanupAll as cleanupAllRedis } from '../util/redis-process.js';
+import { cleanupAll as cleanupAllRedis } from '../proc/redis-process.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -19,8 +19,8 @@ import { sleep } from './sleep.js';
 
 export const HOST = '127.0.0.1';
 
-/** The `resp-elect` entry point next to this module: dist/src/cli/main.js. */
-export const MAIN_JS = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/** The `resp-elect` entry point of this build: dist/src/cli/main.js (this module is dist/lab/demo/cluster.js). */
+export const MAIN_JS = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 export interface DemoNode {
   id: string;
