@@ -17,7 +17,7 @@ import { measureFailover, restore, type RoundResult, type Scenario } from '../la
 import { installExitHooks, killEverything } from '../lab/bench/procs.js';
 import { fmt, machineInfo, parseArgs, ratio, summarize, table, writeSection } from '../lab/bench/stats.js';
 import { COLORS, stripChart } from '../lab/bench/svg.js';
-import { AckWriter, missingKeys } from '../lab/bench/writer.js';
+import { AckWriter, missingKeys } from '../lab/workload/writer.js';
 
 const args = parseArgs(process.argv.slice(2));
 const smoke = args.has('smoke');
@@ -49,7 +49,7 @@ const logDirs: string[] = [];
 async function runRound(s: SystemState, scenario: Scenario, round: number, seq: number, last: boolean): Promise<void> {
   const d = s.d;
   const primary = await d.waitSettled(60_000 + 10 * d.opts.downAfterMs);
-  const writer = new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas: 1, waitTimeoutMs: 200, intervalMs: 1, prefix: `${d.kind}:${d.opts.downAfterMs}:${seq}:` });
+  const writer = new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas: 1, waitTimeoutMs: 200, intervalMs: 1, keyPrefix: `${d.kind}:${d.opts.downAfterMs}:${seq}:` });
   writer.start();
   const warm = Date.now() + 20_000;
   while (writer.acked.length < 30 && Date.now() < warm) await new Promise((r) => setTimeout(r, 10));
@@ -64,7 +64,7 @@ async function runRound(s: SystemState, scenario: Scenario, round: number, seq: 
   const winner = d.nodes.find((n) => n.id === r.newPrimary);
   // The last round of a deployment checks the acknowledged writes on the new primary once its replicas are linked, without the restore.
   const settledPrimary = await restore(d, scenario, primary, winner, !last || !winner);
-  const missing = await missingKeys(settledPrimary.redis.port, s.acked);
+  const missing = await missingKeys({ host: settledPrimary.mgmtHost, port: settledPrimary.redis.port }, s.acked);
   const fresh = missing.filter((k) => !s.lost.has(k));
   for (const k of fresh) s.lost.add(k);
   (lostBy[d.kind] ??= {})[d.opts.downAfterMs] = ((lostBy[d.kind] ??= {})[d.opts.downAfterMs] ?? 0) + fresh.length;

@@ -10,7 +10,8 @@
 import { join } from 'node:path';
 import { RespElectDeployment, REPO_ROOT, type BenchNode } from '../lab/bench/deploy.js';
 import { cpuOver, cpuTicks, memory, ticksPerSecond } from '../lab/bench/procstat.js';
-import { installExitHooks, killEverything, sleep } from '../lab/bench/procs.js';
+import { installExitHooks, killEverything } from '../lab/bench/procs.js';
+import { sleep } from '../lab/util/wait.js';
 import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../lab/bench/stats.js';
 
 const args = parseArgs(process.argv.slice(2));

@@ -27,9 +27,9 @@
 import { Redis } from 'ioredis';
 import { type BenchNode, Deployment, MASTER_NAME, redisAddr } from './deploy.js';
 import { cutRules, type NodeRules, Partitioner } from './netns.js';
-import { sleep } from './procs.js';
+import { sleep } from '../util/wait.js';
 import { beyondModelAfterWipe, type Holding } from './wipe-census.js';
-import { AckWriter, missingKeys } from './writer.js';
+import { AckWriter, missingKeys } from '../workload/writer.js';
 import { mulberry32 as rng } from '../util/mulberry32.js';
 import { logTail } from '../proc/scratch-redis.js';
 
@@ -268,7 +268,7 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   const down = d.opts.downAfterMs;
   const replicas = d.majority - 1;
   const result = emptyRunResult(d.kind, o.run, o.seed);
-  const writers = [0, 1].map((w) => new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas, waitTimeoutMs: 300, intervalMs: 2, prefix: `chaos:${o.seed}:${w}:` }));
+  const writers = [0, 1].map((w) => new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas, waitTimeoutMs: 300, intervalMs: 2, keyPrefix: `chaos:${o.seed}:${w}:` }));
   // A partition a failed earlier run may have left.
   await d.partitions?.healAll();
   const pool = (o.faults ?? faultsFor(d)).filter((f) => d.partitions || !isPartition(f));
@@ -464,7 +464,7 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
     return [missing.length - excused, excused];
   };
   if (final) {
-    [result.lost, result.beyondModel] = tally(await missingKeys(final.redis.port, keys, final.mgmtHost).catch(() => keys));
+    [result.lost, result.beyondModel] = tally(await missingKeys({ host: final.mgmtHost, port: final.redis.port }, keys).catch(() => keys));
     // Replicas: give them a moment to apply the tail; a replica not linked to the final primary is skipped (reported as the error above).
     for (const n of d.nodes) {
       if (n === final) continue;
@@ -472,7 +472,7 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
       if (info?.['master_link_status'] !== 'up' || !Deployment.replicaOf(info, final)) continue;
       let miss = keys;
       for (let i = 0; i < 50; i++) {
-        miss = await missingKeys(n.redis.port, keys, n.mgmtHost).catch(() => keys);
+        miss = await missingKeys({ host: n.mgmtHost, port: n.redis.port }, keys).catch(() => keys);
         if (miss.length === 0) break;
         await sleep(100);
       }
@@ -518,7 +518,7 @@ async function holding(n: BenchNode, keys: string[]): Promise<Holding> {
   if (!n.redis.running) return 'dead';
   if (keys.length === 0) return new Set();
   try {
-    const missing = new Set(await missingKeys(n.redis.port, keys, n.mgmtHost, { connectMs: 300, commandMs: 1000 }));
+    const missing = new Set(await missingKeys({ host: n.mgmtHost, port: n.redis.port }, keys, { connectMs: 300, commandMs: 1000 }));
     return new Set(keys.filter((k) => !missing.has(k)));
   } catch {
     return 'unknown';

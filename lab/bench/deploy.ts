@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { startRedis } from '../proc/redis-process.js';
-import { Child, controlPort, sleep, waitFor } from './procs.js';
+import { sleep, waitFor } from '../util/wait.js';
+import { Child, controlPort } from './procs.js';
 import { type BenchRedis, type LabSpec, dataAddr, mgmtAddr, nodeNs, NsRedis, Partitioner } from './netns.js';
 
 export type SystemKind = 'resp-elect' | 'sentinel';
@@ -302,9 +303,7 @@ export abstract class Deployment {
         }
         return p;
       },
-      `${this.kind} settled`,
-      timeoutMs,
-      50,
+      { what: `${this.kind} settled`, timeoutMs, intervalMs: 50 },
     ).catch(async (err: Error) => {
       throw new Error(`${err.message}; last reason: ${this.lastUnsettled}; now: ${await this.describe()}`);
     });
@@ -408,7 +407,7 @@ export class SentinelDeployment extends Deployment {
         if (i?.['master_link_status'] !== 'up') return false;
       }
       return true;
-    }, 'sentinel replicas linked', 15_000);
+    }, { what: 'sentinel replicas linked', timeoutMs: 15_000 });
     for (const n of this.nodes) {
       const conf = [
         `port ${n.ctlPort}`,
@@ -458,4 +457,3 @@ export function makeDeployment(kind: SystemKind, opts: DeployOptions): Deploymen
   return kind === 'resp-elect' ? new RespElectDeployment(opts) : new SentinelDeployment(opts);
 }
 
-export { sleep };

@@ -13,8 +13,8 @@
  */
 import { Redis } from 'ioredis';
 import { type BenchNode, type Deployment, parseInfoText } from './deploy.js';
-import { sleep } from './procs.js';
-import type { AckWriter } from './writer.js';
+import { sleep } from '../util/wait.js';
+import type { AckWriter } from '../workload/writer.js';
 
 export type Scenario = 'host' | 'redis' | 'switchover';
 

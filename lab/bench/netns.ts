@@ -23,7 +23,8 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Child, sleep } from './procs.js';
+import { sleep } from '../util/wait.js';
+import { Child } from './procs.js';
 import type { RedisProc } from '../proc/redis-process.js';
 import { probeRedis, scratchRedisArgs } from '../proc/scratch-redis.js';
 

@@ -9,7 +9,7 @@ import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cleanupAll as cleanupAllRedis } from '../proc/redis-process.js';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../util/wait.js';
 
 export class Child {
   readonly child: ChildProcess;
@@ -143,15 +143,4 @@ export async function controlPort(): Promise<number> {
     }
   }
   throw new Error('controlPort: no free port in 30000-31999');
-}
-
-/** Poll `fn` until it returns a truthy value. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs: number, intervalMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as T;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
 }

@@ -15,7 +15,7 @@ import type { ProcessRegistry, Tracked } from './processes.js';
 import type { Recorder } from './recorder.js';
 import { readRedis, type RedisView } from './redis-info.js';
 import { PortTakenError, startRedisServer } from './redis-server.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../util/wait.js';
 
 export const HOST = '127.0.0.1';
 

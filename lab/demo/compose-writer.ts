@@ -13,8 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import { masterAddrByName } from './sentinel-api.js';
-import type { WriteRecord } from './recorder.js';
-import { AckedWriter, findLostKeys } from './writer.js';
+import { AckWriter, missingKeys, type WriteRecord } from '../workload/writer.js';
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +45,7 @@ const show = (w: WriteRecord) => log({ time: new Date(w.t).toISOString(), result
 let lastAcked: WriteRecord | undefined;
 let lastShown = 0;
 let failing = false;
-const writer = new AckedWriter({
+const writer = new AckWriter({
   sentinels,
   masterName: name,
   replicas,
@@ -83,7 +82,7 @@ async function stop(): Promise<void> {
     if (!p) continue;
     primary = `${p.host}:${p.port}`;
     try {
-      lost = (await findLostKeys(p, writer.acked)).length;
+      lost = (await missingKeys(p, writer.acked)).length;
     } catch (err) {
       log({ msg: 'could not check the acknowledged keys', error: (err as Error).message });
     }

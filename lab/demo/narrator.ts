@@ -6,7 +6,7 @@
  * and leave it sorted by their own timestamps.
  */
 import type { Milestone } from './milestones.js';
-import type { WriteRecord } from './recorder.js';
+import type { WriteRecord } from '../workload/writer.js';
 
 interface Item {
   t: number;

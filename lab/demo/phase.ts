@@ -4,7 +4,7 @@
  * the tests compute them the same way.
  */
 import type { Milestone } from './milestones.js';
-import type { WriteRecord } from './recorder.js';
+import type { WriteRecord } from '../workload/writer.js';
 
 export interface PhaseInput {
   /** When the fault was injected (or the switchover asked for). */

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { SidecarLine } from './log-line.js';
 import { milestoneOf, type Milestone } from './milestones.js';
 import { NodeState, type ProcState } from './node-state.js';
+import type { WriteRecord } from '../workload/writer.js';
 
 /** Something the demo itself did or saw. */
 export interface DemoEvent {
@@ -15,16 +16,6 @@ export interface DemoEvent {
   node?: string;
   kind: 'fault' | 'heal' | 'restart' | 'in-sync' | 'switchover' | 'note';
   text: string;
-}
-
-export interface WriteRecord {
-  /** When the attempt finished (the WAIT reply, or the error). */
-  t: number;
-  result: 'acked' | 'unacked' | 'error';
-  /** Redis port the write went to, when known. */
-  port?: number;
-  latencyMs: number;
-  error?: string;
 }
 
 export interface RecorderEvents {

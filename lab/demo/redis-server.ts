@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessRegistry, Tracked } from './processes.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../util/wait.js';
 import { probeRedis, scratchRedisArgs } from '../proc/scratch-redis.js';
 
 export function redisArgs(port: number, dir: string): string[] {

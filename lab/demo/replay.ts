@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { parseSidecarLine, type SidecarLine } from './log-line.js';
 import { Narrator } from './narrator.js';
 import { analyzePhase, describePhase } from './phase.js';
-import { Recorder, type WriteRecord } from './recorder.js';
+import type { WriteRecord } from '../workload/writer.js';
+import { Recorder } from './recorder.js';
 
 export interface ReplayInput {
   text: string;

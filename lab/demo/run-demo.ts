@@ -29,11 +29,11 @@ import { Recorder } from './recorder.js';
 import { readRedis } from './redis-info.js';
 import { PlainScreen, TtyScreen, type Screen } from './screen.js';
 import { masterAddrByName, sentinelApiAvailable, sentinelFailover } from './sentinel-api.js';
-import { pollUntil, sleep } from './sleep.js';
 import { exitCodeOf, formatSummary, type DemoSummary } from './summary.js';
 import { renderSvg } from './svg.js';
 import { buildRow, renderTable } from './table.js';
-import { AckedWriter, findLostKeys } from './writer.js';
+import { sleep, waitFor } from '../util/wait.js';
+import { AckWriter, missingKeys } from '../workload/writer.js';
 
 const MASTER_NAME = 'mymaster';
 
@@ -68,7 +68,7 @@ class Demo {
   private readonly recorder: Recorder;
   private readonly cluster: DemoCluster;
   private readonly narrator: Narrator;
-  private writer: AckedWriter | undefined;
+  private writer: AckWriter | undefined;
   private tableTimer: NodeJS.Timeout | undefined;
   private readonly t0 = Date.now();
   private readonly marks: { t: number; label: string }[] = [];
@@ -164,7 +164,7 @@ class Demo {
     this.startTable();
     const all = this.cluster.nodes.map((n) => n.id);
     const setupTimeout = 20_000 + o.downAfterMs * 10;
-    await pollUntil(() => this.writablePrimary(), 'a writable primary', setupTimeout);
+    await waitFor(() => this.writablePrimary(), { what: 'a writable primary', timeoutMs: setupTimeout });
     const first = await this.settled(all, true, 'every replica in sync with a writable primary', setupTimeout);
     this.say(`   primary ${first} (epoch ${this.recorder.node(first).epoch}), ${all.length - 1} replicas in sync, ${Date.now() - this.t0} ms after start`);
     await this.snapshot();
@@ -180,7 +180,7 @@ class Demo {
       // This fallback finds the primary by polling INFO on every redis; remove it once every build serves the Sentinel API.
       this.say(`2. Writer: FALLBACK, the sidecar port does not serve the Sentinel API (src/admin not built in): the primary is found by polling INFO; SET then WAIT ${replicas} 200`);
     }
-    this.writer = new AckedWriter({
+    this.writer = new AckWriter({
       ...(sentinel ? { sentinels: this.cluster.nodes.map((n) => ({ host: HOST, port: n.sidecarPort })), masterName: MASTER_NAME } : { resolve: () => this.resolveByInfo() }),
       replicas,
       waitTimeoutMs: 200,
@@ -192,7 +192,7 @@ class Demo {
       },
     });
     this.writer.start();
-    await pollUntil(() => this.writer!.acked.length > 0, 'a first acknowledged write', 10_000);
+    await waitFor(() => this.writer!.acked.length > 0, { what: 'a first acknowledged write', timeoutMs: 10_000 });
     await sleep(o.warmupMs);
     this.say(`   ${this.writer.acked.length} writes acknowledged so far`);
 
@@ -209,7 +209,7 @@ class Demo {
     const failoverTimeout = o.downAfterMs * 10 + 10_000;
     let failoverOk = false;
     try {
-      await pollUntil(() => this.writablePrimary(victim.id, faultAt), 'a new writable primary', failoverTimeout);
+      await waitFor(() => this.writablePrimary(victim.id, faultAt), { what: 'a new writable primary', timeoutMs: failoverTimeout });
       await this.settled(survivors, false, 'the other replicas following the new primary', failoverTimeout, victim.id);
       await this.writerBack(faultAt, victim.id, failoverTimeout);
       failoverOk = true;
@@ -232,10 +232,9 @@ class Demo {
       this.narrator.begin(rejoinAt);
       try {
         await fault.recover(this.cluster, victim, this.recorder, (text) => this.narrator.say(Date.now(), victim.id, text));
-        const p = await pollUntil(
+        const p = await waitFor(
           async () => (this.recorder.node(victim.id).role === 'replica' ? this.settled(all, false, '', 0).catch(() => undefined) : undefined),
-          `${victim.id} in sync as a replica`,
-          20_000 + o.downAfterMs * 5,
+          { what: `${victim.id} in sync as a replica`, timeoutMs: 20_000 + o.downAfterMs * 5 },
         );
         const took = Date.now() - rejoinAt;
         this.narrator.say(Date.now(), victim.id, `in sync: a replica of ${p}`);
@@ -293,7 +292,7 @@ class Demo {
         this.say(`   SELF-TEST (--self-test-lose-write): deleted the acknowledged key ${victimKey} before the check`);
       }
       try {
-        const missing = await findLostKeys({ host: HOST, port }, acked);
+        const missing = await missingKeys({ host: HOST, port }, acked);
         lost = missing.length;
         this.say(`   ${acked.length} acknowledged keys checked on ${finalPrimary}: ${missing.length === 0 ? 'all present' : `${missing.length} MISSING (first: ${missing.slice(0, 3).join(', ')})`}`);
       } catch (err) {
@@ -340,7 +339,7 @@ class Demo {
     try {
       const reply = await sentinelFailover(HOST, node.sidecarPort, MASTER_NAME);
       this.narrator.say(Date.now(), from, `replied ${reply}`);
-      await pollUntil(() => this.writablePrimary(from, at), 'the switchover target to become a writable primary', this.opts.downAfterMs * 5 + 10_000);
+      await waitFor(() => this.writablePrimary(from, at), { what: 'the switchover target to become a writable primary', timeoutMs: this.opts.downAfterMs * 5 + 10_000 });
       const to = await this.settled(all, false, 'every replica following the new primary', 20_000, from);
       await this.writerBack(at, from, 10_000);
       await this.endPhase();
@@ -373,19 +372,18 @@ class Demo {
       if (p === undefined) throw new Error(`not yet: ${what}`);
       return p;
     }
-    return pollUntil(check, what, timeoutMs);
+    return waitFor(check, { what, timeoutMs });
   }
 
   /** Until an acknowledged write, after `since`, reached the current writable primary (not `not`). */
   private async writerBack(since: number, not: string, timeoutMs: number): Promise<void> {
-    await pollUntil(
+    await waitFor(
       () => {
         const p = this.writablePrimary(not);
         const port = p === undefined ? undefined : this.cluster.node(p).redisPort;
         return port !== undefined && this.recorder.writes.some((w) => w.t > since && w.result === 'acked' && w.port === port);
       },
-      'the writer back on the new primary',
-      timeoutMs,
+      { what: 'the writer back on the new primary', timeoutMs },
     );
   }
 

@@ -5,7 +5,7 @@
  * the demo did. Hand-written SVG text, no dependencies.
  */
 import type { LaneRole } from './node-state.js';
-import type { WriteRecord } from './recorder.js';
+import type { WriteRecord } from '../workload/writer.js';
 
 export interface SvgInput {
   title: string;

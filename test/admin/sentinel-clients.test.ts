@@ -10,7 +10,7 @@ import { createSentinel as createSentinel5 } from 'redis5';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../lab/proc/free-port.js';
 import { cleanupAll, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 import { client, closeAll, onCleanup, startAdmin, startTwoRedisAdmin } from './admin-harness.js';
 import { FakeView } from './fake-view.js';
 

@@ -14,7 +14,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lab/proc/free-port.js';
 import { cleanupAll, startRedis } from '../../lab/proc/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 import { closeAll, startAdmin } from './admin-harness.js';
 import { FakeView } from './fake-view.js';
 

@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisLinkWatch } from '../../src/redis/link-watch.js';
 import { freePort } from '../../lab/proc/free-port.js';
 import { cleanupAll, startRedis } from '../../lab/proc/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 const watches: RedisLinkWatch[] = [];
 const servers: Server[] = [];

@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisCommandError } from '../../src/redis/errors.js';
 import { LocalRedis } from '../../src/redis/local-redis.js';
 import { cleanupAll, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 const adapters: LocalRedis[] = [];
 function adapter(proc: RedisProc): LocalRedis {

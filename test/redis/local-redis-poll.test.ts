@@ -6,7 +6,7 @@ import { LocalRedis, type LocalRedisOptions } from '../../src/redis/local-redis.
 import type { RedisStatus } from '../../src/redis/status.js';
 import { freePort } from '../../lab/proc/free-port.js';
 import { cleanupAll, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 const adapters: LocalRedis[] = [];
 function adapter(port: number, options: Partial<LocalRedisOptions> = {}): LocalRedis {

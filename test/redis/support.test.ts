@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lab/proc/free-port.js';
 import { cleanupAll, startRedis } from '../../lab/proc/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 afterAll(cleanupAll);
 

@@ -38,7 +38,8 @@ import { Redis } from 'ioredis';
 import { onTestFailed } from 'vitest';
 import { flattenInfo, parseInfo } from '../../src/redis/info.js';
 import { cleanupAll as cleanupAllRedis, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
-import { waitFor } from './wait.js';
+import { sleep, waitFor } from '../../lab/util/wait.js';
+import { AckWriter, missingKeys } from '../../lab/workload/writer.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
@@ -49,7 +50,6 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const CLI = process.env['RESP_ELECT_CLI'] ? resolve(process.env['RESP_ELECT_CLI']) : join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const KEEP_DIRS = process.env['RESP_ELECT_KEEP_CLUSTER_DIRS'] === '1';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------
 // Ports
@@ -418,86 +418,62 @@ export interface WriterStats {
   lastError?: string;
 }
 
+/**
+ * The lab's acknowledged-write loop (lab/workload/writer.ts, `WAIT 1`) aimed
+ * at the cluster's primary as the sidecars' logs and INFO tell it (primary()),
+ * plus what the tests ask of it.
+ */
 export class Writer {
-  readonly acked: string[] = [];
-  readonly stats: WriterStats = { attempts: 0, acked: 0, unacked: 0, errors: 0, primaries: [] };
-  private running = true;
-  private readonly done: Promise<void>;
-  private readonly clients = new Map<string, Redis>();
-  private seq = 0;
-  /** Time of every acknowledged write, for gap measurements. */
-  readonly ackTimes: number[] = [];
+  private readonly w: AckWriter;
+  private readonly primaries: string[] = [];
 
   constructor(
     private readonly cluster: Cluster,
     readonly prefix: string,
-    private readonly opts: { waitTimeoutMs: number; pauseMs: number },
+    opts: { waitTimeoutMs: number; pauseMs: number },
   ) {
-    this.done = this.loop();
+    this.w = new AckWriter({
+      resolve: async () => {
+        const p = await this.cluster.primary();
+        return p ? { host: '127.0.0.1', port: p.redis!.port } : undefined;
+      },
+      replicas: 1,
+      waitTimeoutMs: opts.waitTimeoutMs,
+      intervalMs: opts.pauseMs,
+      keyPrefix: `${prefix}:`,
+      redisOptions: { commandTimeout: opts.waitTimeoutMs + 1000 },
+      onRecord: (r) => {
+        if (r.result !== 'acked') return;
+        const id = this.cluster.dataNodes.find((n) => n.redis?.port === r.port)?.id;
+        if (id !== undefined && this.primaries.at(-1) !== id) this.primaries.push(id);
+      },
+    });
+    this.w.start();
   }
 
-  private client(node: ClusterNode): Redis {
-    let c = this.clients.get(node.id);
-    if (!c) {
-      c = fastClient(node.redis!.port, this.opts.waitTimeoutMs + 1000);
-      this.clients.set(node.id, c);
-    }
-    return c;
+  /** Acknowledged keys, in order. */
+  get acked(): readonly string[] {
+    return this.w.acked;
   }
 
-  private async loop(): Promise<void> {
-    let target: ClusterNode | undefined;
-    while (this.running) {
-      if (!target) {
-        target = await this.cluster.primary().catch(() => undefined);
-        if (!target) {
-          await sleep(10);
-          continue;
-        }
-      }
-      const key = `${this.prefix}:${++this.seq}`;
-      this.stats.attempts += 1;
-      try {
-        const c = this.client(target);
-        await c.set(key, String(this.seq));
-        const n = Number(await c.call('WAIT', '1', String(this.opts.waitTimeoutMs)));
-        if (n >= 1) {
-          this.acked.push(key);
-          this.ackTimes.push(Date.now());
-          this.stats.acked += 1;
-          if (this.stats.primaries.at(-1) !== target.id) this.stats.primaries.push(target.id);
-        } else {
-          this.stats.unacked += 1;
-          target = undefined; // no replica took it: maybe no longer the primary
-        }
-      } catch (err) {
-        this.stats.errors += 1;
-        this.stats.lastError = (err as Error).message;
-        target = undefined;
-        await sleep(5);
-      }
-      if (this.opts.pauseMs > 0) await sleep(this.opts.pauseMs);
-    }
+  get stats(): WriterStats {
+    const w = this.w;
+    return { attempts: w.attempts, acked: w.acked.length, unacked: w.unacked, errors: w.errors, primaries: [...this.primaries], ...(w.lastError ? { lastError: w.lastError } : {}) };
   }
 
   /** Wait until `n` more writes than now have been acknowledged. */
   async waitForAcks(n: number, timeoutMs = 10_000): Promise<void> {
     const target = this.acked.length + n;
-    await waitFor(() => this.acked.length >= target, { what: `${n} more acknowledged writes (writer ${JSON.stringify(this.stats)})`, timeoutMs });
+    await waitFor(() => this.acked.length >= target, { what: `${n} more acknowledged writes (writer ${this.w.describe()})`, timeoutMs });
   }
 
   /** Longest gap between two consecutive acknowledged writes, in ms. */
   longestAckGap(): number {
-    let gap = 0;
-    for (let i = 1; i < this.ackTimes.length; i++) gap = Math.max(gap, this.ackTimes[i]! - this.ackTimes[i - 1]!);
-    return gap;
+    return this.w.longestGap();
   }
 
   async stop(): Promise<WriterStats> {
-    this.running = false;
-    await this.done;
-    for (const c of this.clients.values()) c.disconnect();
-    this.clients.clear();
+    await this.w.stop();
     return this.stats;
   }
 }
@@ -667,7 +643,7 @@ export class Cluster implements TrackedCluster {
       async () => {
         missing = {};
         for (const n of live) {
-          const miss = await missingKeys(n, keys);
+          const miss = await missingKeys({ host: '127.0.0.1', port: n.redis!.port }, keys, { connectMs: 2000, commandMs: 5000 });
           if (miss.length > 0) missing[n.id] = miss;
         }
         return Object.keys(missing).length === 0;
@@ -718,24 +694,6 @@ export class Cluster implements TrackedCluster {
   async removeDir(): Promise<void> {
     registry.stopped.delete(this);
     if (!this.keepDir) await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
-  }
-}
-
-async function missingKeys(n: ClusterNode, keys: string[]): Promise<string[]> {
-  const c = n.redis!.client({ commandTimeout: 5000 });
-  try {
-    const out: string[] = [];
-    for (let i = 0; i < keys.length; i += 500) {
-      const chunk = keys.slice(i, i + 500);
-      if (chunk.length === 0) break;
-      const vals = (await c.mget(...chunk)) as (string | null)[];
-      vals.forEach((v, j) => {
-        if (v === null) out.push(chunk[j]!);
-      });
-    }
-    return out;
-  } finally {
-    c.disconnect();
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * Poll until a condition holds. Tests against real processes cannot sleep a
- * fixed time and hope; they poll, and when the wait times out the error must
- * say what was awaited and what was last seen, or the failure is a guess.
+ * Poll until a condition holds. Code that drives real processes (the tests,
+ * the demo, the benchmarks) cannot sleep a fixed time and hope; it polls, and
+ * when the wait times out the error must say what was awaited and what was
+ * last seen, or the failure is a guess.
  */
 import { inspect } from 'node:util';
 
@@ -12,6 +13,11 @@ export interface WaitForOptions {
   intervalMs?: number;
   /** What is awaited, for the timeout message: "replica to sync", "role master". */
   what: string;
+}
+
+/** Resolve after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function describe(value: unknown): string {
@@ -39,7 +45,7 @@ export async function waitFor<T>(
       last = { error };
     }
     if (Date.now() >= deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await sleep(intervalMs);
   }
   const seen =
     last === undefined
