@@ -15,7 +15,9 @@ import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { startRedis } from '../proc/redis-process.js';
 import { sleep, waitFor } from '../util/wait.js';
-import { Child, controlPort } from './procs.js';
+import { fastClient } from '../proc/fast-client.js';
+import { BENCH_PORTS, stablePort } from '../proc/ports.js';
+import { Child } from './procs.js';
 import { type BenchRedis, type LabSpec, dataAddr, mgmtAddr, nodeNs, NsRedis, Partitioner } from './netns.js';
 
 export type SystemKind = 'resp-elect' | 'sentinel';
@@ -71,23 +73,6 @@ export interface BenchNode {
   ctlPort: number;
   ctl: Child | undefined;
   ctlLog: string;
-}
-
-/** A fast-failing client: no offline queue, no retries, short timeouts. */
-export function fastClient(port: number, commandTimeout = 500, host = '127.0.0.1'): Redis {
-  const c = new Redis({
-    host,
-    port,
-    connectTimeout: 500,
-    commandTimeout,
-    enableOfflineQueue: false,
-    enableReadyCheck: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => 20,
-    disableClientInfo: true,
-  });
-  c.on('error', () => {});
-  return c;
 }
 
 /** One command on a short-lived connection; undefined on any failure. */
@@ -181,7 +166,7 @@ export abstract class Deployment {
         await redis.launch();
       } else {
         const redis = await startRedis({ args: ['--repl-backlog-size', '16mb'] });
-        this.nodes.push({ id, index: i, redis, host: '127.0.0.1', mgmtHost: '127.0.0.1', ctlPort: await controlPort(), ctl: undefined, ctlLog });
+        this.nodes.push({ id, index: i, redis, host: '127.0.0.1', mgmtHost: '127.0.0.1', ctlPort: await stablePort(BENCH_PORTS), ctl: undefined, ctlLog });
       }
     }
     await this.setup();

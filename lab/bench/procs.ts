@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cleanupAll as cleanupAllRedis } from '../proc/redis-process.js';
 
 import { sleep } from '../util/wait.js';
@@ -119,28 +118,4 @@ export async function killEverything(): Promise<void> {
   await Promise.all([...live].map((c) => c.kill()));
   await cleanupAllRedis();
   killAllSync();
-}
-
-const handedOut = new Set<number>();
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-/** A free loopback port below the ephemeral range (30000-31999), for sidecars and sentinels that restart on the same port. */
-export async function controlPort(): Promise<number> {
-  for (let i = 0; i < 300; i++) {
-    const port = 30000 + Math.floor(Math.random() * 2000);
-    if (handedOut.has(port)) continue;
-    if (await canBind(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error('controlPort: no free port in 30000-31999');
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSidecarLine } from './log-line.js';
 import { LogFollower } from './log-follower.js';
-import { freePort } from './ports.js';
+import { freePort } from '../proc/ports.js';
 import type { ProcessRegistry, Tracked } from './processes.js';
 import type { Recorder } from './recorder.js';
 import { readRedis, type RedisView } from './redis-info.js';

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { flattenInfo, parseInfo } from '../../src/redis/info.js';
 import { logTail, probeRedis, scratchRedisArgs } from './scratch-redis.js';
-import { freePort } from './free-port.js';
+import { freePort } from './ports.js';
 
 export interface StartRedisOptions {
   /** Listen here instead of a free port (no retry on "Address already in use" then). */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lab/proc/free-port.js';
+import { freePort } from '../../lab/proc/ports.js';
 import { cleanupAll, startRedis } from '../../lab/proc/redis-process.js';
 import { waitFor } from '../../lab/util/wait.js';
 import { closeAll, startAdmin } from './admin-harness.js';

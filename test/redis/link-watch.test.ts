@@ -2,7 +2,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisLinkWatch } from '../../src/redis/link-watch.js';
-import { freePort } from '../../lab/proc/free-port.js';
+import { freePort } from '../../lab/proc/ports.js';
 import { cleanupAll, startRedis } from '../../lab/proc/redis-process.js';
 import { waitFor } from '../../lab/util/wait.js';
 

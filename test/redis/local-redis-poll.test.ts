@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { RedisCommandError } from '../../src/redis/errors.js';
 import { LocalRedis, type LocalRedisOptions } from '../../src/redis/local-redis.js';
 import type { RedisStatus } from '../../src/redis/status.js';
-import { freePort } from '../../lab/proc/free-port.js';
+import { freePort } from '../../lab/proc/ports.js';
 import { cleanupAll, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
 import { waitFor } from '../../lab/util/wait.js';
 

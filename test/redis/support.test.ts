@@ -1,7 +1,7 @@
 /** The shared test support itself: ports, waitFor, and the redis-server process helper. */
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lab/proc/free-port.js';
+import { freePort } from '../../lab/proc/ports.js';
 import { cleanupAll, startRedis } from '../../lab/proc/redis-process.js';
 import { waitFor } from '../../lab/util/wait.js';
 

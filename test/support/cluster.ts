@@ -18,10 +18,9 @@
  * failed or interrupted test left behind.
  *
  * Ports: sidecar ports come from a range below the kernel's ephemeral range
- * (20000-29999), so no outgoing connection (redis replication links, pollers,
- * peer dials, all of which use ephemeral local ports) can take a sidecar's
- * port between picking it and the sidecar binding it, also when a sidecar is
- * restarted on the same port.
+ * (lab/proc/ports.ts, stablePort), so no outgoing connection can take a
+ * sidecar's port between picking it and the sidecar binding it, also when a
+ * sidecar is restarted on the same port.
  *
  * Set RESP_ELECT_KEEP_CLUSTER_DIRS=1 to keep the temporary directories (vote
  * files, sidecar logs) after stop().
@@ -29,7 +28,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +35,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { onTestFailed } from 'vitest';
 import { flattenInfo, parseInfo } from '../../src/redis/info.js';
+import { fastClient } from '../../lab/proc/fast-client.js';
+import { stablePort, TEST_PORTS } from '../../lab/proc/ports.js';
 import { cleanupAll as cleanupAllRedis, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
 import { sleep, waitFor } from '../../lab/util/wait.js';
 import { AckWriter, missingKeys } from '../../lab/workload/writer.js';
@@ -54,28 +54,9 @@ const KEEP_DIRS = process.env['RESP_ELECT_KEEP_CLUSTER_DIRS'] === '1';
 // ---------------------------------------------------------------------------
 // Ports
 
-const handedOut = new Set<number>();
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolveBind) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolveBind(false));
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolveBind(true)));
-  });
-}
-
-/** A loopback port outside the ephemeral range that nothing listens on and this process has not handed out. */
-export async function sidecarPort(): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const port = 20000 + Math.floor(Math.random() * 10000);
-    if (handedOut.has(port)) continue;
-    if (await canBind(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error('sidecarPort: no free port in 20000-29999');
+/** A loopback port for a sidecar, below the ephemeral range (lab/proc/ports.ts), so it stays free across restarts. */
+export function sidecarPort(): Promise<number> {
+  return stablePort(TEST_PORTS);
 }
 
 // ---------------------------------------------------------------------------
@@ -113,26 +94,9 @@ export async function cleanupClusters(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------
-// Small redis helpers
+// INFO
 
-/** A client for observing and writing: fails fast instead of queueing, reconnects in the background. */
-function fastClient(port: number, commandTimeout = 500): Redis {
-  const c = new Redis({
-    host: '127.0.0.1',
-    port,
-    connectTimeout: 500,
-    commandTimeout,
-    enableOfflineQueue: false,
-    enableReadyCheck: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => 50,
-    disableClientInfo: true,
-    lazyConnect: false,
-  });
-  c.on('error', () => {});
-  return c;
-}
-
+/** INFO fields of one section, flat: field → value. */
 export type Info = Record<string, string>;
 
 // ---------------------------------------------------------------------------
