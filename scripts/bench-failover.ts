@@ -14,7 +14,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { makeDeployment, MASTER_NAME, REPO_ROOT, type Deployment, type SystemKind } from '../lab/bench/deploy.js';
 import { measureFailover, restore, type RoundResult, type Scenario } from '../lab/bench/failover.js';
-import { installExitHooks, killEverything } from '../lab/bench/procs.js';
+import { runScript } from '../lab/proc/children.js';
 import { fmt, machineInfo, parseArgs, ratio, summarize, table, writeSection } from '../lab/bench/stats.js';
 import { COLORS, stripChart } from '../lab/bench/svg.js';
 import { AckWriter, missingKeys } from '../lab/workload/writer.js';
@@ -29,7 +29,6 @@ const out = args.get('out') ?? (smoke ? undefined : join(REPO_ROOT, 'bench', 're
 const jsonOut = args.get('json');
 const keepLogs = args.has('keep-logs');
 
-installExitHooks();
 
 function log(msg: string): void {
   console.log(`[${new Date().toISOString().slice(11, 23)}] ${msg}`);
@@ -181,13 +180,4 @@ function buildReport(machine: string, elapsed: number): { markdown: string; svgs
   return { markdown: md.join('\n'), svgs };
 }
 
-main()
-  .then(async () => {
-    await killEverything();
-    process.exit(0);
-  })
-  .catch(async (err) => {
-    console.error(err);
-    await killEverything();
-    process.exit(1);
-  });
+runScript(main);

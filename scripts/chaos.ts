@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { makeDeployment, REPO_ROOT, type Deployment, type SystemKind } from '../lab/bench/deploy.js';
 import { ALL_FAULTS, chaosRun, emptyRunResult, FAULTS, isPartition, parseFaults, progress, type Fault, type RunResult } from '../lab/bench/chaos.js';
 import { createLab, DEFAULT_LAB, destroyLab, driverNs, LAB_ENV, labNamespaces, labUnsupported, type LabSpec } from '../lab/bench/netns.js';
-import { installExitHooks, killEverything } from '../lab/bench/procs.js';
+import { runScript } from '../lab/proc/children.js';
 import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../lab/bench/stats.js';
 import { copiesNeeded } from '../src/elector/membership.js';
 
@@ -247,19 +247,5 @@ if (args.has('netns-cleanup')) {
       process.exit(1);
     });
 } else {
-  installExitHooks();
-  runMain();
-}
-
-function runMain(): void {
-  main()
-    .then(async () => {
-      await killEverything();
-      process.exit(0);
-    })
-    .catch(async (err) => {
-      console.error(err);
-      await killEverything();
-      process.exit(1);
-    });
+  runScript(main);
 }

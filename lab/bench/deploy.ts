@@ -17,7 +17,7 @@ import { startRedis } from '../proc/redis-process.js';
 import { sleep, waitFor } from '../util/wait.js';
 import { fastClient } from '../proc/fast-client.js';
 import { BENCH_PORTS, stablePort } from '../proc/ports.js';
-import { Child } from './procs.js';
+import { type Child, spawnChild } from '../proc/children.js';
 import { type BenchRedis, type LabSpec, dataAddr, mgmtAddr, nodeNs, NsRedis, Partitioner } from './netns.js';
 
 export type SystemKind = 'resp-elect' | 'sentinel';
@@ -179,7 +179,8 @@ export abstract class Deployment {
 
   /** Spawn a controller process, inside the node's namespace if it has one. */
   protected spawnCtl(n: BenchNode, name: string, command: string, args: string[]): Child {
-    return n.ns ? new Child(name, 'ip', ['netns', 'exec', n.ns, command, ...args], n.ctlLog, join(this.dir, n.id)) : new Child(name, command, args, n.ctlLog, join(this.dir, n.id));
+    const [cmd, argv] = n.ns ? ['ip', ['netns', 'exec', n.ns, command, ...args]] : [command, args];
+    return spawnChild(name, cmd, argv, { logPath: n.ctlLog, cwd: join(this.dir, n.id) });
   }
 
   /** Cached fast probe client for a node's redis, over the management network. */

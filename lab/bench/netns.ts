@@ -24,7 +24,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from '../util/wait.js';
-import { Child } from './procs.js';
+import { type Child, spawnChild } from '../proc/children.js';
 import type { RedisProc } from '../proc/redis-process.js';
 import { probeRedis, scratchRedisArgs } from '../proc/scratch-redis.js';
 
@@ -264,7 +264,7 @@ export class NsRedis implements BenchRedis {
       ...scratchRedisArgs({ port: this.port, bind: [this.dataHost, this.mgmtHost, '127.0.0.1'], dir: this.dir, logfile: this.logPath }),
       ...this.extraArgs,
     ];
-    const child = new Child(`redis ${this.ns}`, 'ip', args, join(this.dir, 'redis.stdout'), this.dir);
+    const child = spawnChild(`redis ${this.ns}`, 'ip', args, { logPath: join(this.dir, 'redis.stdout'), cwd: this.dir });
     this.child = child;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -281,20 +281,13 @@ export class NsRedis implements BenchRedis {
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
     if (!child?.running) return;
-    child.signal(signal);
-    if (ENDING.has(signal)) {
-      await Promise.race([child.exited, sleep(15_000)]);
-      if (child.running) throw new Error(`redis-server in ${this.ns} (pid ${child.pid}) did not exit after ${signal}`);
-    }
+    if (!(await child.kill(signal, 15_000)) && ENDING.has(signal)) throw new Error(`redis-server in ${this.ns} (pid ${child.pid}) did not exit after ${signal}`);
   }
 
   private async terminate(): Promise<void> {
     const child = this.child;
     if (!child?.running) return;
-    child.signal('SIGTERM');
-    child.signal('SIGCONT');
-    await Promise.race([child.exited, sleep(3000)]);
-    if (child.running) await child.kill();
+    if (!(await child.kill('SIGTERM', 3000))) await child.kill('SIGKILL');
   }
 
   async restart(): Promise<void> {

@@ -5,13 +5,13 @@
  * freezes and restarts their processes; it decides nothing about roles.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, openSync, closeSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSidecarLine } from './log-line.js';
 import { LogFollower } from './log-follower.js';
+import { type Child, spawnChild } from '../proc/children.js';
 import { freePort } from '../proc/ports.js';
-import type { ProcessRegistry, Tracked } from './processes.js';
 import type { Recorder } from './recorder.js';
 import { readRedis, type RedisView } from './redis-info.js';
 import { PortTakenError, startRedisServer } from './redis-server.js';
@@ -27,8 +27,8 @@ export interface DemoNode {
   redisPort: number;
   sidecarPort: number;
   dir: string;
-  redis?: Tracked;
-  sidecar?: Tracked;
+  redis?: Child;
+  sidecar?: Child;
   follower?: LogFollower;
 }
 
@@ -37,7 +37,6 @@ export interface ClusterOptions {
   downAfterMs: number;
   /** Parent directory; the cluster lives in it. */
   dir: string;
-  registry: ProcessRegistry;
   recorder: Recorder;
   /** Extra `resp-elect run` flags for every sidecar. */
   sidecarArgs?: string[];
@@ -45,6 +44,8 @@ export interface ClusterOptions {
 
 export class DemoCluster {
   readonly nodes: DemoNode[] = [];
+  /** Every process started, in order, for the final "nothing left running" line. */
+  readonly started: Child[] = [];
   readonly secretPath: string;
   private readonly opts: ClusterOptions;
 
@@ -79,7 +80,7 @@ export class DemoCluster {
       for (let attempt = 0; ; attempt++) {
         n.redisPort = await freePort(HOST);
         try {
-          n.redis = await startRedisServer(this.opts.registry, `redis ${n.id}`, n.redisPort, n.dir);
+          n.redis = this.track(await startRedisServer(`redis ${n.id}`, n.redisPort, n.dir));
           break;
         } catch (err) {
           if (!(err instanceof PortTakenError) || attempt >= 5) throw err;
@@ -96,7 +97,7 @@ export class DemoCluster {
       } catch (err) {
         if (!(err instanceof PortTakenError) || attempt >= 5) throw err;
         for (const n of this.nodes) {
-          if (n.sidecar) await this.opts.registry.kill(n.sidecar);
+          await n.sidecar?.kill();
           n.follower?.stop();
           n.follower = undefined;
           rmSync(join(n.dir, 'data'), { recursive: true, force: true });
@@ -133,12 +134,7 @@ export class DemoCluster {
   /** Spawn the sidecar with its stderr appended to its log file, and follow that file. */
   async startSidecar(n: DemoNode, wait = true): Promise<void> {
     const logPath = this.sidecarLog(n);
-    const fd = openSync(logPath, 'a');
-    try {
-      n.sidecar = this.opts.registry.spawn(`sidecar ${n.id}`, process.execPath, [MAIN_JS, ...this.sidecarArgs(n)], { stdio: ['ignore', 'ignore', fd] });
-    } finally {
-      closeSync(fd);
-    }
+    n.sidecar = this.track(spawnChild(`sidecar ${n.id}`, process.execPath, [MAIN_JS, ...this.sidecarArgs(n)], { logPath }));
     if (!n.follower) {
       n.follower = new LogFollower(logPath, (text) => {
         const line = parseSidecarLine(text);
@@ -168,20 +164,42 @@ export class DemoCluster {
   }
 
   async startRedis(n: DemoNode): Promise<void> {
-    n.redis = await startRedisServer(this.opts.registry, `redis ${n.id}`, n.redisPort, n.dir);
+    n.redis = this.track(await startRedisServer(`redis ${n.id}`, n.redisPort, n.dir));
+  }
+
+  private track(c: Child): Child {
+    this.started.push(c);
+    return c;
+  }
+
+  /** The processes still running. */
+  running(): Child[] {
+    return this.started.filter((c) => c.running);
+  }
+
+  /** SIGKILL everything still running and wait for every exit (bounded). */
+  async killAll(timeoutMs = 5000): Promise<void> {
+    await Promise.all(this.running().map((c) => c.kill('SIGKILL', timeoutMs)));
+  }
+
+  /** Leave every process running (`--keep`): this process exits without them. Returns them. */
+  release(): Child[] {
+    const kept = this.running();
+    for (const c of kept) c.release();
+    return kept;
   }
 
   /** kill -9 of redis and sidecar. */
   async kill(n: DemoNode, what: { redis?: boolean; sidecar?: boolean } = { redis: true, sidecar: true }): Promise<void> {
-    const procs = [what.redis ? n.redis : undefined, what.sidecar ? n.sidecar : undefined].filter((p): p is Tracked => p !== undefined);
-    for (const p of procs) this.opts.registry.signal(p, 'SIGKILL');
+    const procs = [what.redis ? n.redis : undefined, what.sidecar ? n.sidecar : undefined].filter((p): p is Child => p !== undefined);
+    for (const p of procs) p.signal('SIGKILL');
     await Promise.all(procs.map((p) => p.exited));
   }
 
   /** SIGSTOP (freeze) or SIGCONT (thaw). */
   signal(n: DemoNode, signal: 'SIGSTOP' | 'SIGCONT', what: { redis?: boolean; sidecar?: boolean }): void {
-    if (what.redis && n.redis) this.opts.registry.signal(n.redis, signal);
-    if (what.sidecar && n.sidecar) this.opts.registry.signal(n.sidecar, signal);
+    if (what.redis) n.redis?.signal(signal);
+    if (what.sidecar) n.sidecar?.signal(signal);
   }
 
   async read(n: DemoNode): Promise<RedisView> {

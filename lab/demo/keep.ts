@@ -7,9 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DemoCluster } from './cluster.js';
-import type { Tracked } from './processes.js';
+import type { Child } from '../proc/children.js';
 
-export function writeStopScript(dir: string, kept: readonly Tracked[]): string {
+export function writeStopScript(dir: string, kept: readonly Child[]): string {
   const path = join(dir, 'stop.sh');
   const pids = kept.map((t) => t.pid).join(' ');
   const script = `#!/usr/bin/env bash

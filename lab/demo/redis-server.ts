@@ -4,22 +4,13 @@
  * replication without delay (a full sync takes milliseconds), log in its own
  * directory.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProcessRegistry, Tracked } from './processes.js';
+import { type Child, spawnChild } from '../proc/children.js';
+import { logTail, probeRedis, scratchRedisArgs } from '../proc/scratch-redis.js';
 import { sleep } from '../util/wait.js';
-import { probeRedis, scratchRedisArgs } from '../proc/scratch-redis.js';
 
 export function redisArgs(port: number, dir: string): string[] {
   return scratchRedisArgs({ port, bind: ['127.0.0.1'], dir, logfile: join(dir, 'redis.log') });
-}
-
-function tail(path: string, lines: number): string {
-  try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }
 
 export class PortTakenError extends Error {}
@@ -28,24 +19,24 @@ export class PortTakenError extends Error {}
  * Start redis-server on `port` and wait until it answers as itself. Throws
  * PortTakenError when another server holds the port, Error for anything else.
  */
-export async function startRedisServer(registry: ProcessRegistry, name: string, port: number, dir: string, timeoutMs = 10_000): Promise<Tracked> {
-  const proc = registry.spawn(name, 'redis-server', redisArgs(port, dir), { stdio: ['ignore', 'ignore', 'ignore'] });
+export async function startRedisServer(name: string, port: number, dir: string, timeoutMs = 10_000): Promise<Child> {
+  const proc = spawnChild(name, 'redis-server', redisArgs(port, dir));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!proc.running) {
-      const log = tail(join(dir, 'redis.log'), 5);
+      const log = logTail(join(dir, 'redis.log'), 5);
       if (/Address already in use/.test(log)) throw new PortTakenError(`port ${port} is taken`);
       throw new Error(`${name}: redis-server exited at start-up; ${join(dir, 'redis.log')}:\n${log}`);
     }
     const { up, pid } = await probeRedis('127.0.0.1', port);
     if (up && pid === proc.pid) return proc;
     if (up && pid !== undefined && pid !== proc.pid) {
-      await registry.kill(proc);
+      await proc.kill();
       throw new PortTakenError(`port ${port} is taken by pid ${pid}`);
     }
     if (Date.now() > deadline) {
-      await registry.kill(proc);
-      throw new Error(`${name}: redis-server on port ${port} did not answer within ${timeoutMs} ms; log:\n${tail(join(dir, 'redis.log'), 10)}`);
+      await proc.kill();
+      throw new Error(`${name}: redis-server on port ${port} did not answer within ${timeoutMs} ms; log:\n${logTail(join(dir, 'redis.log'), 10)}`);
     }
     await sleep(20);
   }

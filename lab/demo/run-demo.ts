@@ -24,7 +24,6 @@ import { keepInstructions, writeStopScript } from './keep.js';
 import { Narrator } from './narrator.js';
 import type { DemoOptions } from './options.js';
 import { analyzePhase, describePhase, longestAckGap, type PhaseResult } from './phase.js';
-import { installExitHooks, ProcessRegistry } from './processes.js';
 import { Recorder } from './recorder.js';
 import { readRedis } from './redis-info.js';
 import { PlainScreen, TtyScreen, type Screen } from './screen.js';
@@ -32,6 +31,7 @@ import { masterAddrByName, sentinelApiAvailable, sentinelFailover } from './sent
 import { exitCodeOf, formatSummary, type DemoSummary } from './summary.js';
 import { renderSvg } from './svg.js';
 import { buildRow, renderTable } from './table.js';
+import { onSignal } from '../proc/children.js';
 import { sleep, waitFor } from '../util/wait.js';
 import { AckWriter, missingKeys } from '../workload/writer.js';
 
@@ -63,7 +63,6 @@ function preflight(): string | undefined {
 }
 
 class Demo {
-  private readonly registry = new ProcessRegistry();
   private readonly dir = mkdtempSync(join(tmpdir(), 'resp-elect-demo-'));
   private readonly recorder: Recorder;
   private readonly cluster: DemoCluster;
@@ -79,7 +78,7 @@ class Demo {
   ) {
     const ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
     this.recorder = new Recorder(ids);
-    this.cluster = new DemoCluster({ size: opts.nodes, downAfterMs: opts.downAfterMs, dir: this.dir, registry: this.registry, recorder: this.recorder });
+    this.cluster = new DemoCluster({ size: opts.nodes, downAfterMs: opts.downAfterMs, dir: this.dir, recorder: this.recorder });
     this.narrator = new Narrator((l) => this.screen.line(l), (port) => this.cluster.nodeByRedisPort(port)?.id);
     this.recorder.on('milestone', (m) => this.narrator.milestone(m));
   }
@@ -89,7 +88,7 @@ class Demo {
   }
 
   async run(): Promise<number> {
-    const removeHooks = installExitHooks(this.registry, (signal) => {
+    const removeHooks = onSignal((signal) => {
       void this.interrupted(signal);
     });
     let code = 1;
@@ -113,9 +112,9 @@ class Demo {
     this.stopTable();
     this.narrator.end();
     this.screen.close();
-    const n = this.registry.running().length;
+    const n = this.cluster.running().length;
     process.stdout.write(`\nresp-elect demo: ${signal}: stopping ${n} processes\n`);
-    await this.registry.killAll();
+    await this.cluster.killAll();
     rmSync(this.dir, { recursive: true, force: true });
     process.exit(signal === 'SIGINT' ? 130 : 143);
   }
@@ -126,18 +125,18 @@ class Demo {
     await this.writer?.stop().catch(() => {});
     this.screen.close();
     if (keep) {
-      const kept = this.registry.release();
+      const kept = this.cluster.release();
       const stop = writeStopScript(this.dir, kept);
       this.say('');
       for (const l of keepInstructions(this.cluster, this.currentPrimary(), stop, MASTER_NAME)) this.say(l);
       this.cluster.stopFollowing();
       return;
     }
-    const n = this.registry.running().length;
-    await this.registry.killAll();
+    const n = this.cluster.running().length;
+    await this.cluster.killAll();
     this.cluster.stopFollowing();
-    const left = this.registry.running().length;
-    const started = this.registry.started;
+    const left = this.cluster.running().length;
+    const started = this.cluster.started;
     this.say('');
     this.say(`Stopped ${n} processes; ${left === 0 ? 'nothing left running' : `${left} STILL RUNNING`} (started: ${started.map((s) => `${s.name.replace(' ', ':')}=${s.pid}`).join(' ')})`);
     if (code === 0) rmSync(this.dir, { recursive: true, force: true });

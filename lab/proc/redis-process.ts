@@ -4,10 +4,10 @@
  * Each server gets a free loopback port, its own temporary directory and log
  * file, no persistence (so a restart comes back EMPTY, as a crashed cache
  * node would) and diskless replication with no delay (so a full sync takes
- * milliseconds). Every process is tracked in a registry: call `cleanupAll()`
- * from `afterAll` (or `afterEach`), and a process 'exit' hook SIGKILLs
- * whatever is left, so a failing or interrupted test never leaves
- * redis-server processes behind.
+ * milliseconds). Every server is tracked in the lab's registry
+ * (lab/proc/children.ts): call `cleanupAll()` from `afterAll` (or
+ * `afterEach`), and a process 'exit' hook SIGKILLs whatever is left, so a
+ * failing or interrupted test never leaves redis-server processes behind.
  *
  * Usage:
  *   import { afterAll } from 'vitest';
@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { flattenInfo, parseInfo } from '../../src/redis/info.js';
 import { logTail, probeRedis, scratchRedisArgs } from './scratch-redis.js';
+import { track, untrack, type Resource } from './children.js';
 import { freePort } from './ports.js';
 
 export interface StartRedisOptions {
@@ -82,45 +83,12 @@ export interface RedisProc {
   logTail(lines?: number): string;
 }
 
-// ---------------------------------------------------------------------------
-// Registry. Kept on globalThis: vitest re-evaluates this module for every test
-// file run in the same worker process, and there must be one set and one
-// exit hook per process, not one per file.
-
-interface Tracked {
-  killSync(): void;
-  cleanup(): Promise<void>;
-}
-
-interface Registry {
-  live: Set<Tracked>;
-  hooksInstalled: boolean;
-}
-
-const globalScope = globalThis as typeof globalThis & { __respElectRedisRegistry?: Registry };
-const registry: Registry = (globalScope.__respElectRedisRegistry ??= { live: new Set(), hooksInstalled: false });
-
-function killAllSync(): void {
-  for (const proc of registry.live) proc.killSync();
-}
-
-function installHooks(): void {
-  if (registry.hooksInstalled) return;
-  registry.hooksInstalled = true;
-  process.on('exit', killAllSync);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      killAllSync();
-      // Keep the signal's usual effect when nobody else handles it.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  }
-}
-
-/** Kill (SIGKILL) every server this process started and has not stopped, close their clients, remove their temp dirs. */
-export async function cleanupAll(): Promise<void> {
-  await Promise.all([...registry.live].map((proc) => proc.cleanup()));
-}
+/**
+ * Kill (SIGKILL) every server this process started and has not stopped, close
+ * their clients, remove their temp dirs — and everything else the lab's one
+ * registry tracks (lab/proc/children.ts).
+ */
+export { cleanupAll } from './children.js';
 
 // ---------------------------------------------------------------------------
 
@@ -130,7 +98,7 @@ const KEEP_DIRS = process.env['RESP_ELECT_KEEP_REDIS_DIRS'] === '1';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-class RedisProcImpl implements RedisProc, Tracked {
+class RedisProcImpl implements RedisProc, Resource {
   readonly addr: string;
   readonly logPath: string;
   private child: ChildProcess | undefined;
@@ -178,7 +146,7 @@ class RedisProcImpl implements RedisProc, Tracked {
 
   /** Spawn redis-server and wait until it answers. */
   async launch(): Promise<void> {
-    registry.live.add(this);
+    track(this);
     const child = spawn('redis-server', this.args(), { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
     this.child = child;
     let stderr = '';
@@ -284,7 +252,7 @@ class RedisProcImpl implements RedisProc, Tracked {
 
   private async dispose(removeDir = true): Promise<void> {
     this.stopped = true;
-    registry.live.delete(this);
+    untrack(this);
     for (const c of this.clients) c.disconnect();
     this.clients.clear();
     this.admin = undefined;
@@ -327,7 +295,6 @@ function portInUse(err: unknown): boolean {
 
 /** Start a redis-server on a free loopback port and wait until it answers. */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisProc> {
-  installHooks();
   const ownsDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'resp-elect-redis-')));
   const attempts = options.port === undefined ? 5 : 1;

@@ -13,9 +13,10 @@
  *   `WAIT 1` and follows the primary across failovers, and the check that no
  *   acknowledged write was lost.
  *
- * Every process (redis and sidecar) is tracked: `stop()` kills them all, and
- * `cleanupClusters()` (afterAll) plus a process 'exit' hook kill whatever a
- * failed or interrupted test left behind.
+ * Every process (redis and sidecar) is tracked in the lab's one registry
+ * (lab/proc/children.ts): `stop()` kills them all, and `cleanupClusters()`
+ * (afterAll) plus a process 'exit' hook kill whatever a failed or
+ * interrupted test left behind.
  *
  * Ports: sidecar ports come from a range below the kernel's ephemeral range
  * (lab/proc/ports.ts, stablePort), so no outgoing connection can take a
@@ -25,7 +26,6 @@
  * Set RESP_ELECT_KEEP_CLUSTER_DIRS=1 to keep the temporary directories (vote
  * files, sidecar logs) after stop().
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,7 +37,8 @@ import { onTestFailed } from 'vitest';
 import { flattenInfo, parseInfo } from '../../src/redis/info.js';
 import { fastClient } from '../../lab/proc/fast-client.js';
 import { stablePort, TEST_PORTS } from '../../lab/proc/ports.js';
-import { cleanupAll as cleanupAllRedis, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
+import { cleanupAll, type Child, type Resource, spawnChild, track, untrack } from '../../lab/proc/children.js';
+import { startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
 import { sleep, waitFor } from '../../lab/util/wait.js';
 import { AckWriter, missingKeys } from '../../lab/workload/writer.js';
 
@@ -60,37 +61,13 @@ export function sidecarPort(): Promise<number> {
 }
 
 // ---------------------------------------------------------------------------
-// Registry of sidecar processes (redis processes are tracked by redis-server.ts)
+// Cleanup: every cluster is a Resource of the lab's one registry (lab/proc/children.ts)
+// from start until its directory is removed; its sidecars and redis-servers are tracked
+// there too, each on its own.
 
-interface TrackedCluster {
-  killSync(): void;
-  stop(): Promise<void>;
-  removeDir(): Promise<void>;
-  removeDirSync(): void;
-}
-interface ClusterRegistry {
-  live: Set<TrackedCluster>;
-  /** Stopped, directory not removed yet: removal waits for cleanupClusters(), so a failed test can still keep it. */
-  stopped: Set<TrackedCluster>;
-  hooked: boolean;
-}
-const scope = globalThis as typeof globalThis & { __respElectClusterRegistry?: ClusterRegistry };
-const registry: ClusterRegistry = (scope.__respElectClusterRegistry ??= { live: new Set(), stopped: new Set(), hooked: false });
-
-function installHooks(): void {
-  if (registry.hooked) return;
-  registry.hooked = true;
-  process.on('exit', () => {
-    for (const c of registry.live) c.killSync();
-    for (const c of [...registry.live, ...registry.stopped]) c.removeDirSync();
-  });
-}
-
-/** Stop every cluster this process started (sidecars and redis). For afterAll / afterEach. */
+/** Stop every cluster this process started (sidecars and redis) and remove their directories. For afterAll / afterEach. */
 export async function cleanupClusters(): Promise<void> {
-  await Promise.all([...registry.live].map((c) => c.stop()));
-  await cleanupAllRedis();
-  await Promise.all([...registry.stopped].map((c) => c.removeDir()));
+  await cleanupAll();
 }
 
 // ---------------------------------------------------------------------------
@@ -144,9 +121,7 @@ export class ClusterNode {
   readonly logPath: string;
   /** The argv after `main.js` the sidecar is started with. */
   args: string[] = [];
-  child: ChildProcess | undefined;
-  private exited: Promise<SidecarExit> = Promise.resolve({ code: null, signal: null });
-  private lastExit: SidecarExit | undefined;
+  child: Child | undefined;
   private logText = '';
   private logFile: WriteStream | undefined;
   private probeClient: Redis | undefined;
@@ -171,8 +146,7 @@ export class ClusterNode {
   }
 
   get sidecarRunning(): boolean {
-    const c = this.child;
-    return c !== undefined && c.exitCode === null && c.signalCode === null;
+    return this.child?.running ?? false;
   }
 
   get sidecarPid(): number | undefined {
@@ -181,7 +155,7 @@ export class ClusterNode {
 
   /** How the last sidecar incarnation ended (undefined while it runs or never ran). */
   get sidecarExit(): SidecarExit | undefined {
-    return this.lastExit;
+    return this.child?.exit;
   }
 
   /** Start the sidecar process (it must not be running). */
@@ -191,29 +165,15 @@ export class ClusterNode {
     this.logFile ??= createWriteStream(this.logPath, { flags: 'a' });
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RESP_ELECT_')) env[k] = v;
-    const child = spawn(process.execPath, [CLI, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: this.dataDir });
+    const child = spawnChild(`sidecar ${this.id}`, process.execPath, [CLI, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: this.dataDir, group: false });
     this.child = child;
-    this.lastExit = undefined;
     this.append(`--- ${new Date().toISOString()} sidecar ${this.id} spawned (pid ${child.pid})\n`);
-    child.stdout?.setEncoding('utf8');
-    child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (t: string) => this.append(t));
-    child.stderr?.on('data', (t: string) => this.append(t));
-    this.exited = new Promise((res) => {
-      // 'close', not 'exit': by then stdout/stderr are drained, so logs() holds the last words.
-      child.once('close', (code, signal) => {
-        const e = { code, signal };
-        this.lastExit = e;
-        this.append(`--- ${new Date().toISOString()} sidecar ${this.id} exited (${signal ?? `code ${code}`})\n`);
-        res(e);
-      });
-      child.once('error', (err) => {
-        this.append(`--- sidecar ${this.id} could not start: ${err.message}\n`);
-        const e = { code: -1, signal: null };
-        this.lastExit = e;
-        res(e);
-      });
-    });
+    child.process.stdout?.setEncoding('utf8');
+    child.process.stderr?.setEncoding('utf8');
+    child.process.stdout?.on('data', (t: string) => this.append(t));
+    child.process.stderr?.on('data', (t: string) => this.append(t));
+    // 'close', not 'exit': by then stdout/stderr are drained, so logs() holds the last words.
+    void child.closed.then((e) => this.append(e.code === -1 ? `--- sidecar ${this.id} could not start\n` : `--- ${new Date().toISOString()} sidecar ${this.id} exited (${e.signal ?? `code ${e.code}`})\n`));
   }
 
   private append(text: string): void {
@@ -235,8 +195,8 @@ export class ClusterNode {
   /** Send a signal to the sidecar. Ending signals wait for the exit. */
   async killSidecar(signal: NodeJS.Signals = 'SIGKILL', timeoutMs = 10_000): Promise<SidecarExit | undefined> {
     const c = this.child;
-    if (!c || !this.sidecarRunning) return this.lastExit;
-    c.kill(signal);
+    if (!c?.running) return c?.exit;
+    c.signal(signal);
     if (signal === 'SIGSTOP' || signal === 'SIGCONT') return undefined;
     return this.waitSidecarExit(timeoutMs);
   }
@@ -247,7 +207,7 @@ export class ClusterNode {
       t = setTimeout(() => rej(new Error(`sidecar ${this.id} did not exit within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
-      return await Promise.race([this.exited, timeout]);
+      return await Promise.race([this.child?.closed ?? Promise.resolve({ code: null, signal: null }), timeout]);
     } finally {
       clearTimeout(t);
     }
@@ -264,7 +224,7 @@ export class ClusterNode {
   /** Kill the sidecar if it runs (SIGKILL) and start it again with the same arguments and data dir. */
   async restartSidecar(): Promise<void> {
     if (this.sidecarRunning) {
-      this.child!.kill('SIGCONT');
+      this.child!.signal('SIGCONT');
       await this.killSidecar('SIGKILL');
     }
     const since = this.logOffset();
@@ -351,14 +311,7 @@ export class ClusterNode {
   }
 
   killSync(): void {
-    const pid = this.child?.pid;
-    if (pid !== undefined && this.sidecarRunning) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    this.child?.killSync();
   }
 
   closeLog(): Promise<void> {
@@ -445,7 +398,7 @@ export class Writer {
 // ---------------------------------------------------------------------------
 // Cluster
 
-export class Cluster implements TrackedCluster {
+export class Cluster implements Resource {
   readonly nodes: ClusterNode[] = [];
   readonly dir: string;
   readonly secretFile: string;
@@ -627,8 +580,16 @@ export class Cluster implements TrackedCluster {
       .join('\n');
   }
 
+  /** For the process 'exit' hook: kill every sidecar, remove the directory (unless kept). */
   killSync(): void {
     for (const n of this.nodes) n.killSync();
+    if (!this.keepDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** stop(), then remove the directory (unless kept). */
+  async cleanup(): Promise<void> {
+    await this.stop();
+    await this.removeDir();
   }
 
   /** Kill every sidecar and redis, close clients, remove the directory. Idempotent; never throws. */
@@ -638,32 +599,25 @@ export class Cluster implements TrackedCluster {
     await Promise.all(this.writers.map((w) => w.stop().catch(() => undefined)));
     await Promise.all(
       this.nodes.map(async (n) => {
-        n.child?.kill('SIGCONT');
+        n.child?.signal('SIGCONT');
         await n.killSidecar('SIGKILL').catch(() => undefined);
         n.closeClients();
         await n.redis?.stop().catch(() => n.redis?.kill('SIGKILL'));
         await n.closeLog();
       }),
     );
-    registry.live.delete(this);
     // The directory goes in cleanupClusters() (afterAll): vitest runs onTestFailed after afterEach,
     // so a failed test marks it kept only after stop() has run.
-    registry.stopped.add(this);
   }
 
-  removeDirSync(): void {
-    if (!this.keepDir) rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  async removeDir(): Promise<void> {
-    registry.stopped.delete(this);
+  private async removeDir(): Promise<void> {
+    untrack(this);
     if (!this.keepDir) await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
 /** Start redis-servers and sidecars; by default waits until a primary leads linked replicas. */
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
-  installHooks();
   const nodes = opts.nodes ?? 3;
   const witnesses = opts.witnesses ?? 0;
   const downAfterMs = opts.downAfterMs ?? 300;
@@ -674,7 +628,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const secretFile = join(dir, 'secret');
   writeFileSync(secretFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   const cluster = new Cluster(dir, secretFile, { downAfterMs, hbIntervalMs, pollIntervalMs });
-  registry.live.add(cluster);
+  track(cluster);
   try {
     const ids = [...Array.from({ length: nodes }, (_, i) => [`n${i + 1}`, false] as const), ...Array.from({ length: witnesses }, (_, i) => [`w${i + 1}`, true] as const)];
     for (const [id, witness] of ids) {
@@ -737,17 +691,16 @@ export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RESP_ELECT_')) env[k] = v;
     Object.assign(env, opts.env ?? {});
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: opts.cwd });
+    const child = spawnChild(`resp-elect ${args[0] ?? ''}`, process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: opts.cwd, group: false });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.process.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.process.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      child.killSync();
       reject(new Error(`resp-elect ${args.join(' ')} did not exit within ${opts.timeoutMs ?? 30_000} ms; stderr: ${stderr}`));
     }, opts.timeoutMs ?? 30_000);
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
+    void child.closed.then(({ code, signal }) => {
       clearTimeout(timer);
       resolveRun({ code, signal, stdout, stderr });
     });
