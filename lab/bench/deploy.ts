@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { startRedis } from '../proc/redis-process.js';
 import { sleep, waitFor } from '../util/wait.js';
-import { fastClient } from '../proc/fast-client.js';
+import { flattenInfo, parseInfo } from '../../src/redis/info.js';
+import { fastClient, oneCommand } from '../proc/fast-client.js';
 import { BENCH_PORTS, stablePort } from '../proc/ports.js';
 import { type Child, spawnChild } from '../proc/children.js';
 import { type BenchRedis, type LabSpec, dataAddr, mgmtAddr, nodeNs, NsRedis, Partitioner } from './netns.js';
@@ -75,18 +76,9 @@ export interface BenchNode {
   ctlLog: string;
 }
 
-/** One command on a short-lived connection; undefined on any failure. */
+/** One command on a short-lived connection: the reply, the error reply (an Error), or undefined when nothing answered. */
 export async function oneShot(port: number, args: string[], timeoutMs = 500, host = '127.0.0.1'): Promise<unknown> {
-  const c = new Redis({ host, port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, commandTimeout: timeoutMs, enableReadyCheck: false, disableClientInfo: true });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    return await c.call(args[0]!, ...args.slice(1));
-  } catch (err) {
-    return err instanceof Error ? err : undefined;
-  } finally {
-    c.disconnect();
-  }
+  return oneCommand({ host, port }, args, timeoutMs).catch((err: unknown) => (err instanceof Error ? err : undefined));
 }
 
 function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -100,15 +92,6 @@ function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
     sock.once('connect', () => done(true));
     sock.once('error', () => done(false));
   });
-}
-
-export function parseInfoText(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
 }
 
 function pairs(list: unknown): Record<string, string> {
@@ -196,7 +179,7 @@ export abstract class Deployment {
   async info(n: BenchNode, section = 'replication'): Promise<Record<string, string> | undefined> {
     if (!n.redis.running) return undefined;
     try {
-      return parseInfoText(await this.probe(n).info(section));
+      return flattenInfo(parseInfo(await this.probe(n).info(section)));
     } catch {
       return undefined;
     }

@@ -12,7 +12,7 @@
  * writes of the ioredis Sentinel-mode writer around the fault.
  */
 import { Redis } from 'ioredis';
-import { type BenchNode, type Deployment, parseInfoText } from './deploy.js';
+import type { BenchNode, Deployment } from './deploy.js';
 import { sleep } from '../util/wait.js';
 import type { AckWriter } from '../workload/writer.js';
 
@@ -155,4 +155,3 @@ export async function restore(d: Deployment, scenario: Scenario, old: BenchNode,
   return d.waitSettled(60_000 + 10 * d.opts.downAfterMs);
 }
 
-export { parseInfoText };

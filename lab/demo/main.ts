@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run demo [-- options]`: the demo without going through the
- * `resp-elect` command (same options as `resp-elect demo`).
+ * `npm run demo [-- options]`: the local failover demo (run-demo.ts). Not a
+ * subcommand of the shipped `resp-elect` binary: the demo is harness, and
+ * lives in lab/, outside the package.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';

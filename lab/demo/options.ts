@@ -1,7 +1,4 @@
-/**
- * The demo's options, defined once for `resp-elect demo` and for
- * `npm run demo -- ...` (dist/lab/demo/main.js).
- */
+/** The demo's options: `npm run demo -- ...` (dist/lab/demo/main.js). */
 import type { Argv } from 'yargs';
 import { FAULT_KINDS, type FaultKind } from './faults.js';
 
@@ -20,8 +17,8 @@ export interface DemoOptions {
   warmupMs: number;
 }
 
-/** `invocation`: how the examples start (`$0 demo`, `npm run demo --`). */
-export function addDemoOptions<T>(y: Argv<T>, invocation = '$0 demo'): Argv<T> {
+/** `invocation`: how the examples start (`npm run demo --`). */
+export function addDemoOptions<T>(y: Argv<T>, invocation: string): Argv<T> {
   return y
     .option('nodes', { type: 'number', default: 3, describe: 'Number of nodes (redis-server + sidecar), 3 to 9' })
     .option('fault', { type: 'string', choices: [...FAULT_KINDS], default: 'kill', describe: 'What happens to the primary: kill (-9 of redis and sidecar), redis-crash (-9 of redis only), pause (SIGSTOP of both), partition (emulated: SIGSTOP of its sidecar)' })

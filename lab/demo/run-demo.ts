@@ -1,5 +1,5 @@
 /**
- * `resp-elect demo`: a whole failover on this machine, told step by step.
+ * `npm run demo`: a whole failover on this machine, told step by step.
  *
  * 1. N redis-servers and N sidecars on free loopback ports, in a temporary
  *    directory; wait for a primary and for every replica to be in sync.
@@ -17,21 +17,20 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
-import { DemoCluster, HOST, MAIN_JS, type DemoNode } from './cluster.js';
+import { DemoCluster, HOST, MAIN_JS } from './cluster.js';
 import { FAULTS } from './faults.js';
 import { keepInstructions, writeStopScript } from './keep.js';
 import { Narrator } from './narrator.js';
 import type { DemoOptions } from './options.js';
 import { analyzePhase, describePhase, longestAckGap, type PhaseResult } from './phase.js';
 import { Recorder } from './recorder.js';
-import { readRedis } from './redis-info.js';
 import { PlainScreen, TtyScreen, type Screen } from './screen.js';
-import { masterAddrByName, sentinelApiAvailable, sentinelFailover } from './sentinel-api.js';
+import { masterAddrByName, sentinelFailover } from './sentinel-api.js';
 import { exitCodeOf, formatSummary, type DemoSummary } from './summary.js';
 import { renderSvg } from './svg.js';
 import { buildRow, renderTable } from './table.js';
 import { onSignal } from '../proc/children.js';
+import { oneCommand } from '../proc/fast-client.js';
 import { sleep, waitFor } from '../util/wait.js';
 import { AckWriter, missingKeys } from '../workload/writer.js';
 
@@ -169,18 +168,12 @@ class Demo {
     await this.snapshot();
 
     // 2. The writer.
-    const sentinel = await sentinelApiAvailable(HOST, this.cluster.nodes[0]!.sidecarPort, MASTER_NAME);
     const replicas = quorum - 1;
     this.say('');
-    if (sentinel) {
-      this.say(`2. Writer: ioredis in Sentinel mode (sentinels: ${this.cluster.nodes.map((n) => n.sidecarPort).join(', ')}; name: ${MASTER_NAME}), SET then WAIT ${replicas} 200; a write counts only when acknowledged`);
-    } else {
-      // TODO(src/admin): the sidecar port did not answer SENTINEL commands (src/admin/index.ts missing or not built in).
-      // This fallback finds the primary by polling INFO on every redis; remove it once every build serves the Sentinel API.
-      this.say(`2. Writer: FALLBACK, the sidecar port does not serve the Sentinel API (src/admin not built in): the primary is found by polling INFO; SET then WAIT ${replicas} 200`);
-    }
+    this.say(`2. Writer: ioredis in Sentinel mode (sentinels: ${this.cluster.nodes.map((n) => n.sidecarPort).join(', ')}; name: ${MASTER_NAME}), SET then WAIT ${replicas} 200; a write counts only when acknowledged`);
     this.writer = new AckWriter({
-      ...(sentinel ? { sentinels: this.cluster.nodes.map((n) => ({ host: HOST, port: n.sidecarPort })), masterName: MASTER_NAME } : { resolve: () => this.resolveByInfo() }),
+      sentinels: this.cluster.nodes.map((n) => ({ host: HOST, port: n.sidecarPort })),
+      masterName: MASTER_NAME,
       replicas,
       waitTimeoutMs: 200,
       intervalMs: 5,
@@ -254,11 +247,6 @@ class Demo {
       switchover = { status: 'skipped', text: 'skipped (--no-switchover)' };
     } else if (!failoverOk || !rejoin.ok) {
       switchover = { status: 'skipped', text: 'skipped (an earlier step failed)' };
-    } else if (!sentinel) {
-      // TODO(src/admin): needs SENTINEL FAILOVER on the sidecar port.
-      switchover = { status: 'skipped', text: 'skipped: the sidecar port does not serve the Sentinel API (src/admin) yet, so there is no SENTINEL FAILOVER to ask' };
-      this.say('');
-      this.say(`5. Planned switchover ${switchover.text}`);
     } else {
       switchover = await this.switchover(all);
     }
@@ -276,7 +264,7 @@ class Demo {
     const finalPrimary = this.writablePrimary();
     this.say(`6. Writer stopped. Reading every acknowledged key back from the final primary ${finalPrimary ?? '(none!)'}`);
     let lost: number | undefined;
-    if (finalPrimary && sentinel) {
+    if (finalPrimary) {
       const asked = this.cluster.nodes.find((n) => n.id !== finalPrimary && this.recorder.node(n.id).proc === 'up') ?? this.cluster.node(finalPrimary);
       const said = await masterAddrByName(HOST, asked.sidecarPort, MASTER_NAME);
       const id = this.cluster.nodeByRedisPort(said?.port)?.id;
@@ -287,7 +275,7 @@ class Demo {
       const acked = this.writer.acked;
       if (this.opts.loseWrite && acked.length > 0) {
         const victimKey = acked[Math.floor(acked.length / 2)]!;
-        await withClient(port, (c) => c.del(victimKey));
+        await oneCommand({ host: HOST, port }, ['DEL', victimKey], 2000);
         this.say(`   SELF-TEST (--self-test-lose-write): deleted the acknowledged key ${victimKey} before the check`);
       }
       try {
@@ -316,7 +304,6 @@ class Demo {
       finalPrimary,
       rejoin,
       switchover,
-      writerMode: w.mode,
       replicasWaited: replicas,
     };
     this.say('');
@@ -423,20 +410,6 @@ class Demo {
     return this.writablePrimary();
   }
 
-  /** Fallback resolution without the Sentinel API: the redis that is a master with the most replicas online. */
-  private async resolveByInfo(): Promise<{ host: string; port: number } | undefined> {
-    const live = this.cluster.nodes.filter((n) => this.recorder.node(n.id).proc === 'up');
-    const views = await Promise.all(live.map((n) => readRedis(n.redisPort)));
-    let best: { n: DemoNode; online: number } | undefined;
-    live.forEach((n, i) => {
-      const s = views[i]!.state;
-      if (!s || s.role !== 'master') return;
-      const online = s.connectedReplicas.filter((r) => r.state === 'online').length;
-      if (!best || online > best.online) best = { n, online };
-    });
-    return best ? { host: HOST, port: best.n.redisPort } : undefined;
-  }
-
   // ---------------------------------------------------------------------------
   // Table
 
@@ -499,16 +472,5 @@ class Demo {
     const path = resolve(file);
     writeFileSync(path, svg);
     this.say(`Timeline written to ${path}`);
-  }
-}
-
-async function withClient<T>(port: number, fn: (c: Redis) => Promise<T>): Promise<T> {
-  const c = new Redis({ host: HOST, port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    return await fn(c);
-  } finally {
-    c.disconnect();
   }
 }

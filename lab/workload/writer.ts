@@ -99,10 +99,6 @@ export class AckWriter {
     return this.seq;
   }
 
-  get mode(): 'sentinel' | 'resolve' {
-    return this.opts.resolve ? 'resolve' : 'sentinel';
-  }
-
   start(): void {
     if (this.running) return;
     this.running = true;

@@ -208,7 +208,6 @@ describe('summary', () => {
     finalPrimary: 'n3',
     rejoin: { ok: true, text: 'n1 back as a replica of n2' },
     switchover: { status: 'done', text: 'n2 -> n3' },
-    writerMode: 'sentinel',
     replicasWaited: 1,
   };
 
