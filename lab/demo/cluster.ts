@@ -12,12 +12,16 @@ import { parseSidecarLine } from './log-line.js';
 import { LogFollower } from './log-follower.js';
 import { type Child, spawnChild } from '../proc/children.js';
 import { freePort } from '../proc/ports.js';
+import { startRedis, type RedisProc } from '../proc/redis-process.js';
 import type { Recorder } from './recorder.js';
 import { readRedis, type RedisView } from './redis-info.js';
-import { PortTakenError, startRedisServer } from './redis-server.js';
+
 import { sleep } from '../util/wait.js';
 
 export const HOST = '127.0.0.1';
+
+/** A sidecar port another process took between picking it and the sidecar binding it. */
+export class PortTakenError extends Error {}
 
 /** The `resp-elect` entry point of this build: dist/src/cli/main.js (this module is dist/lab/demo/cluster.js). */
 export const MAIN_JS = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -27,7 +31,7 @@ export interface DemoNode {
   redisPort: number;
   sidecarPort: number;
   dir: string;
-  redis?: Child;
+  redis?: RedisProc;
   sidecar?: Child;
   follower?: LogFollower;
 }
@@ -45,7 +49,7 @@ export interface ClusterOptions {
 export class DemoCluster {
   readonly nodes: DemoNode[] = [];
   /** Every process started, in order, for the final "nothing left running" line. */
-  readonly started: Child[] = [];
+  readonly started: { name: string; pid: number }[] = [];
   readonly secretPath: string;
   private readonly opts: ClusterOptions;
 
@@ -77,15 +81,10 @@ export class DemoCluster {
     writeFileSync(this.secretPath, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
     for (const n of this.nodes) {
       mkdirSync(join(n.dir, 'data'), { recursive: true });
-      for (let attempt = 0; ; attempt++) {
-        n.redisPort = await freePort(HOST);
-        try {
-          n.redis = this.track(await startRedisServer(`redis ${n.id}`, n.redisPort, n.dir));
-          break;
-        } catch (err) {
-          if (!(err instanceof PortTakenError) || attempt >= 5) throw err;
-        }
-      }
+      // A process group of its own: a Ctrl-C in the terminal reaches only the demo, which stops everything in order.
+      n.redis = await startRedis({ dir: n.dir, group: true });
+      n.redisPort = n.redis.port;
+      this.started.push({ name: `redis ${n.id}`, pid: n.redis.pid });
     }
     // Sidecar ports go into every member list, so a taken one means starting them all again.
     for (let attempt = 0; ; attempt++) {
@@ -134,7 +133,8 @@ export class DemoCluster {
   /** Spawn the sidecar with its stderr appended to its log file, and follow that file. */
   async startSidecar(n: DemoNode, wait = true): Promise<void> {
     const logPath = this.sidecarLog(n);
-    n.sidecar = this.track(spawnChild(`sidecar ${n.id}`, process.execPath, [MAIN_JS, ...this.sidecarArgs(n)], { logPath }));
+    n.sidecar = spawnChild(`sidecar ${n.id}`, process.execPath, [MAIN_JS, ...this.sidecarArgs(n)], { logPath });
+    this.started.push({ name: `sidecar ${n.id}`, pid: n.sidecar.pid });
     if (!n.follower) {
       n.follower = new LogFollower(logPath, (text) => {
         const line = parseSidecarLine(text);
@@ -164,41 +164,40 @@ export class DemoCluster {
   }
 
   async startRedis(n: DemoNode): Promise<void> {
-    n.redis = this.track(await startRedisServer(`redis ${n.id}`, n.redisPort, n.dir));
+    const redis = n.redis!;
+    await redis.restart();
+    this.started.push({ name: `redis ${n.id}`, pid: redis.pid });
   }
 
-  private track(c: Child): Child {
-    this.started.push(c);
-    return c;
+  /** The processes running now. */
+  running(): { pid: number }[] {
+    return this.nodes.flatMap((n) => [n.redis, n.sidecar]).filter((p) => p?.running === true) as { pid: number }[];
   }
 
-  /** The processes still running. */
-  running(): Child[] {
-    return this.started.filter((c) => c.running);
-  }
-
-  /** SIGKILL everything still running and wait for every exit (bounded). */
-  async killAll(timeoutMs = 5000): Promise<void> {
-    await Promise.all(this.running().map((c) => c.kill('SIGKILL', timeoutMs)));
+  /** SIGKILL everything still running and wait for every exit. */
+  async killAll(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => this.kill(n)));
   }
 
   /** Leave every process running (`--keep`): this process exits without them. Returns them. */
-  release(): Child[] {
+  release(): { pid: number }[] {
     const kept = this.running();
-    for (const c of kept) c.release();
+    for (const n of this.nodes) {
+      if (n.redis?.running) n.redis.release();
+      if (n.sidecar?.running) n.sidecar.release();
+    }
     return kept;
   }
 
   /** kill -9 of redis and sidecar. */
   async kill(n: DemoNode, what: { redis?: boolean; sidecar?: boolean } = { redis: true, sidecar: true }): Promise<void> {
-    const procs = [what.redis ? n.redis : undefined, what.sidecar ? n.sidecar : undefined].filter((p): p is Child => p !== undefined);
-    for (const p of procs) p.signal('SIGKILL');
-    await Promise.all(procs.map((p) => p.exited));
+    // Both signals go out at once (each kill() signals before it first waits).
+    await Promise.all([what.redis ? n.redis?.kill('SIGKILL') : undefined, what.sidecar ? n.sidecar?.kill('SIGKILL') : undefined]);
   }
 
   /** SIGSTOP (freeze) or SIGCONT (thaw). */
   signal(n: DemoNode, signal: 'SIGSTOP' | 'SIGCONT', what: { redis?: boolean; sidecar?: boolean }): void {
-    if (what.redis) n.redis?.signal(signal);
+    if (what.redis) void n.redis?.kill(signal);
     if (what.sidecar) n.sidecar?.signal(signal);
   }
 

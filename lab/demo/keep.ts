@@ -7,9 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DemoCluster } from './cluster.js';
-import type { Child } from '../proc/children.js';
 
-export function writeStopScript(dir: string, kept: readonly Child[]): string {
+export function writeStopScript(dir: string, kept: readonly { pid: number }[]): string {
   const path = join(dir, 'stop.sh');
   const pids = kept.map((t) => t.pid).join(' ');
   const script = `#!/usr/bin/env bash

@@ -229,9 +229,14 @@ export class Child implements Resource {
     await this.kill('SIGKILL');
   }
 
-  /** Leave it running when this process exits (the demo's --keep): unreferenced and no longer tracked. */
+  /**
+   * Leave it running when this process exits (the demo's --keep): no longer
+   * tracked, and neither the child nor its stdio pipes keep this process's
+   * event loop alive (an open stderr pipe alone kept the demo from exiting).
+   */
   release(): void {
     this.process.unref();
+    for (const pipe of [this.process.stdin, this.process.stdout, this.process.stderr]) (pipe as { unref?: () => void } | null)?.unref?.();
     untrack(this);
   }
 }

@@ -18,7 +18,6 @@
  *
  * Set RESP_ELECT_KEEP_REDIS_DIRS=1 to keep the directories (and logs) after cleanup.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,7 +25,8 @@ import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { flattenInfo, parseInfo } from '../../src/redis/info.js';
 import { logTail, probeRedis, scratchRedisArgs } from './scratch-redis.js';
-import { track, untrack, type Resource } from './children.js';
+import { type Child, spawnChild, track, untrack, type Resource } from './children.js';
+import { sleep } from '../util/wait.js';
 import { freePort } from './ports.js';
 
 export interface StartRedisOptions {
@@ -40,6 +40,8 @@ export interface StartRedisOptions {
   replicaOf?: { host: string; port: number };
   /** How long to wait for the server to answer. Default 10 000 ms. */
   startTimeoutMs?: number;
+  /** Run in a process group of its own (lab/proc/children.ts; the demo's, so Ctrl-C reaches only the demo). Default false. */
+  group?: boolean;
 }
 
 export interface RedisProc {
@@ -77,6 +79,8 @@ export interface RedisProc {
    * (commands still reject). Override with `options`.
    */
   client(options?: RedisOptions): Redis;
+  /** Leave the server running when this process exits (the demo's --keep): no longer tracked, its directory kept. */
+  release(): void;
   /** `INFO <section>` (or default INFO) as a flat field → value record. */
   info(section?: string): Promise<Record<string, string>>;
   /** The last lines of the log file, for failure messages. */
@@ -95,14 +99,10 @@ export { cleanupAll } from './children.js';
 const ENDING_SIGNALS = new Set<NodeJS.Signals>(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGABRT']);
 const KEEP_DIRS = process.env['RESP_ELECT_KEEP_REDIS_DIRS'] === '1';
 
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 class RedisProcImpl implements RedisProc, Resource {
   readonly addr: string;
   readonly logPath: string;
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
+  private child: Child | undefined;
   private readonly clients = new Set<Redis>();
   private admin: Redis | undefined;
   private stopped = false;
@@ -122,8 +122,7 @@ class RedisProcImpl implements RedisProc, Resource {
   }
 
   get running(): boolean {
-    const child = this.child;
-    return child !== undefined && child.exitCode === null && child.signalCode === null;
+    return this.child?.running ?? false;
   }
 
   /** The `--requirepass` given in args, so client() and info() work on such servers too. */
@@ -147,24 +146,15 @@ class RedisProcImpl implements RedisProc, Resource {
   /** Spawn redis-server and wait until it answers. */
   async launch(): Promise<void> {
     track(this);
-    const child = spawn('redis-server', this.args(), { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+    const child = spawnChild(`redis-server ${this.addr}`, 'redis-server', this.args(), { stdio: ['ignore', 'ignore', 'pipe'], group: this.options.group ?? false });
     this.child = child;
     let stderr = '';
     let failure: string | undefined;
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (text: string) => {
+    child.process.stderr?.setEncoding('utf8');
+    child.process.stderr?.on('data', (text: string) => {
       stderr = (stderr + text).slice(-4000);
     });
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        failure ??= `exited (${signal ?? `code ${code}`})`;
-        resolve();
-      });
-      child.once('error', (err) => {
-        failure ??= `could not be started: ${err.message}`;
-        resolve();
-      });
-    });
+    void child.exited.then(({ code, signal }) => (failure ??= code === -1 ? 'could not be started' : `exited (${signal ?? `code ${code}`})`));
 
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000);
     for (;;) {
@@ -175,9 +165,9 @@ class RedisProcImpl implements RedisProc, Resource {
       if (failure !== undefined || Date.now() > deadline) {
         if (failure === undefined) {
           failure = 'did not answer in time';
-          child.kill('SIGKILL');
+          child.killSync();
         }
-        await this.exited;
+        await child.exited;
         throw new Error(
           `redis-server on ${this.addr} ${failure}\n` +
             (stderr ? `stderr:\n${stderr}\n` : '') +
@@ -190,8 +180,8 @@ class RedisProcImpl implements RedisProc, Resource {
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
-    if (!child || !this.running) return;
-    child.kill(signal);
+    if (!child?.running) return;
+    child.signal(signal);
     if (ENDING_SIGNALS.has(signal)) await this.waitExit(15_000, `exit after ${signal}`);
   }
 
@@ -200,7 +190,7 @@ class RedisProcImpl implements RedisProc, Resource {
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), ms);
     });
-    const ok = await Promise.race([this.exited.then(() => true), timedOut]);
+    const ok = await Promise.race([(this.child?.exited ?? Promise.resolve()).then(() => true), timedOut]);
     clearTimeout(timer);
     if (!ok && what) throw new Error(`redis-server ${this.addr} (pid ${this.pid}) did not ${what} within ${ms} ms`);
     return ok;
@@ -209,11 +199,9 @@ class RedisProcImpl implements RedisProc, Resource {
   /** SIGTERM (and SIGCONT, in case it is stopped), then SIGKILL if it lingers. */
   private async terminate(): Promise<void> {
     const child = this.child;
-    if (!child || !this.running) return;
-    child.kill('SIGTERM');
-    child.kill('SIGCONT');
-    if (await this.waitExit(3000, '')) return;
-    child.kill('SIGKILL');
+    if (!child?.running) return;
+    if (await child.kill('SIGTERM', 3000)) return;
+    child.signal('SIGKILL');
     await this.waitExit(5000, 'exit after SIGKILL');
   }
 
@@ -231,7 +219,7 @@ class RedisProcImpl implements RedisProc, Resource {
 
   async cleanup(removeDir = true): Promise<void> {
     if (this.running) {
-      this.child?.kill('SIGKILL');
+      this.child?.signal('SIGKILL');
       await this.waitExit(5000, 'exit after SIGKILL');
     }
     await this.dispose(removeDir);
@@ -239,15 +227,13 @@ class RedisProcImpl implements RedisProc, Resource {
 
   /** For the process 'exit' hook: no awaiting possible, so kill and remove the dir synchronously. */
   killSync(): void {
-    const pid = this.child?.pid;
-    if (pid !== undefined && this.running) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    this.child?.killSync();
     if (this.ownsDir && !KEEP_DIRS) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  release(): void {
+    this.child?.release();
+    untrack(this);
   }
 
   private async dispose(removeDir = true): Promise<void> {

@@ -24,17 +24,19 @@ function alive(pid: number): boolean {
 }
 
 /** Run a node script that imports the built registry; it prints the pid of the child it started, then `ready`. */
-function script(body: string): Promise<{ pid: number; proc: ReturnType<typeof spawn> }> {
+function script(body: string): Promise<{ pid: number; proc: ReturnType<typeof spawn>; ended: Promise<NodeJS.Signals | null> }> {
   if (!existsSync(CHILDREN_JS)) throw new Error(`${CHILDREN_JS} is missing: npm run build first`);
   const proc = spawn(process.execPath, ['--input-type=module', '-e', `const { spawnChild } = await import(${JSON.stringify(CHILDREN_JS)});\n${body}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Listened for from the start: the script may end before its `ready` line is read.
+  const ended = new Promise<NodeJS.Signals | null>((r) => proc.once('exit', (_code, signal) => r(signal)));
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout!.setEncoding('utf8').on('data', (t: string) => {
       out += t;
       const m = /pid (\d+)\nready\n/.exec(out);
-      if (m) resolve({ pid: Number(m[1]), proc });
+      if (m) resolve({ pid: Number(m[1]), proc, ended });
     });
-    proc.once('exit', (code) => reject(new Error(`script exited (${code}) before it was ready: ${out}`)));
+    void ended.then(() => reject(new Error(`script ended before it was ready: ${out}`)));
   });
 }
 
@@ -64,6 +66,16 @@ describe('the process registry', () => {
     await kept.exited;
   });
 
+  it('a released child, even one with stdio pipes, does not keep this process alive', async () => {
+    const { pid, proc, ended } = await script("const c = spawnChild('sleep', 'sleep', ['60'], { stdio: ['ignore', 'ignore', 'pipe'] }); console.log(`pid ${c.pid}\\nready`); c.release();");
+    const exited = await Promise.race([ended.then(() => true), new Promise((r) => setTimeout(() => r(false), 3000))]);
+    const kept = alive(pid);
+    process.kill(pid, 'SIGKILL');
+    if (!exited) proc.kill('SIGKILL');
+    expect(exited, 'the script exited by itself').toBe(true);
+    expect(kept, 'its released child still ran').toBe(true);
+  });
+
   it('kill(SIGTERM) ends a frozen child too (it sends SIGCONT)', async () => {
     // group: false. A child in a process group of its own ended on SIGTERM while stopped even without
     // kill()'s SIGCONT (checked), so only this one shows that the SIGCONT is needed.
@@ -74,14 +86,13 @@ describe('the process registry', () => {
   });
 
   it('a process that exits takes its tracked children with it', async () => {
-    const { pid, proc } = await script("const c = spawnChild('sleep', 'sleep', ['60']); console.log(`pid ${c.pid}\\nready`); setTimeout(() => process.exit(0), 100);");
-    await new Promise((r) => proc.once('exit', r));
+    const { pid, ended } = await script("const c = spawnChild('sleep', 'sleep', ['60']); console.log(`pid ${c.pid}\\nready`); setTimeout(() => process.exit(0), 100);");
+    await ended;
     await waitFor(() => !alive(pid), { what: `child ${pid} killed by the exit hook`, timeoutMs: 2000 });
   });
 
   it('SIGTERM kills the tracked children and still ends the process', async () => {
-    const { pid, proc } = await script("const c = spawnChild('sleep', 'sleep', ['60']); console.log(`pid ${c.pid}\\nready`); setInterval(() => {}, 1000);");
-    const ended = new Promise<NodeJS.Signals | null>((r) => proc.once('exit', (_code, signal) => r(signal)));
+    const { pid, proc, ended } = await script("const c = spawnChild('sleep', 'sleep', ['60']); console.log(`pid ${c.pid}\\nready`); setInterval(() => {}, 1000);");
     proc.kill('SIGTERM');
     expect(await ended).toBe('SIGTERM');
     await waitFor(() => !alive(pid), { what: `child ${pid} killed on SIGTERM`, timeoutMs: 2000 });
