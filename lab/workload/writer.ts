@@ -269,13 +269,21 @@ export function shortError(msg: string): string {
   return msg.length > 120 ? `${msg.slice(0, 117)}...` : msg;
 }
 
+export interface MissingKeysOptions {
+  connectMs?: number;
+  commandMs?: number;
+  /** Any value counts (keys written by another client than AckWriter); default: only `v:<key>`. */
+  anyValue?: boolean;
+}
+
 /**
- * Keys of `keys` missing (or holding another value than `v:<key>`) on the
- * redis at `at`, read with MGETs of 1000 keys. Rejects when that redis cannot
- * be reached or answer within the timeouts.
+ * Keys of `keys` missing (or holding another value than `v:<key>`, unless
+ * `anyValue`) on the redis at `at`, read with MGETs of 1000 keys. Rejects
+ * when that redis cannot be reached or answer within the timeouts (default
+ * 2 s to connect, 20 s a command).
  */
-export async function missingKeys(at: HostPort, keys: readonly string[], timeouts = { connectMs: 2000, commandMs: 20_000 }): Promise<string[]> {
-  const c = new Redis({ host: at.host, port: at.port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeouts.connectMs, commandTimeout: timeouts.commandMs, disableClientInfo: true });
+export async function missingKeys(at: HostPort, keys: readonly string[], opts: MissingKeysOptions = {}): Promise<string[]> {
+  const c = new Redis({ host: at.host, port: at.port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: opts.connectMs ?? 2000, commandTimeout: opts.commandMs ?? 20_000, disableClientInfo: true });
   c.on('error', () => {});
   try {
     await c.connect();
@@ -284,7 +292,7 @@ export async function missingKeys(at: HostPort, keys: readonly string[], timeout
       const batch = keys.slice(i, i + 1000);
       const values = await c.mget(...batch);
       batch.forEach((k, j) => {
-        if (values[j] !== `v:${k}`) lost.push(k);
+        if (opts.anyValue ? values[j] === null : values[j] !== `v:${k}`) lost.push(k);
       });
     }
     return lost;
