@@ -266,3 +266,13 @@ export function runScript(main: () => Promise<unknown>): void {
       process.exit(code);
     });
 }
+
+/** Whether a process with this pid exists (ours or another user's; a zombie counts), for checks that nothing was left running. */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -7,21 +7,12 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupAll, spawnChild, track, untrack, type Resource } from '../../lab/proc/children.js';
+import { cleanupAll, pidAlive, spawnChild, track, untrack, type Resource } from '../../lab/proc/children.js';
 import { waitFor } from '../../lab/util/wait.js';
 
 afterAll(cleanupAll);
 
 const CHILDREN_JS = fileURLToPath(new URL('../../dist/lab/proc/children.js', import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Run a node script that imports the built registry; it prints the pid of the child it started, then `ready`. */
 function script(body: string): Promise<{ pid: number; proc: ReturnType<typeof spawn>; ended: Promise<NodeJS.Signals | null> }> {
@@ -53,7 +44,7 @@ describe('the process registry', () => {
     expect(grouped.running && plain.running).toBe(true);
     await cleanupAll();
     expect(grouped.running || plain.running).toBe(false);
-    expect(alive(grouped.pid) || alive(plain.pid)).toBe(false);
+    expect(pidAlive(grouped.pid) || pidAlive(plain.pid)).toBe(false);
     expect(cleaned).toBe(1);
   });
 
@@ -61,7 +52,7 @@ describe('the process registry', () => {
     const kept = spawnChild('sleep kept', 'sleep', ['30']);
     kept.release();
     await cleanupAll();
-    expect(alive(kept.pid)).toBe(true);
+    expect(pidAlive(kept.pid)).toBe(true);
     process.kill(kept.pid, 'SIGKILL');
     await kept.exited;
   });
@@ -69,7 +60,7 @@ describe('the process registry', () => {
   it('a released child, even one with stdio pipes, does not keep this process alive', async () => {
     const { pid, proc, ended } = await script("const c = spawnChild('sleep', 'sleep', ['60'], { stdio: ['ignore', 'ignore', 'pipe'] }); console.log(`pid ${c.pid}\\nready`); c.release();");
     const exited = await Promise.race([ended.then(() => true), new Promise((r) => setTimeout(() => r(false), 3000))]);
-    const kept = alive(pid);
+    const kept = pidAlive(pid);
     process.kill(pid, 'SIGKILL');
     if (!exited) proc.kill('SIGKILL');
     expect(exited, 'the script exited by itself').toBe(true);
@@ -88,13 +79,13 @@ describe('the process registry', () => {
   it('a process that exits takes its tracked children with it', async () => {
     const { pid, ended } = await script("const c = spawnChild('sleep', 'sleep', ['60']); console.log(`pid ${c.pid}\\nready`); setTimeout(() => process.exit(0), 100);");
     await ended;
-    await waitFor(() => !alive(pid), { what: `child ${pid} killed by the exit hook`, timeoutMs: 2000 });
+    await waitFor(() => !pidAlive(pid), { what: `child ${pid} killed by the exit hook`, timeoutMs: 2000 });
   });
 
   it('SIGTERM kills the tracked children and still ends the process', async () => {
     const { pid, proc, ended } = await script("const c = spawnChild('sleep', 'sleep', ['60']); console.log(`pid ${c.pid}\\nready`); setInterval(() => {}, 1000);");
     proc.kill('SIGTERM');
     expect(await ended).toBe('SIGTERM');
-    await waitFor(() => !alive(pid), { what: `child ${pid} killed on SIGTERM`, timeoutMs: 2000 });
+    await waitFor(() => !pidAlive(pid), { what: `child ${pid} killed on SIGTERM`, timeoutMs: 2000 });
   });
 });
