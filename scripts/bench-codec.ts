@@ -18,7 +18,7 @@
 import { pathToFileURL } from 'node:url';
 import RedisParser from 'redis-parser';
 import { encodeMessage, MessageDecoder, REFUSE_REASONS, ROLES, type Message } from '../src/index.js';
-import { mulberry32 as rng } from '../src/util/mulberry32.js';
+import { mulberry32 as rng } from '../lab/util/mulberry32.js';
 
 export interface BenchOptions {
   frames: number;

@@ -7,17 +7,17 @@
  *
  * For every detection timeout, a 3-node resp-elect cluster and a 3-node
  * Sentinel deployment run side by side; rounds alternate resp-elect,
- * Sentinel, resp-elect, ... per scenario. See src/bench/failover.ts for what
+ * Sentinel, resp-elect, ... per scenario. See lab/bench/failover.ts for what
  * is measured.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { makeDeployment, MASTER_NAME, REPO_ROOT, type Deployment, type SystemKind } from '../src/bench/deploy.js';
-import { measureFailover, restore, type RoundResult, type Scenario } from '../src/bench/failover.js';
-import { installExitHooks, killEverything } from '../src/bench/procs.js';
-import { fmt, machineInfo, parseArgs, ratio, summarize, table, writeSection } from '../src/bench/stats.js';
-import { COLORS, stripChart } from '../src/bench/svg.js';
-import { AckWriter, missingKeys } from '../src/bench/writer.js';
+import { makeDeployment, MASTER_NAME, REPO_ROOT, type Deployment, type SystemKind } from '../lab/bench/deploy.js';
+import { measureFailover, restore, type RoundResult, type Scenario } from '../lab/bench/failover.js';
+import { runScript } from '../lab/proc/children.js';
+import { fmt, machineInfo, parseArgs, ratio, summarize, table, writeSection } from '../lab/bench/stats.js';
+import { COLORS, stripChart } from '../lab/bench/svg.js';
+import { AckWriter, missingKeys } from '../lab/workload/writer.js';
 
 const args = parseArgs(process.argv.slice(2));
 const smoke = args.has('smoke');
@@ -29,7 +29,6 @@ const out = args.get('out') ?? (smoke ? undefined : join(REPO_ROOT, 'bench', 're
 const jsonOut = args.get('json');
 const keepLogs = args.has('keep-logs');
 
-installExitHooks();
 
 function log(msg: string): void {
   console.log(`[${new Date().toISOString().slice(11, 23)}] ${msg}`);
@@ -49,7 +48,7 @@ const logDirs: string[] = [];
 async function runRound(s: SystemState, scenario: Scenario, round: number, seq: number, last: boolean): Promise<void> {
   const d = s.d;
   const primary = await d.waitSettled(60_000 + 10 * d.opts.downAfterMs);
-  const writer = new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas: 1, waitTimeoutMs: 200, intervalMs: 1, prefix: `${d.kind}:${d.opts.downAfterMs}:${seq}:` });
+  const writer = new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas: 1, waitTimeoutMs: 200, intervalMs: 1, keyPrefix: `${d.kind}:${d.opts.downAfterMs}:${seq}:` });
   writer.start();
   const warm = Date.now() + 20_000;
   while (writer.acked.length < 30 && Date.now() < warm) await new Promise((r) => setTimeout(r, 10));
@@ -64,7 +63,7 @@ async function runRound(s: SystemState, scenario: Scenario, round: number, seq: 
   const winner = d.nodes.find((n) => n.id === r.newPrimary);
   // The last round of a deployment checks the acknowledged writes on the new primary once its replicas are linked, without the restore.
   const settledPrimary = await restore(d, scenario, primary, winner, !last || !winner);
-  const missing = await missingKeys(settledPrimary.redis.port, s.acked);
+  const missing = await missingKeys({ host: settledPrimary.mgmtHost, port: settledPrimary.redis.port }, s.acked);
   const fresh = missing.filter((k) => !s.lost.has(k));
   for (const k of fresh) s.lost.add(k);
   (lostBy[d.kind] ??= {})[d.opts.downAfterMs] = ((lostBy[d.kind] ??= {})[d.opts.downAfterMs] ?? 0) + fresh.length;
@@ -181,13 +180,4 @@ function buildReport(machine: string, elapsed: number): { markdown: string; svgs
   return { markdown: md.join('\n'), svgs };
 }
 
-main()
-  .then(async () => {
-    await killEverything();
-    process.exit(0);
-  })
-  .catch(async (err) => {
-    console.error(err);
-    await killEverything();
-    process.exit(1);
-  });
+runScript(main);

@@ -8,10 +8,11 @@
  *       [--down-after 1000] [--out bench/results.md] [--smoke]
  */
 import { join } from 'node:path';
-import { RespElectDeployment, REPO_ROOT, type BenchNode } from '../src/bench/deploy.js';
-import { cpuOver, cpuTicks, memory, ticksPerSecond } from '../src/bench/procstat.js';
-import { installExitHooks, killEverything, sleep } from '../src/bench/procs.js';
-import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../src/bench/stats.js';
+import { RespElectDeployment, REPO_ROOT, type BenchNode } from '../lab/bench/deploy.js';
+import { cpuOver, cpuTicks, memory, ticksPerSecond } from '../lab/bench/procstat.js';
+import { runScript } from '../lab/proc/children.js';
+import { sleep } from '../lab/util/wait.js';
+import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../lab/bench/stats.js';
 
 const args = parseArgs(process.argv.slice(2));
 const smoke = args.has('smoke');
@@ -19,7 +20,6 @@ const sizes = (args.get('sizes') ?? (smoke ? '3' : '3,5,15')).split(',').map(Num
 const idleMs = Number(args.get('idle-seconds') ?? (smoke ? 2 : 10)) * 1000;
 const downAfterMs = Number(args.get('down-after') ?? 1000);
 const out = args.get('out') ?? (smoke ? undefined : join(REPO_ROOT, 'bench', 'results.md'));
-installExitHooks();
 const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${m}`);
 
 interface Row {
@@ -110,13 +110,4 @@ async function main(): Promise<void> {
   console.log(`RESULT ${JSON.stringify({ maxIdleCpu: Math.max(...rows.flatMap((r) => r.idleCpu)), maxRssMb: Math.max(...rows.flatMap((r) => r.rss)) })}`);
 }
 
-main()
-  .then(async () => {
-    await killEverything();
-    process.exit(0);
-  })
-  .catch(async (err) => {
-    console.error(err);
-    await killEverything();
-    process.exit(1);
-  });
+runScript(main);

@@ -1,5 +1,5 @@
 /**
- * Jepsen-style chaos suite on real processes (see src/bench/chaos.ts).
+ * Jepsen-style chaos suite on real processes (see lab/bench/chaos.ts).
  *
  *   npm run chaos -- [--runs 10] [--time 8] [--nodes 5] [--seed 1]
  *       [--systems resp-elect,sentinel] [--sentinel-runs N] [--down-after 500]
@@ -11,7 +11,7 @@
  * --netns (root only): every node (redis-server + sidecar or sentinel) in its
  * own network namespace, with a DATA network (replication, peers, clients;
  * partitioned by the nemesis) and a MANAGEMENT network (the driver's probes;
- * never partitioned): see src/bench/netns.ts. The script creates the
+ * never partitioned): see lab/bench/netns.ts. The script creates the
  * namespaces, re-executes itself inside the driver namespace `<prefix>ctl`,
  * and removes every namespace (and every process in them) on exit, Ctrl-C
  * or SIGTERM. It refuses to start when namespaces with the prefix exist;
@@ -24,11 +24,11 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { makeDeployment, REPO_ROOT, type Deployment, type SystemKind } from '../src/bench/deploy.js';
-import { ALL_FAULTS, chaosRun, emptyRunResult, FAULTS, isPartition, parseFaults, progress, type Fault, type RunResult } from '../src/bench/chaos.js';
-import { createLab, DEFAULT_LAB, destroyLab, driverNs, LAB_ENV, labNamespaces, labUnsupported, type LabSpec } from '../src/bench/netns.js';
-import { installExitHooks, killEverything } from '../src/bench/procs.js';
-import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../src/bench/stats.js';
+import { makeDeployment, REPO_ROOT, type Deployment, type SystemKind } from '../lab/bench/deploy.js';
+import { ALL_FAULTS, chaosRun, emptyRunResult, FAULTS, isPartition, parseFaults, progress, type Fault, type RunResult } from '../lab/bench/chaos.js';
+import { createLab, DEFAULT_LAB, destroyLab, driverNs, LAB_ENV, labNamespaces, labUnsupported, type LabSpec } from '../lab/bench/netns.js';
+import { runScript } from '../lab/proc/children.js';
+import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../lab/bench/stats.js';
 import { copiesNeeded } from '../src/elector/membership.js';
 
 const args = parseArgs(process.argv.slice(2));
@@ -195,7 +195,7 @@ function report(results: RunResult[], machine: string, netnsNote: string, pool: 
     `Workload: two ioredis Sentinel-mode clients writing unique keys, each acknowledged only when \`WAIT ${Math.floor(nodes / 2)} 300\` reports ${Math.floor(nodes / 2)} replicas (majority − 1), against ${nodes} redis-servers with ${nodes} resp-elect sidecars (down-after ${downAfterMs} ms, poll ${pollIntervalMs} ms) or ${nodes} Sentinels (quorum ${Math.floor(nodes / 2) + 1}, same down-after). ` +
       `Nemesis (seeded, run k uses seed + k): every 0.3–1.3 × down-after, one of ${pool.join(', ')} on the primary (60 %) or a random node, lasting 0.3–2.5 × down-after, at most ${Math.floor(nodes / 2) >= 2 ? 2 : 1} faults at once${pool.some(isPartition) ? ' (a partition counts as one)' : ''}; "ctl" is the sidecar or the sentinel. Killed redis-servers come back empty (no persistence). ${netnsNote}`,
     '',
-    `Checks after healing every process${lab ? ' and every partition' : ''}: every acknowledged write on the final primary and on every replica — except writes that wipes put **beyond the fault model**, counted in their own column: a killed redis-server loses its data, and an acknowledged write that a wipe leaves on fewer than n − majority + 1 = ${copiesNeeded(nodes)} other nodes can be outvoted by a majority holding no copy, under any majority-based protocol (the simulator's model, docs/simulation.md; src/bench/wipe-census.ts takes a census of every node at each wipe, and a node that cannot answer counts as holding everything); **fencing**: a probe write every ${samplePeriodMs} ms on its own connection to each redis — two redis-servers accepting writes at the same time for longer than B = leaseMs + pollIntervalMs + maxDriftMs = ${leaseMs} + ${pollIntervalMs} + ${maxDriftMs} = ${boundMs} ms counts as a violation (overlaps where one side's sidecar was killed or frozen are listed apart: such a sidecar cannot fence, README "Fencing"; that redis is cut off from the replicas, so nothing it takes can be acknowledged); **liveness**: one writable primary named by every controller within L = 3 × down-after + 2 s = ${livenessBoundMs} ms of the last heal.`,
+    `Checks after healing every process${lab ? ' and every partition' : ''}: every acknowledged write on the final primary and on every replica — except writes that wipes put **beyond the fault model**, counted in their own column: a killed redis-server loses its data, and an acknowledged write that a wipe leaves on fewer than n − majority + 1 = ${copiesNeeded(nodes)} other nodes can be outvoted by a majority holding no copy, under any majority-based protocol (the simulator's model, docs/simulation.md; lab/bench/wipe-census.ts takes a census of every node at each wipe, and a node that cannot answer counts as holding everything); **fencing**: a probe write every ${samplePeriodMs} ms on its own connection to each redis — two redis-servers accepting writes at the same time for longer than B = leaseMs + pollIntervalMs + maxDriftMs = ${leaseMs} + ${pollIntervalMs} + ${maxDriftMs} = ${boundMs} ms counts as a violation (overlaps where one side's sidecar was killed or frozen are listed apart: such a sidecar cannot fence, README "Fencing"; that redis is cut off from the replicas, so nothing it takes can be acknowledged); **liveness**: one writable primary named by every controller within L = 3 × down-after + 2 s = ${livenessBoundMs} ms of the last heal.`,
     '',
   );
   const rows = [...new Set(results.map((r) => r.system))].map((k) => {
@@ -247,19 +247,5 @@ if (args.has('netns-cleanup')) {
       process.exit(1);
     });
 } else {
-  installExitHooks();
-  runMain();
-}
-
-function runMain(): void {
-  main()
-    .then(async () => {
-      await killEverything();
-      process.exit(0);
-    })
-    .catch(async (err) => {
-      console.error(err);
-      await killEverything();
-      process.exit(1);
-    });
+  runScript(main);
 }

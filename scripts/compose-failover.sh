@@ -83,7 +83,7 @@ sleep 2
 
 say ""
 dc logs --no-log-prefix --no-color --since 5m sidecar1 sidecar2 sidecar3 writer \
-  | dc run --rm -T --no-deps --entrypoint node writer dist/src/demo/replay.js \
+  | dc run --rm -T --no-deps --entrypoint node writer dist/lab/demo/replay.js \
       --fault-at "$FAULT_AT" --old-primary "n$N" --fault "docker compose kill $PRIMARY sidecar$N"
 
 say ""

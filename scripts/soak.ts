@@ -32,11 +32,13 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { MASTER_NAME, oneShot, RespElectDeployment, type BenchNode } from '../src/bench/deploy.js';
-import { memory } from '../src/bench/procstat.js';
-import { controlPort, installExitHooks, killEverything, onExitSync, sleep } from '../src/bench/procs.js';
-import { fmt, machineInfo, parseArgs, table, writeSection } from '../src/bench/stats.js';
-import { AckWriter, missingKeys } from '../src/bench/writer.js';
+import { MASTER_NAME, oneShot, RespElectDeployment, type BenchNode } from '../lab/bench/deploy.js';
+import { memory } from '../lab/bench/procstat.js';
+import { cleanupAll, exitOnUncaughtErrors, track } from '../lab/proc/children.js';
+import { BENCH_PORTS, stablePort } from '../lab/proc/ports.js';
+import { sleep } from '../lab/util/wait.js';
+import { fmt, machineInfo, parseArgs, table, writeSection } from '../lab/bench/stats.js';
+import { AckWriter, missingKeys } from '../lab/workload/writer.js';
 
 const args = parseArgs(process.argv.slice(2));
 
@@ -62,7 +64,7 @@ const intervalMs = positive('interval-seconds', Math.min(30, Math.max(1, duratio
 const churnEveryMs = positive('churn-every-seconds', Math.min(15, Math.max(1.5, durationMs / 8000))) * 1000;
 const downAfterMs = positive('down-after', 1000);
 const out = args.get('out');
-installExitHooks();
+exitOnUncaughtErrors();
 const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 /** The bench deployment, plus `--http` on its own port for every sidecar (a per-node config file, read relative to the node's directory). */
@@ -76,7 +78,7 @@ class SoakDeployment extends RespElectDeployment {
   protected override async setup(): Promise<void> {
     await super.setup();
     for (const n of this.nodes) {
-      const port = await controlPort();
+      const port = await stablePort(BENCH_PORTS);
       this.httpPorts.set(n.id, port);
       writeFileSync(join(this.dir, n.id, 'soak-http.json'), `${JSON.stringify({ http: `127.0.0.1:${port}` })}\n`);
     }
@@ -276,12 +278,15 @@ async function main(): Promise<number> {
   log(`starting a 3-node cluster (down-after ${downAfterMs} ms); soak for ${fmt(durationMs / 60_000, 2)} min, sample every ${fmt(intervalMs / 1000, 1)} s, churn every ${fmt(churnEveryMs / 1000, 1)} s`);
   const machine = machineInfo();
   // Ctrl-C exits from the exit hooks, past d.stop(): remove the directory there too (after its processes are killed).
-  onExitSync(() => {
-    if (!args.has('keep-logs') && d.dir) rmSync(d.dir, { recursive: true, force: true });
+  track({
+    killSync: () => {
+      if (!args.has('keep-logs') && d.dir) rmSync(d.dir, { recursive: true, force: true });
+    },
+    cleanup: async () => undefined,
   });
   await d.start();
   log(`cluster settled; logs in ${d.dir}`);
-  const writer = new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas: 1, waitTimeoutMs: 1000, intervalMs: 5, prefix: 'soak:' });
+  const writer = new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas: 1, waitTimeoutMs: 1000, intervalMs: 5, keyPrefix: 'soak:' });
   writer.start();
   t0 = Date.now();
   driverDelay.enable();
@@ -305,7 +310,7 @@ async function main(): Promise<number> {
   let lost: string[] = [];
   try {
     const primary = await d.waitSettled(60_000);
-    lost = await missingKeys(primary.redis.port, writer.acked);
+    lost = await missingKeys({ host: '127.0.0.1', port: primary.redis.port }, writer.acked);
   } catch (err) {
     settled = false;
     console.error(`soak: the cluster did not settle or could not be checked: ${(err as Error).message}`);
@@ -369,11 +374,11 @@ async function main(): Promise<number> {
 main()
   .then(async (code) => {
     await d.stop().catch(() => undefined);
-    await killEverything();
+    await cleanupAll();
     process.exit(code);
   })
   .catch(async (err) => {
     console.error(err);
-    await killEverything();
+    await cleanupAll();
     process.exit(1);
   });

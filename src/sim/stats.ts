@@ -11,13 +11,6 @@ export function sortedCopy(xs: readonly number[]): number[] {
   return [...xs].sort((a, b) => a - b);
 }
 
-export function mean(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  let s = 0;
-  for (const x of xs) s += x;
-  return s / xs.length;
-}
-
 /** Fixed-point, or '-' for NaN. */
 export function fmt(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : '-';

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { createClientHandler, type ClientHandler, type ClientHandlerOptions } from '../../src/admin/index.js';
 import { RespClient } from '../../src/admin/resp-client.js';
 import type { SidecarView } from '../../src/sidecar/view.js';
-import { startRedis, type RedisProc } from '../../src/util/redis-process.js';
+import { startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
 import { FakeView, type FakeMemberSpec } from './fake-view.js';
 
 const closers: Array<() => Promise<void> | void> = [];

@@ -28,7 +28,7 @@ import { Redis } from 'ioredis';
 import { createSentinel } from 'redis';
 import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { cleanupClusters, startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 let cluster: Cluster | undefined;
 const closers: (() => Promise<unknown> | void)[] = [];

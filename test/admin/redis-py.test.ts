@@ -5,7 +5,7 @@
 // ...), so a missing field or a wrong flag breaks discovery outright.
 import { execFile } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cleanupAll } from '../../src/util/redis-process.js';
+import { cleanupAll } from '../../lab/proc/redis-process.js';
 import { closeAll, startTwoRedisAdmin } from './admin-harness.js';
 
 afterEach(async () => {

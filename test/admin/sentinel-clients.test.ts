@@ -8,9 +8,9 @@ import { Redis } from 'ioredis';
 import { createSentinel } from 'redis';
 import { createSentinel as createSentinel5 } from 'redis5';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/util/free-port.js';
-import { cleanupAll, startRedis, type RedisProc } from '../../src/util/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { freePort } from '../../lab/proc/ports.js';
+import { cleanupAll, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
+import { waitFor } from '../../lab/util/wait.js';
 import { client, closeAll, onCleanup, startAdmin, startTwoRedisAdmin } from './admin-harness.js';
 import { FakeView } from './fake-view.js';
 

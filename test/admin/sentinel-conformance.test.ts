@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/util/free-port.js';
-import { cleanupAll, startRedis } from '../../src/util/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { freePort } from '../../lab/proc/ports.js';
+import { cleanupAll, startRedis } from '../../lab/proc/redis-process.js';
+import { waitFor } from '../../lab/util/wait.js';
 import { closeAll, startAdmin } from './admin-harness.js';
 import { FakeView } from './fake-view.js';
 

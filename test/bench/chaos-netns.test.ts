@@ -1,6 +1,6 @@
 /**
  * Smoke test of `npm run chaos -- --netns --smoke`: one short seeded chaos run
- * on a 5-node resp-elect cluster in network namespaces (src/bench/netns.ts),
+ * on a 5-node resp-elect cluster in network namespaces (lab/bench/netns.ts),
  * with network partitions only (`--faults partition`). Asserts that the run
  * completes, that partitions were injected, that no acknowledged write was
  * lost, and that the namespaces are gone afterwards. Timing bounds are
@@ -8,7 +8,7 @@
  * `ip netns` (and nft); skipped otherwise.
  */
 import { expect, it } from 'vitest';
-import { labNamespaces, labUnsupported } from '../../src/bench/netns.js';
+import { labNamespaces, labUnsupported } from '../../lab/bench/netns.js';
 import { runBenchScript } from './run-script.js';
 
 // A prefix of its own, so a manual `npm run chaos -- --netns` (prefix rc-) never collides with the test.

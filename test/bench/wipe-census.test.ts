@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { beyondModelAfterWipe } from '../../src/bench/wipe-census.js';
+import { beyondModelAfterWipe } from '../../lab/bench/wipe-census.js';
 import { copiesNeeded } from '../../src/elector/membership.js';
 
 describe('chaos data-loss fault model', () => {

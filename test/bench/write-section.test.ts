@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeSection } from '../../src/bench/stats.js';
+import { writeSection } from '../../lab/bench/stats.js';
 
 const dirs: string[] = [];
 afterEach(() => {

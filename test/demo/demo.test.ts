@@ -1,5 +1,5 @@
 /**
- * The README's first command, end to end: the demo (dist/src/demo/main.js,
+ * The README's first command, end to end: the demo (dist/lab/demo/main.js,
  * what `npm run demo` runs after building) as a child process in plain-line
  * mode with short timings. It must fail over, acknowledge writes, lose none,
  * exit 0, and leave no process or directory behind. A second run deletes one
@@ -12,8 +12,9 @@ import { existsSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { pidAlive } from '../../lab/proc/children.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/src/demo/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../dist/lab/demo/main.js', import.meta.url));
 
 interface Run {
   code: number;
@@ -36,15 +37,6 @@ function field(out: string, label: string): string {
   return m[1]!;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function listening(port: number): Promise<boolean> {
   return new Promise((res) => {
     const s = connect({ host: '127.0.0.1', port });
@@ -62,7 +54,7 @@ async function expectNothingLeft(out: string): Promise<void> {
   expect(started, `no "(started: ...)" list in:\n${out}`).not.toBeNull();
   const pids = started![1]!.split(' ').map((kv) => Number(kv.split('=')[1]));
   expect(pids.length).toBeGreaterThanOrEqual(6);
-  expect(pids.filter(alive), `processes left running:\n${out}`).toEqual([]);
+  expect(pids.filter(pidAlive), `processes left running:\n${out}`).toEqual([]);
   const ports = [...out.matchAll(/127\.0\.0\.1:(\d+) \(pid/g)].map((m) => Number(m[1]));
   expect(ports.length).toBeGreaterThanOrEqual(6);
   const open = [];

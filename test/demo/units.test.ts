@@ -6,17 +6,18 @@
  * runtime's lines carry the `action` names its log lines use.
  */
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, parseSidecarLine } from '../../src/demo/log-line.js';
-import { milestoneOf, type Milestone } from '../../src/demo/milestones.js';
-import { Narrator, formatStep } from '../../src/demo/narrator.js';
-import { demoOptionsFrom, DemoOptionError } from '../../src/demo/options.js';
-import { analyzePhase, longestAckGap } from '../../src/demo/phase.js';
-import { Recorder, type WriteRecord } from '../../src/demo/recorder.js';
-import { exitCodeOf, formatSummary, type DemoSummary } from '../../src/demo/summary.js';
-import { replay } from '../../src/demo/replay.js';
-import { renderSvg } from '../../src/demo/svg.js';
-import { buildRow, renderTable } from '../../src/demo/table.js';
-import { NodeState } from '../../src/demo/node-state.js';
+import { LineSplitter, parseSidecarLine } from '../../lab/demo/log-line.js';
+import { milestoneOf, type Milestone } from '../../lab/demo/milestones.js';
+import { Narrator, formatStep } from '../../lab/demo/narrator.js';
+import { demoOptionsFrom, DemoOptionError } from '../../lab/demo/options.js';
+import { analyzePhase, longestAckGap } from '../../lab/demo/phase.js';
+import { Recorder } from '../../lab/demo/recorder.js';
+import type { WriteRecord } from '../../lab/workload/writer.js';
+import { exitCodeOf, formatSummary, type DemoSummary } from '../../lab/demo/summary.js';
+import { replay } from '../../lab/demo/replay.js';
+import { renderSvg } from '../../lab/demo/svg.js';
+import { buildRow, renderTable } from '../../lab/demo/table.js';
+import { NodeState } from '../../lab/demo/node-state.js';
 
 // The product's own event log and logger write the Elector's lines below.
 import type { ElectorEvent } from '../../src/elector/events.js';
@@ -253,7 +254,6 @@ describe('summary', () => {
     finalPrimary: 'n3',
     rejoin: { ok: true, text: 'n1 back as a replica of n2' },
     switchover: { status: 'done', text: 'n2 -> n3' },
-    writerMode: 'sentinel',
     replicasWaited: 1,
   };
 

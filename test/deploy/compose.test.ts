@@ -295,12 +295,17 @@ describe('docker-compose.yml', () => {
     expect(Number(args[args.indexOf('--replicas') + 1])).toBe(Math.floor(first.members.length / 2));
   });
 
-  it('builds the sidecars and the writer from this repository', () => {
-    for (const name of [...sidecarNames, 'writer']) {
+  it('builds the sidecars from this repository, and the writer from its lab stage', () => {
+    for (const name of sidecarNames) {
       const svc = asMap(services[name], name);
       expect(svc['build'], name).toBe('.');
       expect(svc['image'], name).toBe('resp-elect:local');
     }
+    // The writer is harness code (dist/lab): it has an image of its own, never the sidecars' one.
+    const w = asMap(services['writer'], 'writer');
+    expect(w['build']).toEqual({ context: '.', target: 'lab' });
+    expect(w['image']).not.toBe('resp-elect:local');
+    expect(read('Dockerfile')).toMatch(/^FROM node:20\S* AS lab$/m);
   });
 });
 
@@ -325,12 +330,14 @@ describe('Dockerfile', () => {
   });
 
   it('has an entrypoint that exists after npm run build, and runs the sidecar by default', () => {
-    const entry = JSON.parse(instr.find((l) => l.startsWith('ENTRYPOINT '))!.slice('ENTRYPOINT '.length)) as string[];
+    // The final stage (the product image) copies the product, dist/src, and nothing of the lab.
+    const finalStage = instr.slice(instr.lastIndexOf(instr.filter((l) => l.startsWith('FROM ')).at(-1)!));
+    const entry = JSON.parse(finalStage.find((l) => l.startsWith('ENTRYPOINT '))!.slice('ENTRYPOINT '.length)) as string[];
     expect(entry).toEqual(['node', 'dist/src/cli/main.js']);
     expect(existsSync(`${ROOT}${entry[1]}`), `${entry[1]} after npm run build`).toBe(true);
-    expect(JSON.parse(instr.find((l) => l.startsWith('CMD '))!.slice(4))).toEqual(['run']);
-    // What the final stage copies is what the entrypoint and the compose writer need.
-    expect(text).toMatch(/COPY --from=build \/app\/dist\/src \.\/dist\/src/);
+    expect(JSON.parse(finalStage.find((l) => l.startsWith('CMD '))!.slice(4))).toEqual(['run']);
+    expect(finalStage).toContain('COPY --from=build /app/dist/src ./dist/src');
+    expect(finalStage.filter((l) => l.startsWith('COPY')).filter((l) => /lab|scripts|test/.test(l))).toEqual([]);
   });
 
   it('keeps the build context small', () => {

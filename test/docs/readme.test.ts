@@ -17,6 +17,17 @@ describe('README', () => {
     }
   });
 
+  it('the Development table lists every folder of src/ and lab/, one line each, and only folders that exist', () => {
+    const dev = readme.split('## Development')[1]!.split('\n## ')[0]!;
+    const listed = [...dev.matchAll(/^\| `([^`]+\/)` \|/gm)].map((m) => m[1]!);
+    expect(new Set(listed).size).toBe(listed.length);
+    for (const p of listed) expect(fs.existsSync(new URL(`../../${p}`, import.meta.url)), `${p} is listed but does not exist`).toBe(true);
+    for (const top of ['src', 'lab']) {
+      const dirs = fs.readdirSync(new URL(`../../${top}/`, import.meta.url), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `${top}/${d.name}/`);
+      for (const d of dirs) expect(listed, `${d} is missing from README "Development"`).toContain(d);
+    }
+  });
+
   it('quick start is exactly two commands: the demo and the tests', () => {
     const quick = readme.split('## Quick start')[1]!.split('```sh')[1]!.split('```')[0]!;
     const commands = quick.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);

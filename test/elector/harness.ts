@@ -15,7 +15,7 @@ import {
   type SafetyRule,
   type ElectionMessage,
 } from '../../src/index.js';
-import { mulberry32 as seeded } from '../../src/util/mulberry32.js';
+import { mulberry32 as seeded } from '../../lab/util/mulberry32.js';
 
 export const FAST: Partial<ElectorConfig> = { hbIntervalMs: 20, downAfterMs: 300, leaseMs: 180, maxDriftMs: 40 };
 

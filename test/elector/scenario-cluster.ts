@@ -10,7 +10,7 @@
 import { Elector, MemoryVoteStore, type ElectionMessage, type ElectorConfig, type ElectorEvent, type MemberSpec, type Outbound, type SafetyRule } from '../../src/index.js';
 import { eventLine } from '../../src/elector/render-event.js';
 import { renderMessage } from '../../src/protocol/render-message.js';
-import { mulberry32 } from '../../src/util/mulberry32.js';
+import { mulberry32 } from '../../lab/util/mulberry32.js';
 
 export const STEP_MS = 5;
 export const DELAY_MS = 2;

@@ -14,7 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupClusters, sidecarPort, startCluster, watchFailures, type Cluster, type ClusterNode } from '../support/cluster.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 import { flood, stopFloods } from './flood.js';
 
 afterAll(cleanupClusters);

@@ -2,8 +2,8 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { epochLibrary, parseEpochMarker } from '../../src/redis/epoch-marker.js';
 import { LocalRedis } from '../../src/redis/local-redis.js';
-import { cleanupAll, startRedis } from '../../src/util/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { cleanupAll, startRedis } from '../../lab/proc/redis-process.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 const adapters: LocalRedis[] = [];
 afterEach(async () => {

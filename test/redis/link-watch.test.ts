@@ -2,9 +2,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisLinkWatch } from '../../src/redis/link-watch.js';
-import { freePort } from '../../src/util/free-port.js';
-import { cleanupAll, startRedis } from '../../src/util/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { freePort } from '../../lab/proc/ports.js';
+import { cleanupAll, startRedis } from '../../lab/proc/redis-process.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 const watches: RedisLinkWatch[] = [];
 const servers: Server[] = [];

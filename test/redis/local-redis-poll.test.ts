@@ -4,9 +4,9 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { RedisCommandError } from '../../src/redis/errors.js';
 import { LocalRedis, type LocalRedisOptions } from '../../src/redis/local-redis.js';
 import type { RedisStatus } from '../../src/redis/status.js';
-import { freePort } from '../../src/util/free-port.js';
-import { cleanupAll, startRedis, type RedisProc } from '../../src/util/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { freePort } from '../../lab/proc/ports.js';
+import { cleanupAll, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 const adapters: LocalRedis[] = [];
 function adapter(port: number, options: Partial<LocalRedisOptions> = {}): LocalRedis {

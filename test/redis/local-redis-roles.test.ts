@@ -3,8 +3,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisCommandError } from '../../src/redis/errors.js';
 import { LocalRedis } from '../../src/redis/local-redis.js';
 import type { RedisStatus } from '../../src/redis/status.js';
-import { cleanupAll, startRedis, type RedisProc } from '../../src/util/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { cleanupAll, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 const adapters: LocalRedis[] = [];
 function adapter(proc: RedisProc): LocalRedis {

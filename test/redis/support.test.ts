@@ -1,9 +1,9 @@
 /** The shared test support itself: ports, waitFor, and the redis-server process helper. */
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/util/free-port.js';
-import { cleanupAll, startRedis } from '../../src/util/redis-process.js';
-import { waitFor } from '../support/wait.js';
+import { freePort } from '../../lab/proc/ports.js';
+import { cleanupAll, startRedis } from '../../lab/proc/redis-process.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 afterAll(cleanupAll);
 

@@ -9,7 +9,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupClusters, startCluster, watchFailures, type Cluster, type ClusterNode } from '../support/cluster.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 afterAll(cleanupClusters);
 

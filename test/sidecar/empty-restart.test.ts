@@ -8,7 +8,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { cleanupClusters, watchFailures, startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 afterAll(cleanupClusters);
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupClusters, watchFailures, startCluster, type Cluster, type ClusterNode, type ClusterOptions } from '../support/cluster.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 afterAll(cleanupClusters);
 

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LocalRedis } from '../../src/redis/local-redis.js';
 import { FenceKeeper } from '../../src/sidecar/fence-keeper.js';
-import { cleanupAll, startRedis, type RedisProc } from '../../src/util/redis-process.js';
+import { cleanupAll, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

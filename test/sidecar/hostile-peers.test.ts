@@ -13,7 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { encodeMessage, MessageDecoder, type Message } from '../../src/protocol/index.js';
 import { computeProof, newNonce } from '../../src/transport/handshake-crypto.js';
 import { CLI, cleanupClusters, watchFailures, startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 afterAll(cleanupClusters);
 

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, sidecarPort } from '../support/cluster.js';
 import { canMakeImmutable, setImmutable } from '../support/immutable-dir.js';
-import { waitFor } from '../support/wait.js';
-import { cleanupAll as cleanupRedis, startRedis } from '../../src/util/redis-process.js';
+import { waitFor } from '../../lab/util/wait.js';
+import { cleanupAll as cleanupRedis, startRedis } from '../../lab/proc/redis-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resp-elect-startup-'));
 const immutable = new Set<string>();

@@ -10,7 +10,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupClusters, sidecarPort, startCluster, watchFailures, type Cluster, type ClusterNode } from '../support/cluster.js';
 import { canMakeImmutable, setImmutable } from '../support/immutable-dir.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 let dirs: string[] = [];
 afterEach(() => {

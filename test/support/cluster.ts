@@ -13,23 +13,21 @@
  *   `WAIT 1` and follows the primary across failovers, and the check that no
  *   acknowledged write was lost.
  *
- * Every process (redis and sidecar) is tracked: `stop()` kills them all, and
- * `cleanupClusters()` (afterAll) plus a process 'exit' hook kill whatever a
- * failed or interrupted test left behind.
+ * Every process (redis and sidecar) is tracked in the lab's one registry
+ * (lab/proc/children.ts): `stop()` kills them all, and `cleanupClusters()`
+ * (afterAll) plus a process 'exit' hook kill whatever a failed or
+ * interrupted test left behind.
  *
  * Ports: sidecar ports come from a range below the kernel's ephemeral range
- * (20000-29999), so no outgoing connection (redis replication links, pollers,
- * peer dials, all of which use ephemeral local ports) can take a sidecar's
- * port between picking it and the sidecar binding it, also when a sidecar is
- * restarted on the same port.
+ * (lab/proc/ports.ts, stablePort), so no outgoing connection can take a
+ * sidecar's port between picking it and the sidecar binding it, also when a
+ * sidecar is restarted on the same port.
  *
  * Set RESP_ELECT_KEEP_CLUSTER_DIRS=1 to keep the temporary directories (vote
  * files, sidecar logs) after stop().
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,8 +36,12 @@ import { Redis } from 'ioredis';
 import { onTestFailed } from 'vitest';
 import { parseHumanLine } from '../../src/sidecar/logger.js';
 import { flattenInfo, parseInfo } from '../../src/redis/info.js';
-import { cleanupAll as cleanupAllRedis, startRedis, type RedisProc } from '../../src/util/redis-process.js';
-import { waitFor } from './wait.js';
+import { fastClient } from '../../lab/proc/fast-client.js';
+import { stablePort, TEST_PORTS } from '../../lab/proc/ports.js';
+import { cleanupAll, type Child, type Resource, spawnChild, track, untrack } from '../../lab/proc/children.js';
+import { startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
+import { sleep, waitFor } from '../../lab/util/wait.js';
+import { AckWriter, missingKeys } from '../../lab/workload/writer.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
@@ -50,90 +52,29 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const CLI = process.env['RESP_ELECT_CLI'] ? resolve(process.env['RESP_ELECT_CLI']) : join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const KEEP_DIRS = process.env['RESP_ELECT_KEEP_CLUSTER_DIRS'] === '1';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------
 // Ports
 
-const handedOut = new Set<number>();
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolveBind) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolveBind(false));
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolveBind(true)));
-  });
-}
-
-/** A loopback port outside the ephemeral range that nothing listens on and this process has not handed out. */
-export async function sidecarPort(): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const port = 20000 + Math.floor(Math.random() * 10000);
-    if (handedOut.has(port)) continue;
-    if (await canBind(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error('sidecarPort: no free port in 20000-29999');
+/** A loopback port for a sidecar, below the ephemeral range (lab/proc/ports.ts), so it stays free across restarts. */
+export function sidecarPort(): Promise<number> {
+  return stablePort(TEST_PORTS);
 }
 
 // ---------------------------------------------------------------------------
-// Registry of sidecar processes (redis processes are tracked by redis-server.ts)
+// Cleanup: every cluster is a Resource of the lab's one registry (lab/proc/children.ts)
+// from start until its directory is removed; its sidecars and redis-servers are tracked
+// there too, each on its own.
 
-interface TrackedCluster {
-  killSync(): void;
-  stop(): Promise<void>;
-  removeDir(): Promise<void>;
-  removeDirSync(): void;
-}
-interface ClusterRegistry {
-  live: Set<TrackedCluster>;
-  /** Stopped, directory not removed yet: removal waits for cleanupClusters(), so a failed test can still keep it. */
-  stopped: Set<TrackedCluster>;
-  hooked: boolean;
-}
-const scope = globalThis as typeof globalThis & { __respElectClusterRegistry?: ClusterRegistry };
-const registry: ClusterRegistry = (scope.__respElectClusterRegistry ??= { live: new Set(), stopped: new Set(), hooked: false });
-
-function installHooks(): void {
-  if (registry.hooked) return;
-  registry.hooked = true;
-  process.on('exit', () => {
-    for (const c of registry.live) c.killSync();
-    for (const c of [...registry.live, ...registry.stopped]) c.removeDirSync();
-  });
-}
-
-/** Stop every cluster this process started (sidecars and redis). For afterAll / afterEach. */
+/** Stop every cluster this process started (sidecars and redis) and remove their directories. For afterAll / afterEach. */
 export async function cleanupClusters(): Promise<void> {
-  await Promise.all([...registry.live].map((c) => c.stop()));
-  await cleanupAllRedis();
-  await Promise.all([...registry.stopped].map((c) => c.removeDir()));
+  await cleanupAll();
 }
 
 // ---------------------------------------------------------------------------
-// Small redis helpers
+// INFO
 
-/** A client for observing and writing: fails fast instead of queueing, reconnects in the background. */
-function fastClient(port: number, commandTimeout = 500): Redis {
-  const c = new Redis({
-    host: '127.0.0.1',
-    port,
-    connectTimeout: 500,
-    commandTimeout,
-    enableOfflineQueue: false,
-    enableReadyCheck: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => 50,
-    disableClientInfo: true,
-    lazyConnect: false,
-  });
-  c.on('error', () => {});
-  return c;
-}
-
+/** INFO fields of one section, flat: field → value. */
 export type Info = Record<string, string>;
 
 // ---------------------------------------------------------------------------
@@ -181,9 +122,7 @@ export class ClusterNode {
   readonly logPath: string;
   /** The argv after `main.js` the sidecar is started with. */
   args: string[] = [];
-  child: ChildProcess | undefined;
-  private exited: Promise<SidecarExit> = Promise.resolve({ code: null, signal: null });
-  private lastExit: SidecarExit | undefined;
+  child: Child | undefined;
   private logText = '';
   private logFile: WriteStream | undefined;
   private probeClient: Redis | undefined;
@@ -208,8 +147,7 @@ export class ClusterNode {
   }
 
   get sidecarRunning(): boolean {
-    const c = this.child;
-    return c !== undefined && c.exitCode === null && c.signalCode === null;
+    return this.child?.running ?? false;
   }
 
   get sidecarPid(): number | undefined {
@@ -218,7 +156,7 @@ export class ClusterNode {
 
   /** How the last sidecar incarnation ended (undefined while it runs or never ran). */
   get sidecarExit(): SidecarExit | undefined {
-    return this.lastExit;
+    return this.child?.exit;
   }
 
   /** Start the sidecar process (it must not be running). */
@@ -228,29 +166,15 @@ export class ClusterNode {
     this.logFile ??= createWriteStream(this.logPath, { flags: 'a' });
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RESP_ELECT_')) env[k] = v;
-    const child = spawn(process.execPath, [CLI, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: this.dataDir });
+    const child = spawnChild(`sidecar ${this.id}`, process.execPath, [CLI, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: this.dataDir, group: false });
     this.child = child;
-    this.lastExit = undefined;
     this.append(`--- ${new Date().toISOString()} sidecar ${this.id} spawned (pid ${child.pid})\n`);
-    child.stdout?.setEncoding('utf8');
-    child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (t: string) => this.append(t));
-    child.stderr?.on('data', (t: string) => this.append(t));
-    this.exited = new Promise((res) => {
-      // 'close', not 'exit': by then stdout/stderr are drained, so logs() holds the last words.
-      child.once('close', (code, signal) => {
-        const e = { code, signal };
-        this.lastExit = e;
-        this.append(`--- ${new Date().toISOString()} sidecar ${this.id} exited (${signal ?? `code ${code}`})\n`);
-        res(e);
-      });
-      child.once('error', (err) => {
-        this.append(`--- sidecar ${this.id} could not start: ${err.message}\n`);
-        const e = { code: -1, signal: null };
-        this.lastExit = e;
-        res(e);
-      });
-    });
+    child.process.stdout?.setEncoding('utf8');
+    child.process.stderr?.setEncoding('utf8');
+    child.process.stdout?.on('data', (t: string) => this.append(t));
+    child.process.stderr?.on('data', (t: string) => this.append(t));
+    // 'close', not 'exit': by then stdout/stderr are drained, so logs() holds the last words.
+    void child.closed.then((e) => this.append(e.code === -1 ? `--- sidecar ${this.id} could not start\n` : `--- ${new Date().toISOString()} sidecar ${this.id} exited (${e.signal ?? `code ${e.code}`})\n`));
   }
 
   private append(text: string): void {
@@ -272,8 +196,8 @@ export class ClusterNode {
   /** Send a signal to the sidecar. Ending signals wait for the exit. */
   async killSidecar(signal: NodeJS.Signals = 'SIGKILL', timeoutMs = 10_000): Promise<SidecarExit | undefined> {
     const c = this.child;
-    if (!c || !this.sidecarRunning) return this.lastExit;
-    c.kill(signal);
+    if (!c?.running) return c?.exit;
+    c.signal(signal);
     if (signal === 'SIGSTOP' || signal === 'SIGCONT') return undefined;
     return this.waitSidecarExit(timeoutMs);
   }
@@ -284,7 +208,7 @@ export class ClusterNode {
       t = setTimeout(() => rej(new Error(`sidecar ${this.id} did not exit within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
-      return await Promise.race([this.exited, timeout]);
+      return await Promise.race([this.child?.closed ?? Promise.resolve({ code: null, signal: null }), timeout]);
     } finally {
       clearTimeout(t);
     }
@@ -301,7 +225,7 @@ export class ClusterNode {
   /** Kill the sidecar if it runs (SIGKILL) and start it again with the same arguments and data dir. */
   async restartSidecar(): Promise<void> {
     if (this.sidecarRunning) {
-      this.child!.kill('SIGCONT');
+      this.child!.signal('SIGCONT');
       await this.killSidecar('SIGKILL');
     }
     const since = this.logOffset();
@@ -397,14 +321,7 @@ export class ClusterNode {
   }
 
   killSync(): void {
-    const pid = this.child?.pid;
-    if (pid !== undefined && this.sidecarRunning) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    this.child?.killSync();
   }
 
   closeLog(): Promise<void> {
@@ -428,86 +345,62 @@ export interface WriterStats {
   lastError?: string;
 }
 
+/**
+ * The lab's acknowledged-write loop (lab/workload/writer.ts, `WAIT 1`) aimed
+ * at the cluster's primary as the sidecars' logs and INFO tell it (primary()),
+ * plus what the tests ask of it.
+ */
 export class Writer {
-  readonly acked: string[] = [];
-  readonly stats: WriterStats = { attempts: 0, acked: 0, unacked: 0, errors: 0, primaries: [] };
-  private running = true;
-  private readonly done: Promise<void>;
-  private readonly clients = new Map<string, Redis>();
-  private seq = 0;
-  /** Time of every acknowledged write, for gap measurements. */
-  readonly ackTimes: number[] = [];
+  private readonly w: AckWriter;
+  private readonly primaries: string[] = [];
 
   constructor(
     private readonly cluster: Cluster,
     readonly prefix: string,
-    private readonly opts: { waitTimeoutMs: number; pauseMs: number },
+    opts: { waitTimeoutMs: number; pauseMs: number },
   ) {
-    this.done = this.loop();
+    this.w = new AckWriter({
+      resolve: async () => {
+        const p = await this.cluster.primary();
+        return p ? { host: '127.0.0.1', port: p.redis!.port } : undefined;
+      },
+      replicas: 1,
+      waitTimeoutMs: opts.waitTimeoutMs,
+      intervalMs: opts.pauseMs,
+      keyPrefix: `${prefix}:`,
+      redisOptions: { commandTimeout: opts.waitTimeoutMs + 1000 },
+      onRecord: (r) => {
+        if (r.result !== 'acked') return;
+        const id = this.cluster.dataNodes.find((n) => n.redis?.port === r.port)?.id;
+        if (id !== undefined && this.primaries.at(-1) !== id) this.primaries.push(id);
+      },
+    });
+    this.w.start();
   }
 
-  private client(node: ClusterNode): Redis {
-    let c = this.clients.get(node.id);
-    if (!c) {
-      c = fastClient(node.redis!.port, this.opts.waitTimeoutMs + 1000);
-      this.clients.set(node.id, c);
-    }
-    return c;
+  /** Acknowledged keys, in order. */
+  get acked(): readonly string[] {
+    return this.w.acked;
   }
 
-  private async loop(): Promise<void> {
-    let target: ClusterNode | undefined;
-    while (this.running) {
-      if (!target) {
-        target = await this.cluster.primary().catch(() => undefined);
-        if (!target) {
-          await sleep(10);
-          continue;
-        }
-      }
-      const key = `${this.prefix}:${++this.seq}`;
-      this.stats.attempts += 1;
-      try {
-        const c = this.client(target);
-        await c.set(key, String(this.seq));
-        const n = Number(await c.call('WAIT', '1', String(this.opts.waitTimeoutMs)));
-        if (n >= 1) {
-          this.acked.push(key);
-          this.ackTimes.push(Date.now());
-          this.stats.acked += 1;
-          if (this.stats.primaries.at(-1) !== target.id) this.stats.primaries.push(target.id);
-        } else {
-          this.stats.unacked += 1;
-          target = undefined; // no replica took it: maybe no longer the primary
-        }
-      } catch (err) {
-        this.stats.errors += 1;
-        this.stats.lastError = (err as Error).message;
-        target = undefined;
-        await sleep(5);
-      }
-      if (this.opts.pauseMs > 0) await sleep(this.opts.pauseMs);
-    }
+  get stats(): WriterStats {
+    const w = this.w;
+    return { attempts: w.attempts, acked: w.acked.length, unacked: w.unacked, errors: w.errors, primaries: [...this.primaries], ...(w.lastError ? { lastError: w.lastError } : {}) };
   }
 
   /** Wait until `n` more writes than now have been acknowledged. */
   async waitForAcks(n: number, timeoutMs = 10_000): Promise<void> {
     const target = this.acked.length + n;
-    await waitFor(() => this.acked.length >= target, { what: `${n} more acknowledged writes (writer ${JSON.stringify(this.stats)})`, timeoutMs });
+    await waitFor(() => this.acked.length >= target, { what: `${n} more acknowledged writes (writer ${this.w.describe()})`, timeoutMs });
   }
 
   /** Longest gap between two consecutive acknowledged writes, in ms. */
   longestAckGap(): number {
-    let gap = 0;
-    for (let i = 1; i < this.ackTimes.length; i++) gap = Math.max(gap, this.ackTimes[i]! - this.ackTimes[i - 1]!);
-    return gap;
+    return this.w.longestGap();
   }
 
   async stop(): Promise<WriterStats> {
-    this.running = false;
-    await this.done;
-    for (const c of this.clients.values()) c.disconnect();
-    this.clients.clear();
+    await this.w.stop();
     return this.stats;
   }
 }
@@ -515,7 +408,7 @@ export class Writer {
 // ---------------------------------------------------------------------------
 // Cluster
 
-export class Cluster implements TrackedCluster {
+export class Cluster implements Resource {
   readonly nodes: ClusterNode[] = [];
   readonly dir: string;
   readonly secretFile: string;
@@ -664,8 +557,9 @@ export class Cluster implements TrackedCluster {
 
   /**
    * Every acknowledged key of `writers` is on the final primary and, once they
-   * are linked and caught up, on every live replica. Returns the primary.
-   * Throws listing what is missing where.
+   * are linked and caught up, on every live replica (with any value: tests
+   * pass the keys of their own clients too). Returns the primary. Throws
+   * listing what is missing where.
    */
   async verifyNoAckedLoss(writers: ReadonlyArray<{ readonly acked: readonly string[] }> = this.writers, opts: { timeoutMs?: number } = {}): Promise<ClusterNode> {
     const keys = writers.flatMap((w) => w.acked);
@@ -677,7 +571,7 @@ export class Cluster implements TrackedCluster {
       async () => {
         missing = {};
         for (const n of live) {
-          const miss = await missingKeys(n, keys);
+          const miss = await missingKeys({ host: '127.0.0.1', port: n.redis!.port }, keys, { commandMs: 5000, anyValue: true });
           if (miss.length > 0) missing[n.id] = miss;
         }
         return Object.keys(missing).length === 0;
@@ -697,8 +591,16 @@ export class Cluster implements TrackedCluster {
       .join('\n');
   }
 
+  /** For the process 'exit' hook: kill every sidecar, remove the directory (unless kept). */
   killSync(): void {
     for (const n of this.nodes) n.killSync();
+    if (!this.keepDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** stop(), then remove the directory (unless kept). */
+  async cleanup(): Promise<void> {
+    await this.stop();
+    await this.removeDir();
   }
 
   /** Kill every sidecar and redis, close clients, remove the directory. Idempotent; never throws. */
@@ -708,50 +610,25 @@ export class Cluster implements TrackedCluster {
     await Promise.all(this.writers.map((w) => w.stop().catch(() => undefined)));
     await Promise.all(
       this.nodes.map(async (n) => {
-        n.child?.kill('SIGCONT');
+        n.child?.signal('SIGCONT');
         await n.killSidecar('SIGKILL').catch(() => undefined);
         n.closeClients();
         await n.redis?.stop().catch(() => n.redis?.kill('SIGKILL'));
         await n.closeLog();
       }),
     );
-    registry.live.delete(this);
     // The directory goes in cleanupClusters() (afterAll): vitest runs onTestFailed after afterEach,
     // so a failed test marks it kept only after stop() has run.
-    registry.stopped.add(this);
   }
 
-  removeDirSync(): void {
-    if (!this.keepDir) rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  async removeDir(): Promise<void> {
-    registry.stopped.delete(this);
+  private async removeDir(): Promise<void> {
+    untrack(this);
     if (!this.keepDir) await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
-  }
-}
-
-async function missingKeys(n: ClusterNode, keys: string[]): Promise<string[]> {
-  const c = n.redis!.client({ commandTimeout: 5000 });
-  try {
-    const out: string[] = [];
-    for (let i = 0; i < keys.length; i += 500) {
-      const chunk = keys.slice(i, i + 500);
-      if (chunk.length === 0) break;
-      const vals = (await c.mget(...chunk)) as (string | null)[];
-      vals.forEach((v, j) => {
-        if (v === null) out.push(chunk[j]!);
-      });
-    }
-    return out;
-  } finally {
-    c.disconnect();
   }
 }
 
 /** Start redis-servers and sidecars; by default waits until a primary leads linked replicas. */
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
-  installHooks();
   const nodes = opts.nodes ?? 3;
   const witnesses = opts.witnesses ?? 0;
   const downAfterMs = opts.downAfterMs ?? 300;
@@ -762,7 +639,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const secretFile = join(dir, 'secret');
   writeFileSync(secretFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   const cluster = new Cluster(dir, secretFile, { downAfterMs, hbIntervalMs, pollIntervalMs });
-  registry.live.add(cluster);
+  track(cluster);
   try {
     const ids = [...Array.from({ length: nodes }, (_, i) => [`n${i + 1}`, false] as const), ...Array.from({ length: witnesses }, (_, i) => [`w${i + 1}`, true] as const)];
     for (const [id, witness] of ids) {
@@ -825,17 +702,16 @@ export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RESP_ELECT_')) env[k] = v;
     Object.assign(env, opts.env ?? {});
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: opts.cwd });
+    const child = spawnChild(`resp-elect ${args[0] ?? ''}`, process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: opts.cwd, group: false });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.process.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.process.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      child.killSync();
       reject(new Error(`resp-elect ${args.join(' ')} did not exit within ${opts.timeoutMs ?? 30_000} ms; stderr: ${stderr}`));
     }, opts.timeoutMs ?? 30_000);
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
+    void child.closed.then(({ code, signal }) => {
       clearTimeout(timer);
       resolveRun({ code, signal, stdout, stderr });
     });
