@@ -7,6 +7,7 @@ import type {
 import { resolveConfig, type ElectorConfig } from './config.js';
 import type { DataPoint, ElectorEvent, ElectorEventListener } from './events.js';
 import { compareStanding, isElectable, quorumSize, resolveMembers, type Member, type MemberSpec } from './membership.js';
+import { isHoldableEpoch, MAX_HELD_EPOCH } from '../protocol/limits.js';
 import type { SafetyRule } from './safety-rules.js';
 import type { VoteStore } from './vote-store.js';
 
@@ -150,6 +151,8 @@ export class Elector {
   private writesWereAllowed = false;
 
   private handoff: Handoff | null = null;
+  /** The last epoch refused by the epoch bound, so its error event is emitted once, not every poll. */
+  private epochBoundReported: number | null = null;
   /** HANDOFF heard from our primary: it released leadership to `target` for the epoch after `epoch`. */
   private released: { epoch: number; target: string; offset: number } | null = null;
 
@@ -168,6 +171,9 @@ export class Elector {
 
     // A store that cannot be read throws here: the caller must stop, never start as "never voted".
     const stored = this.store.load();
+    if (!isHoldableEpoch(stored.epoch)) {
+      throw new RangeError(`stored epoch ${stored.epoch} is above the highest epoch a node may hold (${MAX_HELD_EPOCH}); see "Epoch bound" in protocol.md 5.2`);
+    }
     this._epoch = stored.epoch;
     this.votedFor = stored.votedFor;
     this.loadedEpoch = stored.epoch;
@@ -343,6 +349,13 @@ export class Elector {
     if (!peer.up) {
       peer.up = true;
       this.emit({ type: 'peer', id: fromId, up: true });
+    }
+    const highest = highestEpochIn(msg);
+    if (highest > MAX_HELD_EPOCH) {
+      // No election reaches it, and holding it would leave no epoch to stand in (protocol.md 5.2).
+      this.emit({ type: 'ignored', from: fromId, what: msg.type, reason: `epoch ${highest} is above the highest epoch a node may hold (${MAX_HELD_EPOCH})` });
+      this.refreshDerived(nowMs);
+      return out;
     }
     switch (msg.type) {
       case 'HB':
@@ -541,6 +554,10 @@ export class Elector {
   }
 
   private startPrevote(nowMs: number, out: Outbound[]): void {
+    if (!this.withinEpochBound(this._epoch + 1, 'standing for election')) {
+      this.nextStandAt = nowMs + this.backoff();
+      return;
+    }
     if (this.disabled.has('pre-vote')) {
       this.startElection(nowMs, out, false);
       return;
@@ -969,6 +986,7 @@ export class Elector {
 
   /** Persist before acting; false (and an error event) when the store fails: then no vote and no follow. */
   private persist(epoch: number, votedFor: string | null, what: string): boolean {
+    if (!this.withinEpochBound(epoch, what)) return false;
     if (this.disabled.has('durable-vote')) return true;
     try {
       this.store.save({ epoch, votedFor });
@@ -1002,6 +1020,19 @@ export class Elector {
       }
     }
     this.votedFor = votedFor;
+  }
+
+  /**
+   * Whether a node may move to `epoch`: at most MAX_HELD_EPOCH, so the epoch it would stand in
+   * next still encodes. Past it an error event says so, once per epoch, and nothing is adopted.
+   */
+  private withinEpochBound(epoch: number, what: string): boolean {
+    if (isHoldableEpoch(epoch)) return true;
+    if (this.epochBoundReported !== epoch) {
+      this.epochBoundReported = epoch;
+      this.emit({ type: 'error', what, message: `epoch ${epoch} is above the highest epoch a node may hold (${MAX_HELD_EPOCH}); see "Epoch bound" in protocol.md 5.2` });
+    }
+    return false;
   }
 
   private hb(): ElectionMessage {
@@ -1051,6 +1082,22 @@ export class Elector {
     this.dataHeld = { dataEpoch: this.dataEpoch, offset: this.offset };
     this.dataLostAt = null;
     this.emit({ type: 'data-forgotten', held, now: { ...this.dataHeld } });
+  }
+}
+
+/** The highest epoch a message carries in any field (0 for handshake messages, which carry none). */
+function highestEpochIn(msg: Message): number {
+  switch (msg.type) {
+    case 'REFUSE':
+      return Math.max(msg.epoch, msg.voterEpoch);
+    case 'PREVOTE':
+      return Math.max(msg.epoch, msg.dataEpoch);
+    case 'PEER':
+    case 'CHALLENGE':
+    case 'PROOF':
+      return 0;
+    default:
+      return msg.epoch;
   }
 }
 
