@@ -83,7 +83,7 @@ describe('rule 2: pre-vote', () => {
   });
 
   it('without pre-vote the isolated replica inflates its epoch and deposes the healthy primary on heal', () => {
-    const { c, isolatedEpoch } = isolatedReplica(['pre-vote']);
+    const { c, isolatedEpoch } = isolatedReplica(['prevote-probe']);
     expect(isolatedEpoch).toBeGreaterThan(5);
     expect(c.eventsOf('n1', 'role').some((e) => e.type === 'role' && e.from === 'primary')).toBe(true);
   });
@@ -499,7 +499,7 @@ describe('rule 4b: data compares as (data epoch, offset)', () => {
   });
 
   it('comparing offsets alone elects the deposed primary and loses the newer epoch writes', () => {
-    const { c } = deposedPrimaryWithLongerLog(['data-epoch']);
+    const { c } = deposedPrimaryWithLongerLog(['data-epoch-order']);
     expect(c.leader()).toBe('n1');
   });
 
@@ -548,7 +548,7 @@ describe('rule 4c: the epoch is never below the data epoch', () => {
   });
 
   it('without the rule it follows the stale primary, whose resync would throw the newer data away', () => {
-    const { e } = staleLeaseAfterRestart(['data-epoch']);
+    const { e } = staleLeaseAfterRestart(['data-epoch-order']);
     expect(e.currentPrimary).toBe('n2');
     expect(e.epoch).toBe(3);
   });
