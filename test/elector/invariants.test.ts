@@ -14,7 +14,7 @@ import { Cluster, FAST } from './harness.js';
 
 const members = new Set(['n1', 'n2', 'n3']);
 const primary: Phase = { kind: 'primary', lease: new LeaseTracker(2, 600), handoff: null };
-const candidate = (epoch: number, self = 'n1'): Phase => ({ kind: 'candidate', tally: new VoteTally(epoch, 2, 3, self), deadline: 0, handoff: false });
+const candidate = (epoch: number, self = 'n1', deadline = 0): Phase => ({ kind: 'candidate', tally: new VoteTally(epoch, 2, 3, self), deadline, handoff: false });
 
 function state(over: Partial<InvariantState>): InvariantState {
   return {
@@ -82,7 +82,7 @@ describe('Elector.assertInvariants', () => {
     const e = new Elector({ nodeId: 'n1', members: [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }], advertisedAddr: 'a:1', voteStore: new MemoryVoteStore({ epoch: 4, votedFor: null }), random: () => 0.5, config: FAST });
     e.tick(0);
     // Reach past the transitions on purpose: a candidate that never voted for itself.
-    (e as unknown as { phase: Phase }).phase = { ...candidate(4), deadline: Infinity };
+    (e as unknown as { phase: Phase }).phase = candidate(4, 'n1', Infinity);
     expect(() => e.tick(5)).toThrow(InvariantError);
     expect(() => e.tick(10)).toThrow('n1 (candidate, epoch 4): a candidate must have voted for itself, voted for null');
   });
