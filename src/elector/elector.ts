@@ -365,40 +365,43 @@ export class Elector {
       this.emit({ type: 'ignored', from: fromId, what: msg.type, reason: `epoch ${highest} is above the highest epoch a node may hold (${MAX_HELD_EPOCH})` });
       return this.finish(nowMs, out);
     }
+    if (msg.type === 'PEER' || msg.type === 'CHALLENGE' || msg.type === 'PROOF') {
+      this.emit({ type: 'ignored', from: fromId, what: msg.type, reason: 'handshake message reached the Elector' });
+      return this.finish(nowMs, out);
+    }
+    if (!this.senderMatches(fromId, msg) || !this.passesEpochGate(fromId, peer, msg)) return this.finish(nowMs, out);
     switch (msg.type) {
       case 'HB':
         this.onHb(fromId, peer, msg, nowMs, out);
         break;
       case 'PREVOTE':
-        if (msg.candidateId === fromId) this.prevoteSeen.set(fromId, { epoch: msg.epoch, dataEpoch: msg.dataEpoch });
-        this.onVoteRequest(fromId, msg.candidateId, msg.epoch, msg.replOffset, true, nowMs, out);
+        this.prevoteSeen.set(fromId, { epoch: msg.epoch, dataEpoch: msg.dataEpoch });
+        this.onVoteRequest(fromId, msg.epoch, msg.replOffset, true, nowMs, out);
         break;
       case 'OFFER':
-        this.onVoteRequest(fromId, msg.candidateId, msg.epoch, msg.replOffset, false, nowMs, out);
+        this.onVoteRequest(fromId, msg.epoch, msg.replOffset, false, nowMs, out);
         break;
       case 'PREACCEPT':
-        if (msg.voterId === fromId) this.onYes('prevote', fromId, msg.epoch, nowMs, out);
+        this.onYes('prevote', fromId, msg.epoch, nowMs, out);
         break;
       case 'ACCEPT':
-        if (msg.accepterId === fromId) this.onYes('candidate', fromId, msg.epoch, nowMs, out);
+        this.onYes('candidate', fromId, msg.epoch, nowMs, out);
         break;
       case 'REFUSE':
-        if (msg.voterId === fromId) this.onRefuse(fromId, msg.epoch, msg.voterEpoch, msg.reason, nowMs, out);
+        this.onRefuse(fromId, msg.epoch, msg.voterEpoch, msg.reason, nowMs, out);
         break;
       case 'ANNOUNCE':
-        this.onAnnounce(fromId, msg.primaryId, msg.epoch, nowMs, out);
+        this.onAnnounce(msg.primaryId, msg.epoch, nowMs, out);
         break;
       case 'LEASE':
-        this.onLease(fromId, peer, msg.primaryId, msg.epoch, msg.seq, nowMs, out);
+        this.onLease(fromId, peer, msg.epoch, msg.seq, nowMs, out);
         break;
       case 'LEASEACK':
-        if (msg.voterId === fromId) this.onLeaseAck(fromId, msg.epoch, msg.seq, nowMs);
+        this.onLeaseAck(fromId, msg.seq, nowMs);
         break;
       case 'HANDOFF':
         this.onHandoff(fromId, msg.epoch, msg.targetId, msg.primaryOffset);
         break;
-      default:
-        this.emit({ type: 'ignored', from: fromId, what: msg.type, reason: 'handshake message reached the Elector' });
     }
     return this.finish(nowMs, out);
   }
@@ -747,14 +750,98 @@ export class Elector {
   }
 
   // -------------------------------------------------------------------------
+  // Ahead of every handler: who sent it, and which epoch it speaks of
+  // -------------------------------------------------------------------------
+
+  /**
+   * A frame's own id field must name its sender (`from`, proven by the
+   * handshake; protocol.md 5): a mismatch is dropped, with an event where a
+   * peer operator would want to know. ANNOUNCE's check is rule announce-sender.
+   */
+  private senderMatches(from: string, msg: ElectionMessage): boolean {
+    switch (msg.type) {
+      case 'HB':
+        if (msg.nodeId === from) return true;
+        this.emit({ type: 'ignored', from, what: 'HB', reason: `HB names ${msg.nodeId} but came from ${from}` });
+        return false;
+      case 'PREVOTE':
+      case 'OFFER':
+        if (msg.candidateId === from) return true;
+        this.emit({ type: 'ignored', from, what: msg.type, reason: `names candidate ${msg.candidateId} but came from ${from}` });
+        return false;
+      case 'ANNOUNCE':
+        if (msg.primaryId === from || !this.rules.enforced('announce-sender')) return true;
+        this.emit({ type: 'ignored', from, what: 'ANNOUNCE', reason: `announces ${msg.primaryId} but came from ${from}` });
+        return false;
+      case 'LEASE':
+        return msg.primaryId === from;
+      case 'PREACCEPT':
+      case 'REFUSE':
+      case 'LEASEACK':
+        return msg.voterId === from;
+      case 'ACCEPT':
+        return msg.accepterId === from;
+      case 'HANDOFF':
+        return true;
+    }
+  }
+
+  /**
+   * The epoch gate, as raft's Step compares terms before anything else: what
+   * a message's epoch is to ours decides here whether its handler runs.
+   *
+   * - Older than ours: HB and LEASE only update what we know of the sender
+   *   (its own claim; our next HB tells it it is stale); ANNOUNCE and HANDOFF
+   *   are ignored with an event; ACCEPT and LEASEACK are dropped.
+   * - Ours: every handler runs. ACCEPT and LEASEACK run only in our epoch
+   *   (they answer our OFFER or LEASE of it), HANDOFF only from our primary.
+   * - Newer: HB, LEASE and ANNOUNCE from a primary make the handler persist
+   *   and adopt the epoch, then follow (rule newer-epoch-only); an HB from a
+   *   non-primary makes only a primary step down.
+   *
+   * Exceptions, judged by their handlers: PREVOTE and OFFER are answered
+   * whatever their epoch (a stale one is refused with our epoch, so the
+   * candidate catches up; a PREVOTE is never adopted, an OFFER only when
+   * granted), REFUSE carries the voter's epoch, which is learned, and
+   * PREACCEPT answers our pre-vote for the epoch after ours.
+   */
+  private passesEpochGate(from: string, peer: PeerView, msg: ElectionMessage): boolean {
+    switch (msg.type) {
+      case 'PREVOTE':
+      case 'OFFER':
+      case 'REFUSE':
+      case 'PREACCEPT':
+        return true;
+      case 'ACCEPT':
+      case 'LEASEACK':
+        return msg.epoch === this._epoch;
+      case 'HANDOFF':
+        if (msg.epoch === this._epoch) return true;
+        this.emit({ type: 'ignored', from, what: 'HANDOFF', reason: 'not from our primary in our epoch' });
+        return false;
+      case 'ANNOUNCE':
+        if (msg.epoch >= this._epoch) return true;
+        this.emit({ type: 'ignored', from, what: 'ANNOUNCE', reason: `epoch ${msg.epoch} is older than ours ${this._epoch}` });
+        return false;
+      case 'HB':
+        if (msg.epoch >= this._epoch) return true;
+        peer.epoch = msg.epoch;
+        peer.role = msg.role;
+        peer.offset = msg.replOffset;
+        return false;
+      case 'LEASE':
+        if (msg.epoch >= this._epoch) return true;
+        peer.role = 'primary';
+        return false;
+    }
+  }
+
+  // -------------------------------------------------------------------------
   // Message handlers
   // -------------------------------------------------------------------------
 
+  /** An HB of our epoch or a newer one (the epoch gate took the older ones). */
   private onHb(from: string, peer: PeerView, msg: Extract<Message, { type: 'HB' }>, nowMs: number, out: Outbound[]): void {
-    if (msg.nodeId !== from) {
-      this.emit({ type: 'ignored', from, what: 'HB', reason: `HB names ${msg.nodeId} but came from ${from}` });
-      return;
-    }
     if (msg.role === 'candidate' && from === this.primary && msg.epoch === this._epoch) {
       // The primary of an epoch was its candidate only before it won: this HB is older than the
       // ANNOUNCE or LEASE we followed (delivered late), not news. Taking it as "no longer primary"
@@ -769,7 +856,7 @@ export class Elector {
       this.onPrimaryHeard(from, msg.epoch, nowMs, out, 'HB');
       return;
     }
-    if (from === this.primary && msg.epoch >= this._epoch && !this.primaryLost && this.phase.kind === 'follower') {
+    if (from === this.primary && !this.primaryLost && this.phase.kind === 'follower') {
       // Our primary says it is no longer primary: it dropped its lease before saying so.
       this.markPrimaryLost(nowMs, `${from} stepped down`);
     }
@@ -814,11 +901,9 @@ export class Elector {
     if (changed) this.emit({ type: 'follow', primary: id, epoch: this._epoch, reason });
   }
 
-  private onVoteRequest(from: string, candidate: string, epoch: number, candOffset: number, prevote: boolean, nowMs: number, out: Outbound[]): void {
-    if (candidate !== from) {
-      this.emit({ type: 'ignored', from, what: prevote ? 'PREVOTE' : 'OFFER', reason: `names candidate ${candidate} but came from ${from}` });
-      return;
-    }
+  /** A PREVOTE or OFFER from `candidate` itself, of any epoch (the epoch gate's exception). */
+  private onVoteRequest(candidate: string, epoch: number, candOffset: number, prevote: boolean, nowMs: number, out: Outbound[]): void {
+    const from = candidate;
     const verdict = this.judge(candidate, epoch, candOffset, prevote, nowMs);
     if (verdict.kind === 'refuse') {
       this.emit({ type: 'vote', candidate, epoch, granted: false, prevote, reason: verdict.reason, detail: verdict.detail });
@@ -938,16 +1023,9 @@ export class Elector {
     }
   }
 
-  private onAnnounce(from: string, primaryId: string, epoch: number, nowMs: number, out: Outbound[]): void {
+  /** An ANNOUNCE of our epoch or a newer one, from the node it names (unless announce-sender is off). */
+  private onAnnounce(primaryId: string, epoch: number, nowMs: number, out: Outbound[]): void {
     const checked = this.rules.enforced('announce-sender');
-    if (primaryId !== from && checked) {
-      this.emit({ type: 'ignored', from, what: 'ANNOUNCE', reason: `announces ${primaryId} but came from ${from}` });
-      return;
-    }
-    if (epoch < this._epoch) {
-      this.emit({ type: 'ignored', from, what: 'ANNOUNCE', reason: `epoch ${epoch} is older than ours ${this._epoch}` });
-      return;
-    }
     const peer = this.peers.get(primaryId);
     if (peer) peer.role = 'primary';
     if (!this.onPrimaryHeard(primaryId, epoch, nowMs, out, 'ANNOUNCE') && !checked && primaryId !== this.nodeId) {
@@ -955,8 +1033,8 @@ export class Elector {
     }
   }
 
-  private onLease(from: string, peer: PeerView, primaryId: string, epoch: number, seq: number, nowMs: number, out: Outbound[]): void {
-    if (primaryId !== from) return;
+  /** A LEASE of our epoch or a newer one from the primary it names. */
+  private onLease(from: string, peer: PeerView, epoch: number, seq: number, nowMs: number, out: Outbound[]): void {
     peer.role = 'primary';
     this.onPrimaryHeard(from, epoch, nowMs, out, 'LEASE');
     if (this.primary !== from || epoch !== this._epoch || this.phase.kind !== 'follower') return;
@@ -966,15 +1044,17 @@ export class Elector {
     out.push({ to: from, msg: { type: 'LEASEACK', epoch, voterId: this.nodeId, seq } });
   }
 
-  private onLeaseAck(from: string, epoch: number, seq: number, nowMs: number): void {
+  /** A LEASEACK of our epoch (the gate took the others). */
+  private onLeaseAck(from: string, seq: number, nowMs: number): void {
     const p = this.phase;
-    if (p.kind !== 'primary' || epoch !== this._epoch) return;
+    if (p.kind !== 'primary') return;
     // rule lease-quorum
     if (p.lease.acked(from, seq)) p.lease.recompute(nowMs);
   }
 
+  /** A HANDOFF of our epoch. */
   private onHandoff(from: string, epoch: number, target: string, primaryOffset: number): void {
-    if (from !== this.primary || epoch !== this._epoch || this.phase.kind !== 'follower') {
+    if (from !== this.primary || this.phase.kind !== 'follower') {
       this.emit({ type: 'ignored', from, what: 'HANDOFF', reason: 'not from our primary in our epoch' });
       return;
     }
