@@ -5,6 +5,7 @@ import { DataMemory } from './data-memory.js';
 import type { ElectorEvent, ElectorEventListener } from './events.js';
 import { InvariantError, invariantViolations } from './invariants.js';
 import { LeaseTracker } from './lease-tracker.js';
+import { epochBoundGate, epochGate, senderGate, type GateVerdict } from './message-gate.js';
 import { compareStanding, isElectable, quorumSize, resolveMembers, type Member, type MemberSpec } from './membership.js';
 import { roleOf, type Handoff, type Phase, type PhaseName } from './phase.js';
 import { RuleSet, type SafetyRule } from './safety-rules.js';
@@ -359,17 +360,14 @@ export class Elector {
       peer.up = true;
       this.emit({ type: 'peer', id: fromId, up: true });
     }
-    const highest = highestEpochIn(msg);
-    if (highest > MAX_HELD_EPOCH) {
-      // No election reaches it, and holding it would leave no epoch to stand in (protocol.md 5.2).
-      this.emit({ type: 'ignored', from: fromId, what: msg.type, reason: `epoch ${highest} is above the highest epoch a node may hold (${MAX_HELD_EPOCH})` });
-      return this.finish(nowMs, out);
-    }
+    // No election reaches past the epoch bound, and holding it would leave no epoch to stand in.
+    if (!this.passes(fromId, peer, msg, epochBoundGate(msg))) return this.finish(nowMs, out);
     if (msg.type === 'PEER' || msg.type === 'CHALLENGE' || msg.type === 'PROOF') {
       this.emit({ type: 'ignored', from: fromId, what: msg.type, reason: 'handshake message reached the Elector' });
       return this.finish(nowMs, out);
     }
-    if (!this.senderMatches(fromId, msg) || !this.passesEpochGate(fromId, peer, msg)) return this.finish(nowMs, out);
+    if (!this.passes(fromId, peer, msg, senderGate(fromId, msg, this.rules.enforced('announce-sender')))) return this.finish(nowMs, out);
+    if (!this.passes(fromId, peer, msg, epochGate(msg, this._epoch))) return this.finish(nowMs, out);
     switch (msg.type) {
       case 'HB':
         this.onHb(fromId, peer, msg, nowMs, out);
@@ -749,91 +747,21 @@ export class Elector {
     if (held) this.emit({ type: 'data-forgotten', held, now: { ...now } });
   }
 
-  // -------------------------------------------------------------------------
-  // Ahead of every handler: who sent it, and which epoch it speaks of
-  // -------------------------------------------------------------------------
-
   /**
-   * A frame's own id field must name its sender (`from`, proven by the
-   * handshake; protocol.md 5): a mismatch is dropped, with an event where a
-   * peer operator would want to know. ANNOUNCE's check is rule announce-sender.
+   * Applies a gate verdict (message-gate.ts): an `ignored` event when it
+   * says so, and the sender's own claim kept in our view of it.
    */
-  private senderMatches(from: string, msg: ElectionMessage): boolean {
-    switch (msg.type) {
-      case 'HB':
-        if (msg.nodeId === from) return true;
-        this.emit({ type: 'ignored', from, what: 'HB', reason: `HB names ${msg.nodeId} but came from ${from}` });
-        return false;
-      case 'PREVOTE':
-      case 'OFFER':
-        if (msg.candidateId === from) return true;
-        this.emit({ type: 'ignored', from, what: msg.type, reason: `names candidate ${msg.candidateId} but came from ${from}` });
-        return false;
-      case 'ANNOUNCE':
-        if (msg.primaryId === from || !this.rules.enforced('announce-sender')) return true;
-        this.emit({ type: 'ignored', from, what: 'ANNOUNCE', reason: `announces ${msg.primaryId} but came from ${from}` });
-        return false;
-      case 'LEASE':
-        return msg.primaryId === from;
-      case 'PREACCEPT':
-      case 'REFUSE':
-      case 'LEASEACK':
-        return msg.voterId === from;
-      case 'ACCEPT':
-        return msg.accepterId === from;
-      case 'HANDOFF':
-        return true;
+  private passes(from: string, peer: PeerView, msg: Message, verdict: GateVerdict): boolean {
+    if (verdict.pass) return true;
+    if (verdict.ignored !== undefined) this.emit({ type: 'ignored', from, what: msg.type, reason: verdict.ignored });
+    if (verdict.keepClaim && msg.type === 'HB') {
+      peer.epoch = msg.epoch;
+      peer.role = msg.role;
+      peer.offset = msg.replOffset;
+    } else if (verdict.keepClaim && msg.type === 'LEASE') {
+      peer.role = 'primary';
     }
-  }
-
-  /**
-   * The epoch gate, as raft's Step compares terms before anything else: what
-   * a message's epoch is to ours decides here whether its handler runs.
-   *
-   * - Older than ours: HB and LEASE only update what we know of the sender
-   *   (its own claim; our next HB tells it it is stale); ANNOUNCE and HANDOFF
-   *   are ignored with an event; ACCEPT and LEASEACK are dropped.
-   * - Ours: every handler runs. ACCEPT and LEASEACK run only in our epoch
-   *   (they answer our OFFER or LEASE of it), HANDOFF only from our primary.
-   * - Newer: HB, LEASE and ANNOUNCE from a primary make the handler persist
-   *   and adopt the epoch, then follow (rule newer-epoch-only); an HB from a
-   *   non-primary makes only a primary step down.
-   *
-   * Exceptions, judged by their handlers: PREVOTE and OFFER are answered
-   * whatever their epoch (a stale one is refused with our epoch, so the
-   * candidate catches up; a PREVOTE is never adopted, an OFFER only when
-   * granted), REFUSE carries the voter's epoch, which is learned, and
-   * PREACCEPT answers our pre-vote for the epoch after ours.
-   */
-  private passesEpochGate(from: string, peer: PeerView, msg: ElectionMessage): boolean {
-    switch (msg.type) {
-      case 'PREVOTE':
-      case 'OFFER':
-      case 'REFUSE':
-      case 'PREACCEPT':
-        return true;
-      case 'ACCEPT':
-      case 'LEASEACK':
-        return msg.epoch === this._epoch;
-      case 'HANDOFF':
-        if (msg.epoch === this._epoch) return true;
-        this.emit({ type: 'ignored', from, what: 'HANDOFF', reason: 'not from our primary in our epoch' });
-        return false;
-      case 'ANNOUNCE':
-        if (msg.epoch >= this._epoch) return true;
-        this.emit({ type: 'ignored', from, what: 'ANNOUNCE', reason: `epoch ${msg.epoch} is older than ours ${this._epoch}` });
-        return false;
-      case 'HB':
-        if (msg.epoch >= this._epoch) return true;
-        peer.epoch = msg.epoch;
-        peer.role = msg.role;
-        peer.offset = msg.replOffset;
-        return false;
-      case 'LEASE':
-        if (msg.epoch >= this._epoch) return true;
-        peer.role = 'primary';
-        return false;
-    }
+    return false;
   }
 
   // -------------------------------------------------------------------------
@@ -1141,21 +1069,5 @@ export class Elector {
         // A faulty listener must not corrupt the state machine mid-transition.
       }
     }
-  }
-}
-
-/** The highest epoch a message carries in any field (0 for handshake messages, which carry none). */
-function highestEpochIn(msg: Message): number {
-  switch (msg.type) {
-    case 'REFUSE':
-      return Math.max(msg.epoch, msg.voterEpoch);
-    case 'PREVOTE':
-      return Math.max(msg.epoch, msg.dataEpoch);
-    case 'PEER':
-    case 'CHALLENGE':
-    case 'PROOF':
-      return 0;
-    default:
-      return msg.epoch;
   }
 }
