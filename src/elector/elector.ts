@@ -487,7 +487,7 @@ export class Elector {
   private becomeCandidate(nowMs: number, out: Outbound[], handoff: boolean): void {
     const epoch = this._epoch + 1;
     if (!this.persist(epoch, this.nodeId, 'standing for election')) {
-      this.phase = { kind: 'follower' };
+      this.becomeFollower(out, 'the self-vote could not be persisted', false);
       this.nextStandAt = nowMs + this.backoff();
       return;
     }
@@ -504,12 +504,14 @@ export class Elector {
   /** Won the election of the current epoch: promote redis first when the runtime confirms promotions. */
   private win(tally: VoteTally, nowMs: number, out: Outbound[]): void {
     this.emit({ type: 'elected', epoch: tally.epoch, votes: tally.granted() });
-    if (this.confirmPromotion) {
-      this.phase = { kind: 'promoting', epoch: tally.epoch, deadline: nowMs + this.config.promoteTimeoutMs };
-      this.emit({ type: 'promote', epoch: tally.epoch });
-    } else {
-      this.becomePrimary(nowMs, out);
-    }
+    if (this.confirmPromotion) this.becomePromoting(tally.epoch, nowMs);
+    else this.becomePrimary(nowMs, out);
+  }
+
+  /** Ask the runtime to promote redis (REPLICAOF NO ONE); `promoted()` answers, or promoteTimeoutMs passes. */
+  private becomePromoting(epoch: number, nowMs: number): void {
+    this.phase = { kind: 'promoting', epoch, deadline: nowMs + this.config.promoteTimeoutMs };
+    this.emit({ type: 'promote', epoch });
   }
 
   private becomePrimary(nowMs: number, out: Outbound[]): void {
@@ -545,11 +547,9 @@ export class Elector {
     const p = this.phase;
     if (p.kind === 'prevote') this.emit({ type: 'prevote-failed', epoch: p.tally.epoch, reason });
     if (p.kind === 'candidate') this.emit({ type: 'election-lost', epoch: p.tally.epoch, reason });
-    const fromRole = this.role;
-    if (p.kind === 'prevote' || p.kind === 'candidate') this.phase = { kind: 'follower' };
     // A fresh random draw per attempt, so two unlucky candidates drift apart.
     this.nextStandAt = nowMs + (retrySoon ? Math.round(this.config.rankDelayMs * this.random()) : this.backoff());
-    this.emitRole(fromRole, reason);
+    this.becomeFollower([], reason, false);
   }
 
   /**
@@ -1041,8 +1041,7 @@ export class Elector {
       if (this.phase.kind === 'promoting') {
         // We won an older epoch but a newer one began before our promotion was confirmed: we must
         // not become primary of an epoch someone else may have won.
-        this.phase = { kind: 'follower' };
-        this.emitRole('candidate', `epoch ${epoch} began before the promotion completed`);
+        this.becomeFollower([], `epoch ${epoch} began before the promotion completed`, false);
       }
       if (this.primary !== null) {
         if (this.primary !== this.nodeId && !this.primaryLost && !followingNext) this.markPrimaryLost(nowMs, `epoch ${epoch} began: ${reason}`);

@@ -99,3 +99,19 @@ describe('transitions: a newer epoch ends a candidacy of an older one', () => {
     expect(c.elector('n1').hasLease(c.now)).toBe(false);
   });
 });
+
+describe('transitions: the become… methods are the only writers of the phase', () => {
+  it('every assignment to this.phase in elector.ts sits in a method named become…', async () => {
+    const { readFileSync } = await import('node:fs');
+    const src = readFileSync(new URL('../../src/elector/elector.ts', import.meta.url), 'utf8');
+    const writers: string[] = [];
+    let method = '';
+    for (const line of src.split('\n')) {
+      const m = /^ {2}(?:private |public |)(?:get )?(\w+)\(/.exec(line);
+      if (m) method = m[1]!;
+      if (/\bthis\.phase = /.test(line)) writers.push(method);
+    }
+    expect(writers.length).toBeGreaterThan(0);
+    expect(writers.filter((w) => !w.startsWith('become'))).toEqual([]);
+  });
+});
