@@ -313,6 +313,7 @@ export class Elector {
     this.assertInvariants();
   }
 
+  /** Time passes: peers go up or down, rounds and hand-offs time out, followers stand, HB and LEASE go out. */
   tick(nowMs: number): Outbound[] {
     this.advance(nowMs);
     const out: Outbound[] = [];
@@ -346,6 +347,12 @@ export class Elector {
     return this.finish(nowMs, out);
   }
 
+  /**
+   * A message from member `fromId` (the id the handshake proved). It passes,
+   * in order, the epoch bound, the sender check and the epoch gate
+   * (message-gate.ts) before its handler runs; whatever is dropped on the way
+   * still counts as hearing from the peer.
+   */
   onMessage(fromId: string, msg: Message, nowMs: number): Outbound[] {
     this.advance(nowMs);
     const out: Outbound[] = [];
