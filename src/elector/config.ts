@@ -29,7 +29,7 @@ export interface ElectorConfig {
   /**
    * How long a voter whose redis lost data (restarted empty, or from an old
    * snapshot) keeps judging candidates against the most data it held, as if
-   * it still held it (protocol.md §5.6, rule 4d). 0 turns that off.
+   * it still held it (protocol.md §5.6, rule data-memory). 0 turns that off.
    */
   dataMemoryMs: number;
 }

@@ -1,14 +1,17 @@
-import type {
-  ElectionMessage,
-  Message,
-  RefuseReason,
-  Role,
-} from '../protocol/messages.js';
+import type { ElectionMessage, Message, RefuseReason, Role } from '../protocol/messages.js';
+import { isHoldableEpoch, MAX_HELD_EPOCH } from '../protocol/limits.js';
 import { resolveConfig, type ElectorConfig } from './config.js';
-import type { DataPoint, ElectorEvent, ElectorEventListener } from './events.js';
+import { DataMemory } from './data-memory.js';
+import type { ElectorEvent, ElectorEventListener } from './events.js';
+import { InvariantError, invariantViolations } from './invariants.js';
+import { LeaseTracker } from './lease-tracker.js';
+import { epochBoundGate, epochGate, senderGate, type GateVerdict } from './message-gate.js';
 import { compareStanding, isElectable, quorumSize, resolveMembers, type Member, type MemberSpec } from './membership.js';
-import type { SafetyRule } from './safety-rules.js';
+import { roleOf, type Handoff, type Phase, type PhaseName } from './phase.js';
+import { RuleSet, type SafetyRule } from './safety-rules.js';
+import { judgeVote, type VoterSnapshot, type VoteVerdict } from './vote-rules.js';
 import type { VoteStore } from './vote-store.js';
+import { VoteTally } from './vote-tally.js';
 
 /** A message to send: to one member, or to every member but self ('*'). */
 export interface Outbound {
@@ -35,12 +38,9 @@ export interface ElectorOptions {
    * When false (tests, simulator) the winner becomes primary at once.
    */
   confirmPromotion?: boolean;
-  /** Test-only: switch safety rules off to prove the tests and the simulator catch it. */
+  /** Test-only: switch safety rules off (safety-rules.ts) to prove the tests and the simulator catch it. */
   disabledRules?: readonly SafetyRule[];
 }
-
-/** Internal phase; `role` is what the wire and the runtime see. */
-type Phase = 'follower' | 'prevote' | 'candidate' | 'promoting' | 'primary';
 
 interface PeerView {
   /** Local time we last received anything from this peer, or null if never. */
@@ -52,29 +52,11 @@ interface PeerView {
   offset: number;
 }
 
-interface Round {
-  epoch: number;
-  yes: Set<string>;
-  no: Set<string>;
-  deadline: number;
-  /** Voters that refused only for now (no fresh offset yet): ask them again at the given time. */
-  askAgain?: Map<string, number>;
-}
-
-interface Handoff {
-  target: string;
-  epoch: number;
-  startedAt: number;
-  deadline: number;
-  /** HANDOFF sent and lease dropped. */
-  released: boolean;
-}
-
 /** A snapshot for status displays and the admin API. */
 export interface ElectorSnapshot {
   nodeId: string;
   role: Role;
-  phase: Phase;
+  phase: PhaseName;
   epoch: number;
   votedFor: string | null;
   currentPrimary: string | null;
@@ -91,7 +73,14 @@ export interface ElectorSnapshot {
  * The election state machine. Pure: time comes in as `nowMs`, randomness from
  * `random`, durability through `voteStore`; messages go out as return values
  * and everything else the runtime must know as events. See protocol.md §5 for
- * the rules this class implements, one by one.
+ * the rules this class implements; each check names its rule id
+ * (safety-rules.ts).
+ *
+ * Layout: the phase (phase.ts) is a tagged union written only by the
+ * `become…` methods; pure pieces hold the vote tally (vote-tally.ts), the
+ * lease (lease-tracker.ts), rule data-memory (data-memory.ts) and the vote
+ * rules (vote-rules.ts); `assertInvariants()` runs after every public entry
+ * point and throws InvariantError when the state is one the design rules out.
  */
 export class Elector {
   readonly nodeId: string;
@@ -104,15 +93,18 @@ export class Elector {
   private readonly random: () => number;
   private readonly listeners: ElectorEventListener[] = [];
   private readonly confirmPromotion: boolean;
-  private readonly disabled: ReadonlySet<SafetyRule>;
+  private readonly rules: RuleSet;
+  private readonly memberIds: ReadonlySet<string>;
 
   private _epoch: number;
   private votedFor: string | null;
-  /** Epoch loaded at start: a node that had taken part in an epoch may owe a lease and waits out restartGrace. */
+  /** Epoch loaded at start: a node that had taken part in an epoch may owe a lease, so it refuses votes for a while (rule restart-grace). */
   private readonly loadedEpoch: number;
   private bootstrap: boolean;
+  /** The epoch at the last invariant check: epochs never go back. */
+  private checkedEpoch: number;
 
-  private phase: Phase = 'follower';
+  private phase: Phase = { kind: 'follower' };
   private primary: string | null = null;
   /** Last time we heard the current primary acting as primary (HB role primary or LEASE). */
   private primaryContactAt = -Infinity;
@@ -122,10 +114,8 @@ export class Elector {
 
   private offset = 0;
   private offsetAt = -Infinity;
-  /** The most data, as (dataEpoch, offset), the local redis reported in this process's life (rule 4d). */
-  private dataHeld: DataPoint = { dataEpoch: 0, offset: 0 };
-  /** When the local data was first seen below `dataHeld`, i.e. the redis lost data; null while it has not. */
-  private dataLostAt: number | null = null;
+  /** Rule data-memory: the most data the local redis reported in this process's life. */
+  private readonly dataMemory: DataMemory;
   /** Epoch of the primary whose stream our data last caught up with; offsets compare only within one. */
   private dataEpoch = 0;
   /** The data epoch each candidate gave in its PREVOTE, for judging its OFFER (which cannot carry it). */
@@ -138,39 +128,42 @@ export class Elector {
   private nextStandAt = -Infinity;
 
   private readonly peers = new Map<string, PeerView>();
-  private prevote: Round | null = null;
-  private election: (Round & { handoff: boolean }) | null = null;
-  private promoteDeadline = Infinity;
 
+  /** LEASE round numbers increase over the process's life, across terms. */
   private leaseSeq = 0;
-  private readonly leaseSentAt = new Map<number, number>();
-  private readonly leaseAckedAt = new Map<string, number>();
-  private leaseUntil = -Infinity;
   private leaseHeld = false;
   private writesWereAllowed = false;
 
-  private handoff: Handoff | null = null;
   /** HANDOFF heard from our primary: it released leadership to `target` for the epoch after `epoch`. */
   private released: { epoch: number; target: string; offset: number } | null = null;
+  /** The last epoch refused by the epoch bound, so its error event is emitted once, not every poll. */
+  private epochBoundReported: number | null = null;
 
   constructor(opts: ElectorOptions) {
     this.nodeId = opts.nodeId;
     this.config = resolveConfig(opts.config);
     this.members = resolveMembers(opts.nodeId, opts.members);
+    this.memberIds = new Set(this.members.map((m) => m.id));
     this.self = this.members.find((m) => m.id === opts.nodeId)!;
     this.quorum = quorumSize(this.members.length);
     this.advertisedAddr = opts.advertisedAddr;
     this.store = opts.voteStore;
     this.random = opts.random;
     this.confirmPromotion = opts.confirmPromotion ?? false;
-    this.disabled = new Set(opts.disabledRules ?? []);
+    this.rules = new RuleSet(opts.disabledRules);
+    // rule data-memory off behaves as dataMemoryMs 0: judge by the data held now.
+    this.dataMemory = new DataMemory(this.rules.enforced('data-memory') ? this.config.dataMemoryMs : 0, this.rules.enforced('data-epoch-order'));
     if (opts.onEvent) this.listeners.push(opts.onEvent);
 
     // A store that cannot be read throws here: the caller must stop, never start as "never voted".
     const stored = this.store.load();
+    if (!isHoldableEpoch(stored.epoch)) {
+      throw new RangeError(`stored epoch ${stored.epoch} is above the highest epoch a node may hold (${MAX_HELD_EPOCH}); see "Epoch bound" in protocol.md 5.2`);
+    }
     this._epoch = stored.epoch;
     this.votedFor = stored.votedFor;
     this.loadedEpoch = stored.epoch;
+    this.checkedEpoch = stored.epoch;
     this.bootstrap = opts.startRole === 'primary' && stored.epoch === 0 && isElectable(this.self);
 
     for (const m of this.members) {
@@ -184,15 +177,7 @@ export class Elector {
   // -------------------------------------------------------------------------
 
   get role(): Role {
-    switch (this.phase) {
-      case 'primary':
-        return 'primary';
-      case 'candidate':
-      case 'promoting':
-        return 'candidate';
-      default:
-        return 'replica';
-    }
+    return roleOf(this.phase.kind);
   }
 
   get epoch(): number {
@@ -206,7 +191,7 @@ export class Elector {
 
   /** The member whose redis ours should replicate from; null means detached. */
   get following(): string | null {
-    if (this.phase === 'primary' || this.primaryLost || this.primary === this.nodeId) return null;
+    if (this.phase.kind === 'primary' || this.primaryLost || this.primary === this.nodeId) return null;
     return this.primary;
   }
 
@@ -216,15 +201,16 @@ export class Elector {
 
   /** True while this node is primary, healthy, and a majority acknowledged a LEASE sent less than leaseMs ago. */
   hasLease(nowMs: number): boolean {
-    if (this.phase !== 'primary' || !this.healthy) return false;
-    if (this.handoff?.released) return false;
-    if (this.disabled.has('lease-quorum')) return true;
-    return nowMs < this.leaseUntil;
+    const p = this.phase;
+    if (p.kind !== 'primary' || !this.healthy) return false;
+    if (p.handoff?.released) return false;
+    if (!this.rules.enforced('lease-quorum')) return true;
+    return nowMs < p.lease.leaseUntil;
   }
 
   /** Whether the local redis may take writes: a lease and no hand-off draining writes. */
   writesAllowed(nowMs: number): boolean {
-    return this.hasLease(nowMs) && this.handoff === null;
+    return this.hasLease(nowMs) && this.currentHandoff() === null;
   }
 
   on(listener: ElectorEventListener): () => void {
@@ -236,19 +222,20 @@ export class Elector {
   }
 
   snapshot(nowMs: number = this.now): ElectorSnapshot {
+    const h = this.currentHandoff();
     return {
       nodeId: this.nodeId,
       role: this.role,
-      phase: this.phase,
+      phase: this.phase.kind,
       epoch: this._epoch,
       votedFor: this.votedFor,
       currentPrimary: this.primary,
-      leaseUntil: this.leaseUntil,
+      leaseUntil: this.phase.kind === 'primary' ? this.phase.lease.leaseUntil : -Infinity,
       hasLease: this.hasLease(nowMs),
       writesAllowed: this.writesAllowed(nowMs),
       offset: this.offset,
       healthy: this.healthy,
-      handoff: this.handoff ? { target: this.handoff.target, released: this.handoff.released } : null,
+      handoff: h ? { target: h.target, released: h.released } : null,
       peers: this.members
         .filter((m) => m.id !== this.nodeId)
         .map((m) => {
@@ -256,6 +243,28 @@ export class Elector {
           return { id: m.id, witness: m.witness, priority: m.priority, up: p.up, lastHeard: p.lastHeard, epoch: p.epoch, role: p.role, offset: p.offset };
         }),
     };
+  }
+
+  /**
+   * Throws InvariantError naming every invariant of invariants.ts that the
+   * current state breaks. Runs after every public entry point; exposed so
+   * tests and the simulator can call it between steps too.
+   */
+  assertInvariants(nowMs: number = this.now): void {
+    const bad = invariantViolations({
+      nodeId: this.nodeId,
+      phase: this.phase,
+      epoch: this._epoch,
+      previousEpoch: this.checkedEpoch,
+      votedFor: this.votedFor,
+      currentPrimary: this.primary,
+      primaryLost: this.primaryLost,
+      isMember: (id) => this.memberIds.has(id),
+      hasLease: this.hasLease(nowMs),
+      writesAllowed: this.writesAllowed(nowMs),
+    });
+    this.checkedEpoch = this._epoch;
+    if (bad.length > 0) throw new InvariantError(`${this.nodeId} (${this.phase.kind}, epoch ${this._epoch}): ${bad.join('; ')}`);
   }
 
   // -------------------------------------------------------------------------
@@ -283,40 +292,47 @@ export class Elector {
     }
     this.offset = offset;
     this.offsetAt = nowMs;
-    this.trackDataHeld(nowMs);
-    if (this.dataEpoch > this._epoch && !this.disabled.has('data-epoch')) {
+    const now = { dataEpoch: this.dataEpoch, offset: this.offset };
+    const before = this.dataMemory.observe(now, nowMs);
+    if (before) this.emit({ type: 'data-lost', held: before, now, holdMs: this.config.dataMemoryMs });
+    if (this.dataEpoch > this._epoch && this.rules.enforced('data-epoch-order')) {
       // Our data already holds a newer epoch's stream than our vote store knows (the sidecar was
       // down while that epoch began). Like Raft's currentTerm >= last log term: adopt it, so no
       // stale primary of an older epoch can make us follow it and resync our data away.
       if (this.persist(this.dataEpoch, null, `adopting epoch ${this.dataEpoch} held by the local data`)) {
-        this.setEpochFields(this.dataEpoch, null, nowMs, `the local data holds epoch ${this.dataEpoch}`);
+        this.adoptEpoch(this.dataEpoch, null, nowMs, `the local data holds epoch ${this.dataEpoch}`);
+        this.leaveStaleRole(nowMs, [], `the local data holds newer epoch ${this.dataEpoch}`);
       }
     }
+    this.assertInvariants();
   }
 
   /** Local redis reachable, loaded and not in a full sync. Unhealthy nodes never stand; an unhealthy primary steps down. */
   setHealthy(ok: boolean): void {
     this.healthy = ok;
+    this.assertInvariants();
   }
 
+  /** Time passes: peers go up or down, rounds and hand-offs time out, followers stand, HB and LEASE go out. */
   tick(nowMs: number): Outbound[] {
     this.advance(nowMs);
     const out: Outbound[] = [];
     this.refreshPeers(nowMs);
-    this.forgetLostData(nowMs);
-    switch (this.phase) {
+    this.expireDataMemory(nowMs);
+    const p = this.phase;
+    switch (p.kind) {
       case 'primary':
-        this.tickPrimary(nowMs, out);
+        this.tickPrimary(p, nowMs, out);
         break;
       case 'promoting':
-        if (nowMs >= this.promoteDeadline) this.stepDown(nowMs, out, 'promotion was not confirmed in time');
+        if (nowMs >= p.deadline) this.stepDown(nowMs, out, 'promotion was not confirmed in time');
         break;
       case 'prevote':
-        if (this.prevote && nowMs >= this.prevote.deadline) this.failRound(nowMs, out, 'pre-vote timed out');
-        else if (this.prevote?.askAgain) this.askAgain(this.prevote, nowMs, out);
+        if (nowMs >= p.deadline) this.failRound(nowMs, 'pre-vote timed out');
+        else if (p.askAgain) this.askAgain(p.tally.epoch, p.askAgain, nowMs, out);
         break;
       case 'candidate':
-        if (this.election && nowMs >= this.election.deadline) this.failRound(nowMs, out, 'election timed out');
+        if (nowMs >= p.deadline) this.failRound(nowMs, 'election timed out');
         break;
       case 'follower':
         this.tickFollower(nowMs, out);
@@ -324,19 +340,26 @@ export class Elector {
     }
     if (nowMs >= this.nextHbAt) {
       out.push({ to: '*', msg: this.hb() });
-      if (this.phase === 'primary' && !this.handoff?.released) out.push(this.leaseRound(nowMs));
+      const q = this.phase;
+      if (q.kind === 'primary' && !q.handoff?.released) out.push(this.leaseRound(q.lease, nowMs));
       this.nextHbAt = nowMs + this.config.hbIntervalMs;
     }
-    this.refreshDerived(nowMs);
-    return out;
+    return this.finish(nowMs, out);
   }
 
+  /**
+   * A message from member `fromId` (the id the handshake proved). It passes,
+   * in order, the epoch bound, the sender check and the epoch gate
+   * (message-gate.ts) before its handler runs; whatever is dropped on the way
+   * still counts as hearing from the peer.
+   */
   onMessage(fromId: string, msg: Message, nowMs: number): Outbound[] {
     this.advance(nowMs);
     const out: Outbound[] = [];
     const peer = this.peers.get(fromId);
     if (!peer) {
       this.emit({ type: 'ignored', from: fromId, what: msg.type, reason: fromId === this.nodeId ? 'message from self' : 'sender is not a member' });
+      this.assertInvariants(nowMs);
       return out;
     }
     peer.lastHeard = nowMs;
@@ -344,54 +367,61 @@ export class Elector {
       peer.up = true;
       this.emit({ type: 'peer', id: fromId, up: true });
     }
+    // No election reaches past the epoch bound, and holding it would leave no epoch to stand in.
+    if (!this.passes(fromId, peer, msg, epochBoundGate(msg))) return this.finish(nowMs, out);
+    if (msg.type === 'PEER' || msg.type === 'CHALLENGE' || msg.type === 'PROOF') {
+      this.emit({ type: 'ignored', from: fromId, what: msg.type, reason: 'handshake message reached the Elector' });
+      return this.finish(nowMs, out);
+    }
+    if (!this.passes(fromId, peer, msg, senderGate(fromId, msg, this.rules.enforced('announce-sender')))) return this.finish(nowMs, out);
+    if (!this.passes(fromId, peer, msg, epochGate(msg, this._epoch))) return this.finish(nowMs, out);
     switch (msg.type) {
       case 'HB':
         this.onHb(fromId, peer, msg, nowMs, out);
         break;
       case 'PREVOTE':
-        if (msg.candidateId === fromId) this.prevoteSeen.set(fromId, { epoch: msg.epoch, dataEpoch: msg.dataEpoch });
-        this.onVoteRequest(fromId, msg.candidateId, msg.epoch, msg.replOffset, true, nowMs, out);
+        this.prevoteSeen.set(fromId, { epoch: msg.epoch, dataEpoch: msg.dataEpoch });
+        this.onVoteRequest(fromId, msg.epoch, msg.replOffset, true, nowMs, out);
         break;
       case 'OFFER':
-        this.onVoteRequest(fromId, msg.candidateId, msg.epoch, msg.replOffset, false, nowMs, out);
+        this.onVoteRequest(fromId, msg.epoch, msg.replOffset, false, nowMs, out);
         break;
       case 'PREACCEPT':
-        this.onYes(this.prevote, 'prevote', fromId, msg.voterId, msg.epoch, nowMs, out);
+        this.onYes('prevote', fromId, msg.epoch, nowMs, out);
         break;
       case 'ACCEPT':
-        this.onYes(this.election, 'candidate', fromId, msg.accepterId, msg.epoch, nowMs, out);
+        this.onYes('candidate', fromId, msg.epoch, nowMs, out);
         break;
       case 'REFUSE':
-        this.onRefuse(fromId, msg.voterId, msg.epoch, msg.voterEpoch, msg.reason, nowMs, out);
+        this.onRefuse(fromId, msg.epoch, msg.voterEpoch, msg.reason, nowMs, out);
         break;
       case 'ANNOUNCE':
-        this.onAnnounce(fromId, msg.primaryId, msg.epoch, nowMs, out);
+        this.onAnnounce(msg.primaryId, msg.epoch, nowMs, out);
         break;
       case 'LEASE':
-        this.onLease(fromId, peer, msg.primaryId, msg.epoch, msg.seq, nowMs, out);
+        this.onLease(fromId, peer, msg.epoch, msg.seq, nowMs, out);
         break;
       case 'LEASEACK':
-        this.onLeaseAck(fromId, msg.voterId, msg.epoch, msg.seq, nowMs);
+        this.onLeaseAck(fromId, msg.seq, nowMs);
         break;
       case 'HANDOFF':
         this.onHandoff(fromId, msg.epoch, msg.targetId, msg.primaryOffset);
         break;
-      default:
-        this.emit({ type: 'ignored', from: fromId, what: msg.type, reason: 'handshake message reached the Elector' });
     }
-    this.refreshDerived(nowMs);
-    return out;
+    return this.finish(nowMs, out);
   }
 
   /** The runtime's answer to a `promote` event: whether REPLICAOF NO ONE succeeded. */
   promoted(ok: boolean, nowMs: number, detail = ''): Outbound[] {
     this.advance(nowMs);
     const out: Outbound[] = [];
-    if (this.phase !== 'promoting') return out;
+    if (this.phase.kind !== 'promoting') {
+      this.assertInvariants(nowMs);
+      return out;
+    }
     if (ok) this.becomePrimary(nowMs, out);
     else this.stepDown(nowMs, out, `promotion failed${detail ? `: ${detail}` : ''}`);
-    this.refreshDerived(nowMs);
-    return out;
+    return this.finish(nowMs, out);
   }
 
   /**
@@ -405,18 +435,18 @@ export class Elector {
   handOff(targetId: string, nowMs: number): Outbound[] {
     this.advance(nowMs);
     const target = this.members.find((m) => m.id === targetId);
-    if (this.phase !== 'primary') throw new Error(`hand-off refused: ${this.nodeId} is not the primary (it is ${this.role})`);
-    if (this.handoff) throw new Error(`hand-off refused: a hand-off to ${this.handoff.target} is already under way`);
+    const p = this.phase;
+    if (p.kind !== 'primary') throw new Error(`hand-off refused: ${this.nodeId} is not the primary (it is ${this.role})`);
+    if (p.handoff) throw new Error(`hand-off refused: a hand-off to ${p.handoff.target} is already under way`);
     if (!target) throw new Error(`hand-off refused: ${targetId} is not a member`);
     if (targetId === this.nodeId) throw new Error('hand-off refused: the target is already the primary');
     if (!isElectable(target)) throw new Error(`hand-off refused: ${targetId} can never be primary (witness or priority 0)`);
     if (!this.peers.get(targetId)!.up) throw new Error(`hand-off refused: ${targetId} is not reachable`);
     if (!this.hasLease(nowMs)) throw new Error('hand-off refused: this primary holds no lease');
-    this.handoff = { target: targetId, epoch: this._epoch, startedAt: nowMs, deadline: nowMs + this.config.handoffTimeoutMs, released: false };
+    // rule planned-handoff
+    p.handoff = { target: targetId, epoch: this._epoch, startedAt: nowMs, deadline: nowMs + this.config.handoffTimeoutMs, released: false };
     this.emit({ type: 'handoff-start', target: targetId, epoch: this._epoch, offset: this.offset });
-    const out: Outbound[] = [];
-    this.refreshDerived(nowMs);
-    return out;
+    return this.finish(nowMs, []);
   }
 
   /** The best member to hand off to: live, electable, highest offset, then priority, then id. */
@@ -426,6 +456,118 @@ export class Elector {
       .map((m) => ({ id: m.id, priority: m.priority, offset: this.peers.get(m.id)!.offset }))
       .sort(compareStanding);
     return candidates[0]?.id ?? null;
+  }
+
+  // -------------------------------------------------------------------------
+  // Role transitions: the only writers of `phase`
+  // -------------------------------------------------------------------------
+
+  /**
+   * Leave any phase for follower. A hand-off under way ends (`handoff-end`,
+   * ok: leadership goes to whoever takes the newer epoch), the role change is
+   * emitted, and with `announce` an HB tells everyone at once (a primary or
+   * candidate that gives up says so rather than wait for a timeout).
+   */
+  private becomeFollower(out: Outbound[], reason: string, announce: boolean): void {
+    const from = this.phase;
+    if (from.kind === 'follower') return;
+    const fromRole = this.role;
+    this.phase = { kind: 'follower' };
+    if (from.kind === 'primary' && from.handoff) {
+      this.emit({ type: 'handoff-end', target: from.handoff.target, epoch: from.handoff.epoch, ok: true, reason });
+    }
+    this.emitRole(fromRole, reason);
+    if (announce) out.push({ to: '*', msg: this.hb() });
+  }
+
+  /** rule prevote-probe: ask whether a quorum would vote for us in epoch + 1, changing nothing anywhere. */
+  private becomePrevote(nowMs: number, out: Outbound[]): void {
+    const epoch = this._epoch + 1;
+    const tally = new VoteTally(epoch, this.quorum, this.members.length, this.nodeId);
+    this.phase = { kind: 'prevote', tally, deadline: nowMs + this.config.electionTimeoutMs, askAgain: null };
+    this.emit({ type: 'prevote-start', epoch, offset: this.offset });
+    out.push({ to: '*', msg: { type: 'PREVOTE', epoch, candidateId: this.nodeId, replOffset: this.offset, dataEpoch: this.dataEpoch } });
+    if (tally.result() === 'won') this.becomeCandidate(nowMs, out, false);
+  }
+
+  /** Stand in epoch + 1: persist the self-vote first (rule durable-vote), then OFFER. */
+  private becomeCandidate(nowMs: number, out: Outbound[], handoff: boolean): void {
+    const epoch = this._epoch + 1;
+    if (!this.persist(epoch, this.nodeId, 'standing for election')) {
+      this.becomeFollower(out, 'the self-vote could not be persisted', false);
+      this.nextStandAt = nowMs + this.backoff();
+      return;
+    }
+    const fromRole = this.role;
+    this.adoptEpoch(epoch, this.nodeId, nowMs, 'stood for election');
+    const tally = new VoteTally(epoch, this.quorum, this.members.length, this.nodeId);
+    this.phase = { kind: 'candidate', tally, deadline: nowMs + this.config.electionTimeoutMs, handoff };
+    this.emitRole(fromRole, handoff ? `hand-off from the primary of epoch ${epoch - 1}` : 'primary lost and a majority would vote for us');
+    this.emit({ type: 'election-start', epoch, offset: this.offset, handoff });
+    out.push({ to: '*', msg: { type: 'OFFER', epoch, candidateId: this.nodeId, replOffset: this.offset } });
+    if (tally.result() === 'won') this.win(tally, nowMs, out);
+  }
+
+  /** Won the election of the current epoch: promote redis first when the runtime confirms promotions. */
+  private win(tally: VoteTally, nowMs: number, out: Outbound[]): void {
+    this.emit({ type: 'elected', epoch: tally.epoch, votes: tally.granted() });
+    if (this.confirmPromotion) this.becomePromoting(tally.epoch, nowMs);
+    else this.becomePrimary(nowMs, out);
+  }
+
+  /** Ask the runtime to promote redis (REPLICAOF NO ONE); `promoted()` answers, or promoteTimeoutMs passes. */
+  private becomePromoting(epoch: number, nowMs: number): void {
+    this.phase = { kind: 'promoting', epoch, deadline: nowMs + this.config.promoteTimeoutMs };
+    this.emit({ type: 'promote', epoch });
+  }
+
+  private becomePrimary(nowMs: number, out: Outbound[]): void {
+    const fromRole = this.role;
+    const lease = new LeaseTracker(this.quorum, this.config.leaseMs);
+    this.phase = { kind: 'primary', lease, handoff: null };
+    this.bootstrap = false;
+    this.primary = this.nodeId;
+    this.primaryLost = false;
+    this.released = null;
+    this.emitRole(fromRole, `won epoch ${this._epoch}`);
+    out.push({ to: '*', msg: { type: 'ANNOUNCE', epoch: this._epoch, primaryId: this.nodeId, primaryAddr: this.advertisedAddr } });
+    out.push({ to: '*', msg: this.hb() });
+    out.push(this.leaseRound(lease, nowMs));
+    this.nextHbAt = nowMs + this.config.hbIntervalMs;
+  }
+
+  /** Leave primary, promoting or a round for follower, telling everyone at once with an HB. */
+  private stepDown(nowMs: number, out: Outbound[], reason: string): void {
+    const wasPrimary = this.phase.kind === 'primary' || this.phase.kind === 'promoting';
+    if (wasPrimary) {
+      // Set before the transition so its events already see the primary gone.
+      this.primary = null;
+      this.primaryLost = true;
+      this.primaryLostAt = nowMs;
+      this.nextStandAt = nowMs + this.backoff();
+    }
+    this.becomeFollower(out, reason, true);
+  }
+
+  /** A round failed: back to follower, with a fresh random back-off (rule random-backoff). */
+  private failRound(nowMs: number, reason: string, retrySoon = false): void {
+    const p = this.phase;
+    if (p.kind === 'prevote') this.emit({ type: 'prevote-failed', epoch: p.tally.epoch, reason });
+    if (p.kind === 'candidate') this.emit({ type: 'election-lost', epoch: p.tally.epoch, reason });
+    // A fresh random draw per attempt, so two unlucky candidates drift apart.
+    this.nextStandAt = nowMs + (retrySoon ? Math.round(this.config.rankDelayMs * this.random()) : this.backoff());
+    this.becomeFollower([], reason, false);
+  }
+
+  /**
+   * After adopting a newer epoch where no transition follows: a candidate or
+   * a promoting winner of an older epoch cannot go on (its votes were for that
+   * epoch), and a primary of an older epoch steps down.
+   */
+  private leaveStaleRole(nowMs: number, out: Outbound[], reason: string): void {
+    const p = this.phase;
+    if (p.kind === 'candidate' && p.tally.epoch !== this._epoch) this.failRound(nowMs, reason, true);
+    else if (p.kind === 'primary') this.stepDown(nowMs, out, reason);
   }
 
   // -------------------------------------------------------------------------
@@ -442,6 +584,13 @@ export class Elector {
     if (nowMs > this.now) this.now = nowMs;
   }
 
+  /** The end of every public entry point that returns messages: derived events, then the invariants. */
+  private finish(nowMs: number, out: Outbound[]): Outbound[] {
+    this.refreshDerived(nowMs);
+    this.assertInvariants(nowMs);
+    return out;
+  }
+
   private refreshPeers(nowMs: number): void {
     for (const [id, p] of this.peers) {
       const up = p.lastHeard !== null && nowMs - p.lastHeard < this.config.downAfterMs;
@@ -452,17 +601,17 @@ export class Elector {
     }
   }
 
-  private tickPrimary(nowMs: number, out: Outbound[]): void {
+  private tickPrimary(p: Extract<Phase, { kind: 'primary' }>, nowMs: number, out: Outbound[]): void {
     if (!this.healthy) {
-      // Fast step-down: say so in an HB right away so replicas stand without waiting downAfterMs.
+      // rule fast-step-down: say so in an HB right away so replicas stand without waiting downAfterMs.
       this.stepDown(nowMs, out, 'local redis is unhealthy');
       return;
     }
-    if (!this.handoff?.released) this.recomputeLease(nowMs);
-    const h = this.handoff;
+    if (!p.handoff?.released) p.lease.recompute(nowMs);
+    const h = p.handoff;
     if (!h) return;
     if (nowMs >= h.deadline) {
-      this.handoff = null;
+      p.handoff = null;
       this.emit({ type: 'handoff-end', target: h.target, epoch: h.epoch, ok: false, reason: `${h.target} did not take over within ${this.config.handoffTimeoutMs} ms; resuming as primary` });
       // Regain the lease from the next round on; voters drop the release when they see our LEASE.
       this.nextHbAt = nowMs;
@@ -471,7 +620,7 @@ export class Elector {
     if (!h.released && this.offsetAt > h.startedAt) {
       // Writes are fenced and we have an offset read after that: nothing more can be written here.
       h.released = true;
-      this.leaseUntil = -Infinity;
+      p.lease.drop();
       out.push({ to: '*', msg: { type: 'HANDOFF', epoch: this._epoch, targetId: h.target, primaryOffset: this.offset } });
     }
   }
@@ -480,28 +629,40 @@ export class Elector {
     const electable = isElectable(this.self) && this.healthy;
     const req = this.released;
     if (electable && req && req.target === this.nodeId && req.epoch === this._epoch && this.dataEpoch === req.epoch && this.offset >= req.offset) {
-      // Our primary released leadership to us and we hold everything it wrote: stand now.
-      this.startElection(nowMs, out, true);
+      // rule planned-handoff: our primary released leadership to us and we hold everything it wrote: stand now.
+      this.becomeCandidate(nowMs, out, true);
       return;
     }
     if (this.primaryAlive(nowMs)) return;
     // Just started and no primary heard yet: give the cluster downAfterMs to introduce itself.
     const learning = !this.primaryLost && this.primary === null && nowMs - this.primaryContactAt < this.config.downAfterMs;
     if (!this.primaryLost && !learning) this.markPrimaryLost(nowMs, this.lostReason(nowMs));
+    // rule electable-only: witnesses, priority 0 and unhealthy nodes never stand.
     if (!electable) return;
     if (nowMs < this.nextStandAt) return;
     // The bootstrap node of a fresh cluster does not wait; it retries (with back-off) until it leads or follows.
     if (learning && !this.bootstrap) return;
     // Only a sample read after the primary was lost says what we really hold.
-    if (this.offsetAt < this.primaryLostAt && !this.disabled.has('data-rule')) return;
+    if (this.offsetAt < this.primaryLostAt && this.rules.enforced('data-rule')) return;
     if (this.bootstrap && this.primary === null) {
       // Stand once a majority can hear us: a pre-vote sent before the peer links are up only times out.
       const reachable = 1 + [...this.peers.values()].filter((p) => p.up).length;
-      if (reachable >= this.quorum) this.startPrevote(nowMs, out);
+      if (reachable >= this.quorum) this.stand(nowMs, out);
       return;
     }
+    // rule ranked-standing
     const standAt = this.primaryLostAt + this.rank(nowMs) * this.config.rankDelayMs;
-    if (nowMs >= standAt) this.startPrevote(nowMs, out);
+    if (nowMs >= standAt) this.stand(nowMs, out);
+  }
+
+  /** Stand: pre-vote first (rule prevote-probe), unless the next epoch would pass the epoch bound. */
+  private stand(nowMs: number, out: Outbound[]): void {
+    if (!this.withinEpochBound(this._epoch + 1, 'standing for election')) {
+      this.nextStandAt = nowMs + this.backoff();
+      return;
+    }
+    if (this.rules.enforced('prevote-probe')) this.becomePrevote(nowMs, out);
+    else this.becomeCandidate(nowMs, out, false);
   }
 
   /** Our place among live, electable members: 0 stands first. */
@@ -520,7 +681,7 @@ export class Elector {
 
   private primaryAlive(nowMs: number): boolean {
     if (this.primary === null) return false;
-    if (this.primary === this.nodeId) return this.phase === 'primary';
+    if (this.primary === this.nodeId) return this.phase.kind === 'primary';
     const p = this.peers.get(this.primary);
     if (!p || p.role !== 'primary') return false;
     return nowMs - this.primaryContactAt < this.config.downAfterMs;
@@ -540,55 +701,11 @@ export class Elector {
     this.emit({ type: 'follow', primary: null, epoch: this._epoch, reason });
   }
 
-  private startPrevote(nowMs: number, out: Outbound[]): void {
-    if (this.disabled.has('pre-vote')) {
-      this.startElection(nowMs, out, false);
-      return;
-    }
-    const epoch = this._epoch + 1;
-    this.prevote = { epoch, yes: new Set([this.nodeId]), no: new Set(), deadline: nowMs + this.config.electionTimeoutMs };
-    this.phase = 'prevote';
-    this.emit({ type: 'prevote-start', epoch, offset: this.offset });
-    out.push({ to: '*', msg: { type: 'PREVOTE', epoch, candidateId: this.nodeId, replOffset: this.offset, dataEpoch: this.dataEpoch } });
-    if (this.prevote.yes.size >= this.quorum) this.startElection(nowMs, out, false);
-  }
-
-  private startElection(nowMs: number, out: Outbound[], handoff: boolean): void {
-    const epoch = this._epoch + 1;
-    this.prevote = null;
-    if (!this.persist(epoch, this.nodeId, 'standing for election')) {
-      this.phase = 'follower';
-      this.nextStandAt = nowMs + this.backoff();
-      return;
-    }
-    const fromRole = this.role;
-    this.setEpochFields(epoch, this.nodeId, nowMs, 'stood for election');
-    this.phase = 'candidate';
-    this.election = { epoch, yes: new Set([this.nodeId]), no: new Set(), deadline: nowMs + this.config.electionTimeoutMs, handoff };
-    this.emitRole(fromRole, handoff ? `hand-off from the primary of epoch ${epoch - 1}` : 'primary lost and a majority would vote for us');
-    this.emit({ type: 'election-start', epoch, offset: this.offset, handoff });
-    out.push({ to: '*', msg: { type: 'OFFER', epoch, candidateId: this.nodeId, replOffset: this.offset } });
-    if (this.election.yes.size >= this.quorum) this.win(nowMs, out);
-  }
-
-  private failRound(nowMs: number, out: Outbound[], reason: string, retrySoon = false): void {
-    void out;
-    const fromRole = this.role;
-    if (this.phase === 'prevote' && this.prevote) this.emit({ type: 'prevote-failed', epoch: this.prevote.epoch, reason });
-    if (this.phase === 'candidate' && this.election) this.emit({ type: 'election-lost', epoch: this.election.epoch, reason });
-    this.prevote = null;
-    this.election = null;
-    this.phase = 'follower';
-    // A fresh random draw per attempt, so two unlucky candidates drift apart.
-    this.nextStandAt = nowMs + (retrySoon ? Math.round(this.config.rankDelayMs * this.random()) : this.backoff());
-    this.emitRole(fromRole, reason);
-  }
-
-  private askAgain(round: Round, nowMs: number, out: Outbound[]): void {
-    for (const [voter, at] of round.askAgain!) {
+  private askAgain(epoch: number, askAgain: Map<string, number>, nowMs: number, out: Outbound[]): void {
+    for (const [voter, at] of askAgain) {
       if (nowMs < at) continue;
-      round.askAgain!.delete(voter);
-      out.push({ to: voter, msg: { type: 'PREVOTE', epoch: round.epoch, candidateId: this.nodeId, replOffset: this.offset, dataEpoch: this.dataEpoch } });
+      askAgain.delete(voter);
+      out.push({ to: voter, msg: { type: 'PREVOTE', epoch, candidateId: this.nodeId, replOffset: this.offset, dataEpoch: this.dataEpoch } });
     }
   }
 
@@ -596,72 +713,14 @@ export class Elector {
     return Math.round(this.config.backoffMs * (1 + this.random()));
   }
 
-  private win(nowMs: number, out: Outbound[]): void {
-    const e = this.election!;
-    this.emit({ type: 'elected', epoch: e.epoch, votes: [...e.yes].sort() });
-    this.election = null;
-    if (this.confirmPromotion) {
-      this.phase = 'promoting';
-      this.promoteDeadline = nowMs + this.config.promoteTimeoutMs;
-      this.emit({ type: 'promote', epoch: e.epoch });
-    } else {
-      this.becomePrimary(nowMs, out);
-    }
-  }
-
-  private becomePrimary(nowMs: number, out: Outbound[]): void {
-    const fromRole = this.role;
-    this.phase = 'primary';
-    this.bootstrap = false;
-    this.primary = this.nodeId;
-    this.primaryLost = false;
-    this.released = null;
-    this.leaseAckedAt.clear();
-    this.leaseSentAt.clear();
-    this.leaseUntil = -Infinity;
-    this.emitRole(fromRole, `won epoch ${this._epoch}`);
-    out.push({ to: '*', msg: { type: 'ANNOUNCE', epoch: this._epoch, primaryId: this.nodeId, primaryAddr: this.advertisedAddr } });
-    out.push({ to: '*', msg: this.hb() });
-    out.push(this.leaseRound(nowMs));
-    this.nextHbAt = nowMs + this.config.hbIntervalMs;
-  }
-
-  /** Leave primary/candidate for follower, telling everyone at once with an HB. */
-  private stepDown(nowMs: number, out: Outbound[], reason: string): void {
-    const fromRole = this.role;
-    const wasPrimary = this.phase === 'primary' || this.phase === 'promoting';
-    this.phase = 'follower';
-    this.prevote = null;
-    this.election = null;
-    this.leaseUntil = -Infinity;
-    if (this.handoff) {
-      this.emit({ type: 'handoff-end', target: this.handoff.target, epoch: this.handoff.epoch, ok: true, reason });
-      this.handoff = null;
-    }
-    if (wasPrimary) {
-      this.primary = null;
-      this.primaryLost = true;
-      this.primaryLostAt = nowMs;
-      this.nextStandAt = nowMs + this.backoff();
-    }
-    this.emitRole(fromRole, reason);
-    out.push({ to: '*', msg: this.hb() });
-  }
-
-  private leaseRound(nowMs: number): Outbound {
+  private leaseRound(lease: LeaseTracker, nowMs: number): Outbound {
     this.leaseSeq += 1;
-    this.leaseSentAt.set(this.leaseSeq, nowMs);
-    // Acks older than a lease are worthless; keep the map small.
-    for (const [seq, at] of this.leaseSentAt) if (nowMs - at > this.config.leaseMs * 2) this.leaseSentAt.delete(seq);
+    lease.sent(this.leaseSeq, nowMs);
     return { to: '*', msg: { type: 'LEASE', epoch: this._epoch, primaryId: this.nodeId, seq: this.leaseSeq } };
   }
 
-  private recomputeLease(nowMs: number): void {
-    const times = [nowMs];
-    for (const at of this.leaseAckedAt.values()) times.push(at);
-    times.sort((a, b) => b - a);
-    const qth = times[this.quorum - 1];
-    this.leaseUntil = qth === undefined ? -Infinity : qth + this.config.leaseMs;
+  private currentHandoff(): Handoff | null {
+    return this.phase.kind === 'primary' ? this.phase.handoff : null;
   }
 
   /** Emit lease and writes events when they change. */
@@ -674,12 +733,13 @@ export class Elector {
     const writes = this.writesAllowed(nowMs);
     if (writes !== this.writesWereAllowed) {
       this.writesWereAllowed = writes;
+      const h = this.currentHandoff();
       const reason = writes
         ? 'primary holds a lease'
-        : this.phase !== 'primary'
+        : this.phase.kind !== 'primary'
           ? `no longer primary (${this.role})`
-          : this.handoff
-            ? `hand-off to ${this.handoff.target} under way`
+          : h
+            ? `hand-off to ${h.target} under way`
             : !this.healthy
               ? 'local redis unhealthy'
               : 'lease lapsed: no majority acknowledged a recent LEASE';
@@ -687,15 +747,36 @@ export class Elector {
     }
   }
 
+  /** Rule data-memory: after dataMemoryMs without the data coming back, judge by the data held now. */
+  private expireDataMemory(nowMs: number): void {
+    const now = { dataEpoch: this.dataEpoch, offset: this.offset };
+    const held = this.dataMemory.expire(now, nowMs);
+    if (held) this.emit({ type: 'data-forgotten', held, now: { ...now } });
+  }
+
+  /**
+   * Applies a gate verdict (message-gate.ts): an `ignored` event when it
+   * says so, and the sender's own claim kept in our view of it.
+   */
+  private passes(from: string, peer: PeerView, msg: Message, verdict: GateVerdict): boolean {
+    if (verdict.pass) return true;
+    if (verdict.ignored !== undefined) this.emit({ type: 'ignored', from, what: msg.type, reason: verdict.ignored });
+    if (verdict.keepClaim && msg.type === 'HB') {
+      peer.epoch = msg.epoch;
+      peer.role = msg.role;
+      peer.offset = msg.replOffset;
+    } else if (verdict.keepClaim && msg.type === 'LEASE') {
+      peer.role = 'primary';
+    }
+    return false;
+  }
+
   // -------------------------------------------------------------------------
   // Message handlers
   // -------------------------------------------------------------------------
 
+  /** An HB of our epoch or a newer one (the epoch gate took the older ones). */
   private onHb(from: string, peer: PeerView, msg: Extract<Message, { type: 'HB' }>, nowMs: number, out: Outbound[]): void {
-    if (msg.nodeId !== from) {
-      this.emit({ type: 'ignored', from, what: 'HB', reason: `HB names ${msg.nodeId} but came from ${from}` });
-      return;
-    }
     if (msg.role === 'candidate' && from === this.primary && msg.epoch === this._epoch) {
       // The primary of an epoch was its candidate only before it won: this HB is older than the
       // ANNOUNCE or LEASE we followed (delivered late), not news. Taking it as "no longer primary"
@@ -710,28 +791,28 @@ export class Elector {
       this.onPrimaryHeard(from, msg.epoch, nowMs, out, 'HB');
       return;
     }
-    if (from === this.primary && msg.epoch >= this._epoch && !this.primaryLost && this.phase === 'follower') {
+    if (from === this.primary && !this.primaryLost && this.phase.kind === 'follower') {
       // Our primary says it is no longer primary: it dropped its lease before saying so.
       this.markPrimaryLost(nowMs, `${from} stepped down`);
     }
-    if (msg.epoch > this._epoch && this.phase === 'primary') {
+    if (msg.epoch > this._epoch && this.phase.kind === 'primary') {
       if (this.persist(msg.epoch, null, `stepping down for epoch ${msg.epoch}`)) {
-        this.setEpochFields(msg.epoch, null, nowMs, `${from} is at a newer epoch`);
+        this.adoptEpoch(msg.epoch, null, nowMs, `${from} is at a newer epoch`);
         this.stepDown(nowMs, out, `${from} is at newer epoch ${msg.epoch}`);
       }
     }
   }
 
-  /** HB with role primary, or LEASE: `from` claims to be the primary of `epoch`. */
+  /** HB with role primary, LEASE or ANNOUNCE: `from` claims to be the primary of `epoch`. */
   private onPrimaryHeard(from: string, epoch: number, nowMs: number, out: Outbound[], what: string): boolean {
     if (epoch < this._epoch) return false; // a deposed primary; its own next HB from us will tell it
     if (epoch > this._epoch) {
       if (!this.persist(epoch, null, `following ${from} in epoch ${epoch}`)) return false;
-      this.setEpochFields(epoch, null, nowMs, `${what} from ${from}, primary of a newer epoch`, true);
+      this.adoptEpoch(epoch, null, nowMs, `${what} from ${from}, primary of a newer epoch`, true);
       this.follow(from, nowMs, out, `${from} is primary of newer epoch ${epoch}`);
       return true;
     }
-    if (this.phase === 'primary') {
+    if (this.phase.kind === 'primary') {
       if (from !== this.nodeId) this.emit({ type: 'ignored', from, what, reason: `${from} claims primary of our own epoch ${epoch}` });
       return false;
     }
@@ -744,16 +825,7 @@ export class Elector {
   }
 
   private follow(id: string, nowMs: number, out: Outbound[], reason: string): void {
-    if (this.phase !== 'follower') {
-      const fromRole = this.role;
-      this.phase = 'follower';
-      this.prevote = null;
-      this.election = null;
-      this.handoff = null;
-      this.leaseUntil = -Infinity;
-      this.emitRole(fromRole, reason);
-      out.push({ to: '*', msg: this.hb() });
-    }
+    this.becomeFollower(out, reason, true);
     this.primaryContactAt = nowMs;
     this.bootstrap = false;
     // A back-off belongs to a failed round; with a primary to follow it no longer applies.
@@ -764,15 +836,13 @@ export class Elector {
     if (changed) this.emit({ type: 'follow', primary: id, epoch: this._epoch, reason });
   }
 
-  private onVoteRequest(from: string, candidate: string, epoch: number, candOffset: number, prevote: boolean, nowMs: number, out: Outbound[]): void {
-    if (candidate !== from) {
-      this.emit({ type: 'ignored', from, what: prevote ? 'PREVOTE' : 'OFFER', reason: `names candidate ${candidate} but came from ${from}` });
-      return;
-    }
-    const refusal = this.voteRefusal(candidate, epoch, candOffset, prevote, nowMs);
-    if (refusal) {
-      this.emit({ type: 'vote', candidate, epoch, granted: false, prevote, reason: refusal.reason, detail: refusal.detail });
-      out.push({ to: from, msg: { type: 'REFUSE', epoch, voterId: this.nodeId, voterEpoch: this._epoch, reason: refusal.reason } });
+  /** A PREVOTE or OFFER from `candidate` itself, of any epoch (the epoch gate's exception). */
+  private onVoteRequest(candidate: string, epoch: number, candOffset: number, prevote: boolean, nowMs: number, out: Outbound[]): void {
+    const from = candidate;
+    const verdict = this.judge(candidate, epoch, candOffset, prevote, nowMs);
+    if (verdict.kind === 'refuse') {
+      this.emit({ type: 'vote', candidate, epoch, granted: false, prevote, reason: verdict.reason, detail: verdict.detail });
+      out.push({ to: from, msg: { type: 'REFUSE', epoch, voterId: this.nodeId, voterEpoch: this._epoch, reason: verdict.reason } });
       return;
     }
     if (prevote) {
@@ -782,24 +852,14 @@ export class Elector {
     }
     const repeat = epoch === this._epoch && this.votedFor === candidate;
     if (!repeat) {
+      // rule durable-vote: the vote is on disk before the ACCEPT exists.
       if (!this.persist(epoch, candidate, `voting for ${candidate} in epoch ${epoch}`)) {
         out.push({ to: from, msg: { type: 'REFUSE', epoch, voterId: this.nodeId, voterEpoch: this._epoch, reason: 'persist-failed' } });
         return;
       }
-      const fromRole = this.role;
-      const wasPrimary = this.phase === 'primary';
-      this.setEpochFields(epoch, candidate, nowMs, `voted for ${candidate}`);
-      if (this.phase !== 'follower') {
-        this.phase = 'follower';
-        this.prevote = null;
-        this.election = null;
-        this.leaseUntil = -Infinity;
-        if (this.handoff) {
-          this.emit({ type: 'handoff-end', target: this.handoff.target, epoch: this.handoff.epoch, ok: true, reason: `voted for ${candidate} in epoch ${epoch}` });
-          this.handoff = null;
-        }
-        this.emitRole(fromRole, `voted for ${candidate} in epoch ${epoch}`);
-      }
+      const wasPrimary = this.phase.kind === 'primary';
+      this.adoptEpoch(epoch, candidate, nowMs, `voted for ${candidate}`);
+      this.becomeFollower(out, `voted for ${candidate} in epoch ${epoch}`, false);
       if (wasPrimary) this.primaryLostAt = nowMs;
       // Give the candidate time to win before we consider standing ourselves.
       this.nextStandAt = Math.max(this.nextStandAt, nowMs + this.config.electionTimeoutMs);
@@ -808,150 +868,128 @@ export class Elector {
     out.push({ to: from, msg: { type: 'ACCEPT', epoch, accepterId: this.nodeId } });
   }
 
-  /** Why we would refuse `candidate` for `epoch`, or null to grant. The safety rules, in order. */
-  private voteRefusal(candidate: string, epoch: number, candOffset: number, prevote: boolean, nowMs: number): { reason: RefuseReason; detail: string } | null {
-    const cand = this.members.find((m) => m.id === candidate);
-    if (!cand || !isElectable(cand)) return { reason: 'not-electable', detail: `${candidate} is a witness, has priority 0, or is unknown` };
-
-    const oneVote = !this.disabled.has('durable-vote');
-    if (prevote) {
-      if (epoch <= this._epoch) return { reason: 'stale-epoch', detail: `pre-vote for epoch ${epoch}, ours is ${this._epoch}` };
-    } else if (epoch < this._epoch) {
-      return { reason: 'stale-epoch', detail: `offer for epoch ${epoch}, ours is ${this._epoch}` };
-    } else if (epoch === this._epoch && oneVote) {
-      if (this.votedFor === candidate) return null; // a repeated OFFER gets the same answer
-      if (this.votedFor !== null) return { reason: 'already-voted', detail: `voted for ${this.votedFor} in epoch ${epoch}` };
+  /**
+   * Applies the vote rules (vote-rules.ts) to a snapshot of this voter. A
+   * voter whose primary went quiet declares it lost first (the runtime then
+   * detaches and reports a fresh offset) and is judged again; a data-memory
+   * expiry the rules relied on takes effect, with its event, before the answer.
+   */
+  private judge(candidate: string, epoch: number, offset: number, prevote: boolean, nowMs: number): Extract<VoteVerdict, { kind: 'grant' | 'refuse' }> {
+    const request = { candidate, member: this.members.find((m) => m.id === candidate), epoch, offset, prevote };
+    let verdict = judgeVote(this.voterSnapshot(candidate, epoch, nowMs), request);
+    if (verdict.kind === 'declare-primary-lost') {
+      this.markPrimaryLost(nowMs, this.lostReason(nowMs));
+      verdict = judgeVote(this.voterSnapshot(candidate, epoch, nowMs), request);
+      if (verdict.kind === 'declare-primary-lost') throw new InvariantError(`${this.nodeId}: the primary is still not lost after declaring it lost`);
     }
+    if (verdict.dataCompared) this.expireDataMemory(nowMs);
+    return verdict;
+  }
 
-    // Rule: a restarted voter may have acknowledged a LEASE it no longer remembers.
-    const graceUntil = (this.bootAt ?? nowMs) + this.config.downAfterMs;
-    if (this.loadedEpoch > 0 && nowMs < graceUntil && !this.disabled.has('restart-grace')) {
-      return { reason: 'starting', detail: `restarted ${Math.round(nowMs - (this.bootAt ?? nowMs))} ms ago; waiting out downAfterMs` };
-    }
-
+  private voterSnapshot(candidate: string, epoch: number, nowMs: number): VoterSnapshot {
+    const bootAt = this.bootAt ?? nowMs;
     const rel = this.released;
-    const handoffFor = rel !== null && rel.epoch === this._epoch && rel.target === candidate && epoch === this._epoch + 1;
-    const releasedByUs = this.handoff?.released === true && this.handoff.target === candidate && epoch === this._epoch + 1;
-    if (!handoffFor && !releasedByUs && !this.disabled.has('vote-stickiness')) {
-      if (this.phase === 'primary' && this.healthy) return { reason: 'primary-alive', detail: 'we are the primary' };
-      if (this.primaryAlive(nowMs)) {
-        return { reason: 'primary-alive', detail: `heard primary ${this.primary} ${Math.round(nowMs - this.primaryContactAt)} ms ago` };
-      }
-    }
-
-    if (!this.self.witness && !this.disabled.has('data-rule')) {
-      if (!this.healthy) return { reason: 'offset-unknown', detail: 'local redis is unhealthy, our offset is unknown' };
-      const inHandoff = handoffFor || releasedByUs;
-      const freshBoot = this.loadedEpoch === 0 && this.primary === null && nowMs - this.primaryContactAt < this.config.downAfterMs;
-      if (!inHandoff && !this.primaryLost && !freshBoot && !this.primaryAlive(nowMs)) {
-        // The primary went quiet but no tick has declared it lost yet: declare it now, so the
-        // runtime detaches redis, and wait for an offset read after that before voting.
-        // (A node of a brand-new cluster has followed no one; any sample since boot will do.)
-        this.markPrimaryLost(nowMs, this.lostReason(nowMs));
-      }
-      if (!inHandoff && this.offsetAt < this.primaryLostAt) {
-        return { reason: 'offset-unknown', detail: 'no offset read since the primary was lost' };
-      }
-      const seen = this.prevoteSeen.get(candidate);
-      let candDataEpoch: number | undefined;
-      if (inHandoff) candDataEpoch = this._epoch; // the target caught up with the releasing primary's stream
-      else if (seen && seen.epoch === epoch) candDataEpoch = seen.dataEpoch;
-      else if (this.disabled.has('pre-vote')) candDataEpoch = this.dataEpoch;
-      if (candDataEpoch === undefined) return { reason: 'offset-unknown', detail: `no PREVOTE from ${candidate} for epoch ${epoch}, so its data epoch is unknown` };
-      // Rule 4d: a voter whose redis lost data judges by the most it held, for dataMemoryMs.
-      this.forgetLostData(nowMs);
-      const mine = this.dataHeld;
-      const theirs = { dataEpoch: candDataEpoch, offset: candOffset };
-      const byEpoch = !this.disabled.has('data-epoch');
-      if (compareData(theirs, mine, byEpoch) < 0) {
-        const held = this.dataLostAt === null ? '' : ` (held before our redis lost data; it holds epoch ${this.dataEpoch}, offset ${this.offset} now)`;
-        return { reason: 'stale-offset', detail: `candidate data (epoch ${theirs.dataEpoch}, offset ${candOffset}) is behind ours (epoch ${mine.dataEpoch}, offset ${mine.offset})${held}` };
-      }
-      if (
-        prevote &&
-        !handoffFor &&
-        // Ranking is about who should stand, which only the data held now can win with.
-        compareData(theirs, { dataEpoch: this.dataEpoch, offset: this.offset }, byEpoch) === 0 &&
-        isElectable(this.self) &&
-        nowMs >= this.nextStandAt &&
-        compareStanding({ id: this.nodeId, offset: this.offset, priority: this.self.priority }, { id: candidate, offset: candOffset, priority: cand.priority }) < 0
-      ) {
-        return { reason: 'better-candidate', detail: `equal data (epoch ${this.dataEpoch}, offset ${candOffset}), and we rank first (priority ${this.self.priority} vs ${cand.priority})` };
-      }
-    }
-    return null;
+    const releasedToCandidate = rel !== null && rel.epoch === this._epoch && rel.target === candidate && epoch === this._epoch + 1;
+    const h = this.currentHandoff();
+    const releasedByUs = h?.released === true && h.target === candidate && epoch === this._epoch + 1;
+    const current = { dataEpoch: this.dataEpoch, offset: this.offset };
+    const judged = this.dataMemory.judgeBy(current, nowMs);
+    const seen = this.prevoteSeen.get(candidate);
+    let candidateDataEpoch: number | undefined;
+    if (releasedToCandidate || releasedByUs) candidateDataEpoch = this._epoch; // the target caught up with the releasing primary's stream
+    else if (seen && seen.epoch === epoch) candidateDataEpoch = seen.dataEpoch;
+    else if (!this.rules.enforced('prevote-probe')) candidateDataEpoch = this.dataEpoch;
+    return {
+      nowMs,
+      self: this.self,
+      epoch: this._epoch,
+      votedFor: this.votedFor,
+      restartedAgoMs: this.loadedEpoch > 0 && nowMs < bootAt + this.config.downAfterMs ? nowMs - bootAt : null,
+      healthyPrimary: this.phase.kind === 'primary' && this.healthy,
+      alivePrimary: this.primaryAlive(nowMs) ? { id: this.primary!, heardAgoMs: nowMs - this.primaryContactAt } : null,
+      releasedToCandidate,
+      releasedByUs,
+      healthy: this.healthy,
+      primaryLost: this.primaryLost,
+      freshBoot: this.loadedEpoch === 0 && this.primary === null && nowMs - this.primaryContactAt < this.config.downAfterMs,
+      offsetAt: this.offsetAt,
+      primaryLostAt: this.primaryLostAt,
+      candidateDataEpoch,
+      held: judged.held,
+      heldBeforeLoss: judged.lost,
+      current,
+      mayStand: isElectable(this.self) && nowMs >= this.nextStandAt,
+      rules: this.rules,
+    };
   }
 
-  private onYes(round: Round | null, phase: Phase, from: string, voter: string, epoch: number, nowMs: number, out: Outbound[]): void {
-    if (voter !== from || this.phase !== phase || !round || round.epoch !== epoch) return;
-    round.yes.add(from);
-    if (round.yes.size < this.quorum) return;
-    if (phase === 'prevote') this.startElection(nowMs, out, false);
-    else this.win(nowMs, out);
+  private onYes(phase: 'prevote' | 'candidate', voter: string, epoch: number, nowMs: number, out: Outbound[]): void {
+    const p = this.phase;
+    if (p.kind !== phase || p.tally.epoch !== epoch) return;
+    if (p.tally.grant(voter) !== 'won') return;
+    if (p.kind === 'prevote') this.becomeCandidate(nowMs, out, false);
+    else this.win(p.tally, nowMs, out);
   }
 
-  private onRefuse(from: string, voter: string, epoch: number, voterEpoch: number, reason: RefuseReason, nowMs: number, out: Outbound[]): void {
-    if (voter !== from) return;
-    const round = this.phase === 'prevote' ? this.prevote : this.phase === 'candidate' ? this.election : null;
-    const ours = round !== null && round.epoch === epoch;
-    if (ours && this.phase === 'prevote' && reason === 'offset-unknown' && voterEpoch <= this._epoch) {
+  private onRefuse(from: string, epoch: number, voterEpoch: number, reason: RefuseReason, nowMs: number, out: Outbound[]): void {
+    const p = this.phase;
+    const round = p.kind === 'prevote' || p.kind === 'candidate' ? p : null;
+    const ours = round !== null && round.tally.epoch === epoch;
+    if (ours && round.kind === 'prevote' && reason === 'offset-unknown' && voterEpoch <= this._epoch) {
       // The voter lost the primary a moment ago and is re-reading its offset: not a no, ask again
       // shortly rather than wait out the round for a node that may be dead.
       (round.askAgain ??= new Map()).set(from, nowMs + Math.max(1, Math.round(this.config.hbIntervalMs / 2)));
       return;
     }
-    if (ours) round.no.add(from);
-    if (voterEpoch > this._epoch && this.phase !== 'primary') {
-      // Learn the higher epoch at once, instead of losing round after round.
+    const result = ours ? round.tally.refuse(from) : 'pending';
+    if (voterEpoch > this._epoch && p.kind !== 'primary') {
+      // rule newer-epoch-only: learn the higher epoch at once, instead of losing round after round.
       if (this.persist(voterEpoch, null, `learning epoch ${voterEpoch} from ${from}`)) {
-        this.setEpochFields(voterEpoch, null, nowMs, `${from} refused us with epoch ${voterEpoch}`);
-        if (ours) this.failRound(nowMs, out, `${from} is at epoch ${voterEpoch} (${reason})`, true);
+        const why = `${from} is at epoch ${voterEpoch} (${reason})`;
+        this.adoptEpoch(voterEpoch, null, nowMs, `${from} refused us with epoch ${voterEpoch}`);
+        if (ours) this.failRound(nowMs, why, true);
+        // A candidate refused for an older round is still a candidate of an epoch now behind us.
+        else this.leaveStaleRole(nowMs, out, why);
         return;
       }
     }
-    if (ours && round.no.size > this.members.length - this.quorum) {
-      this.failRound(nowMs, out, `refused by ${[...round.no].sort().join(', ')} (last: ${reason})`);
+    if (ours && result === 'lost') {
+      this.failRound(nowMs, `refused by ${round.tally.refused().join(', ')} (last: ${reason})`);
     }
   }
 
-  private onAnnounce(from: string, primaryId: string, epoch: number, nowMs: number, out: Outbound[]): void {
-    if (primaryId !== from && !this.disabled.has('announce-sender')) {
-      this.emit({ type: 'ignored', from, what: 'ANNOUNCE', reason: `announces ${primaryId} but came from ${from}` });
-      return;
-    }
-    if (epoch < this._epoch) {
-      this.emit({ type: 'ignored', from, what: 'ANNOUNCE', reason: `epoch ${epoch} is older than ours ${this._epoch}` });
-      return;
-    }
+  /** An ANNOUNCE of our epoch or a newer one, from the node it names (unless announce-sender is off). */
+  private onAnnounce(primaryId: string, epoch: number, nowMs: number, out: Outbound[]): void {
+    const checked = this.rules.enforced('announce-sender');
     const peer = this.peers.get(primaryId);
     if (peer) peer.role = 'primary';
-    if (!this.onPrimaryHeard(primaryId, epoch, nowMs, out, 'ANNOUNCE') && this.disabled.has('announce-sender') && primaryId !== this.nodeId) {
+    if (!this.onPrimaryHeard(primaryId, epoch, nowMs, out, 'ANNOUNCE') && !checked && primaryId !== this.nodeId) {
       this.follow(primaryId, nowMs, out, `unchecked ANNOUNCE of ${primaryId}`);
     }
   }
 
-  private onLease(from: string, peer: PeerView, primaryId: string, epoch: number, seq: number, nowMs: number, out: Outbound[]): void {
-    if (primaryId !== from) return;
+  /** A LEASE of our epoch or a newer one from the primary it names. */
+  private onLease(from: string, peer: PeerView, epoch: number, seq: number, nowMs: number, out: Outbound[]): void {
     peer.role = 'primary';
     this.onPrimaryHeard(from, epoch, nowMs, out, 'LEASE');
-    if (this.primary !== from || epoch !== this._epoch || this.phase !== 'follower') return;
+    if (this.primary !== from || epoch !== this._epoch || this.phase.kind !== 'follower') return;
     // A LEASE from our primary after a HANDOFF means the hand-off was aborted: stickiness is back.
     if (this.released && this.released.epoch === epoch) this.released = null;
     this.primaryContactAt = nowMs;
     out.push({ to: from, msg: { type: 'LEASEACK', epoch, voterId: this.nodeId, seq } });
   }
 
-  private onLeaseAck(from: string, voter: string, epoch: number, seq: number, nowMs: number): void {
-    if (voter !== from || this.phase !== 'primary' || epoch !== this._epoch) return;
-    const sentAt = this.leaseSentAt.get(seq);
-    if (sentAt === undefined) return;
-    const prev = this.leaseAckedAt.get(from) ?? -Infinity;
-    if (sentAt > prev) this.leaseAckedAt.set(from, sentAt);
-    this.recomputeLease(nowMs);
+  /** A LEASEACK of our epoch (the gate took the others). */
+  private onLeaseAck(from: string, seq: number, nowMs: number): void {
+    const p = this.phase;
+    if (p.kind !== 'primary') return;
+    // rule lease-quorum
+    if (p.lease.acked(from, seq)) p.lease.recompute(nowMs);
   }
 
+  /** A HANDOFF of our epoch. */
   private onHandoff(from: string, epoch: number, target: string, primaryOffset: number): void {
-    if (from !== this.primary || epoch !== this._epoch || this.phase !== 'follower') {
+    if (from !== this.primary || this.phase.kind !== 'follower') {
       this.emit({ type: 'ignored', from, what: 'HANDOFF', reason: 'not from our primary in our epoch' });
       return;
     }
@@ -967,9 +1005,13 @@ export class Elector {
   // State helpers
   // -------------------------------------------------------------------------
 
-  /** Persist before acting; false (and an error event) when the store fails: then no vote and no follow. */
+  /**
+   * Persist before acting; false (and an error event) when the store fails or
+   * the epoch is past the epoch bound: then no vote and no follow.
+   */
   private persist(epoch: number, votedFor: string | null, what: string): boolean {
-    if (this.disabled.has('durable-vote')) return true;
+    if (!this.withinEpochBound(epoch, what)) return false;
+    if (!this.rules.enforced('durable-vote')) return true;
     try {
       this.store.save({ epoch, votedFor });
       return true;
@@ -980,21 +1022,33 @@ export class Elector {
   }
 
   /**
+   * Whether a node may move to `epoch`: at most MAX_HELD_EPOCH, so the epoch it would stand in
+   * next still encodes. Past it an error event says so, once per epoch, and nothing is adopted.
+   */
+  private withinEpochBound(epoch: number, what: string): boolean {
+    if (isHoldableEpoch(epoch)) return true;
+    if (this.epochBoundReported !== epoch) {
+      this.epochBoundReported = epoch;
+      this.emit({ type: 'error', what, message: `epoch ${epoch} is above the highest epoch a node may hold (${MAX_HELD_EPOCH}); see "Epoch bound" in protocol.md 5.2` });
+    }
+    return false;
+  }
+
+  /**
    * Adopt an epoch already persisted. The primary we followed belonged to the
    * old epoch, so it is lost now, unless the caller follows the new epoch's
-   * primary right away (`followingNext`), which spares redis a detach.
+   * primary right away (`followingNext`), which spares redis a detach. A
+   * promotion under way is abandoned: we won only the older epoch.
    */
-  private setEpochFields(epoch: number, votedFor: string | null, nowMs: number, reason: string, followingNext = false): void {
+  private adoptEpoch(epoch: number, votedFor: string | null, nowMs: number, reason: string, followingNext = false): void {
     const from = this._epoch;
     if (epoch !== from) {
       this._epoch = epoch;
       this.emit({ type: 'epoch', from, to: epoch, reason });
-      if (this.phase === 'promoting') {
+      if (this.phase.kind === 'promoting') {
         // We won an older epoch but a newer one began before our promotion was confirmed: we must
         // not become primary of an epoch someone else may have won.
-        this.phase = 'follower';
-        this.promoteDeadline = Infinity;
-        this.emitRole('candidate', `epoch ${epoch} began before the promotion completed`);
+        this.becomeFollower([], `epoch ${epoch} began before the promotion completed`, false);
       }
       if (this.primary !== null) {
         if (this.primary !== this.nodeId && !this.primaryLost && !followingNext) this.markPrimaryLost(nowMs, `epoch ${epoch} began: ${reason}`);
@@ -1022,40 +1076,4 @@ export class Elector {
       }
     }
   }
-
-  /**
-   * Rule 4d. Data only falls below the most this node held when its redis lost data: restarted
-   * empty, or from an older snapshot (a resync from a newer primary raises the data epoch). Such
-   * a voter cannot see which acknowledged writes it held, so for dataMemoryMs it judges candidates
-   * against what it held: a candidate that lacks them is refused, a holder elsewhere can still win.
-   */
-  private trackDataHeld(nowMs: number): void {
-    const now = { dataEpoch: this.dataEpoch, offset: this.offset };
-    if (compareData(now, this.dataHeld, !this.disabled.has('data-epoch')) >= 0 || this.config.dataMemoryMs <= 0) {
-      this.dataHeld = now;
-      this.dataLostAt = null;
-      return;
-    }
-    if (this.dataLostAt !== null) return;
-    this.dataLostAt = nowMs;
-    this.emit({ type: 'data-lost', held: { ...this.dataHeld }, now, holdMs: this.config.dataMemoryMs });
-  }
-
-  /**
-   * After dataMemoryMs the voter judges by the data it holds now. If every holder of some write
-   * is gone, remembering it forever would only stop every election; the write is lost either way.
-   */
-  private forgetLostData(nowMs: number): void {
-    if (this.dataLostAt === null || nowMs - this.dataLostAt < this.config.dataMemoryMs) return;
-    const held = this.dataHeld;
-    this.dataHeld = { dataEpoch: this.dataEpoch, offset: this.offset };
-    this.dataLostAt = null;
-    this.emit({ type: 'data-forgotten', held, now: { ...this.dataHeld } });
-  }
-}
-
-/** Orders data: a later data epoch first, then a higher offset. Negative when `a` holds less than `b`. */
-function compareData(a: { dataEpoch: number; offset: number }, b: { dataEpoch: number; offset: number }, byEpoch = true): number {
-  if (byEpoch && a.dataEpoch !== b.dataEpoch) return a.dataEpoch - b.dataEpoch;
-  return a.offset - b.offset;
 }

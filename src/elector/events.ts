@@ -30,7 +30,7 @@ export type ElectorEvent =
   | { type: 'handoff-end'; target: string; epoch: number; ok: boolean; reason: string }
   /**
    * The local data fell below the most this node ever held (its redis lost data): for `holdMs` it
-   * judges candidates against `held` (protocol.md §5.6, rule 4d).
+   * judges candidates against `held` (protocol.md §5.6, rule data-memory).
    */
   | { type: 'data-lost'; held: DataPoint; now: DataPoint; holdMs: number }
   /** `dataMemoryMs` passed without the data coming back: candidates are judged against the data held now. */

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findDuplicateJsonKey } from './duplicate-json-keys.js';
+import { isHoldableEpoch, MAX_HELD_EPOCH } from '../protocol/limits.js';
 import { writeFileDurably } from './durable-file.js';
 import { assertVoteRecord, VoteStoreError, type VoteRecord, type VoteStore } from './vote-store.js';
 
@@ -79,11 +80,22 @@ export class FileVoteStore implements VoteStore {
         this.file,
       );
     }
+    let record: VoteRecord;
     try {
-      return assertVoteRecord(parsed, this.file);
+      record = assertVoteRecord(parsed, this.file);
     } catch (err) {
       throw new VoteStoreError(`vote file ${this.file} is corrupt: ${(err as Error).message}`, this.file, { cause: err });
     }
+    if (!isHoldableEpoch(record.epoch)) {
+      // No election can have reached it: a pre-MAX_EPOCH sidecar adopted a bogus frame. Starting
+      // from it would leave no epoch to stand in, so stop and say how out (protocol.md 5.2).
+      throw new VoteStoreError(
+        `vote file ${this.file} holds epoch ${record.epoch}, above the highest epoch a node may hold (${MAX_HELD_EPOCH}); refusing to start. ` +
+          'The way out (protocol.md 5.2, "Epoch bound"): stop every sidecar, then on every node write this file as {"epoch":N,"votedFor":null}, N being one more than the highest sane epoch any node reached (its logs before the bad frame), and start them again',
+        this.file,
+      );
+    }
+    return record;
   }
 
   save(record: VoteRecord): void {

@@ -12,6 +12,7 @@ import { checkAddress, MAX_ADDRESS_BYTES } from './address.js';
 import { ProtocolError, fieldError, showValue } from './errors.js';
 import { isHex64Bytes, parseNumberBytes, parseReasonBytes, parseRoleBytes } from './fields.js';
 import { internNodeId } from './intern.js';
+import { MAX_EPOCH } from './limits.js';
 import type { Message, RefuseReason, Role } from './messages.js';
 import { lookupVerb, type VerbSpec } from './verbs.js';
 
@@ -65,34 +66,34 @@ export function decodeElements(e: Elements): Message {
 type Decoded<T extends Message['type']> = Extract<Message, { type: T }>;
 
 function hb(e: Elements, s: VerbSpec): Decoded<'HB'> {
-  return { type: 'HB', epoch: num(e, s, 0), nodeId: id(e, s, 1), role: role(e, s, 2), replOffset: num(e, s, 3) };
+  return { type: 'HB', epoch: epoch(e, s, 0), nodeId: id(e, s, 1), role: role(e, s, 2), replOffset: num(e, s, 3) };
 }
 function lease(e: Elements, s: VerbSpec): Decoded<'LEASE'> {
-  return { type: 'LEASE', epoch: num(e, s, 0), primaryId: id(e, s, 1), seq: num(e, s, 2) };
+  return { type: 'LEASE', epoch: epoch(e, s, 0), primaryId: id(e, s, 1), seq: num(e, s, 2) };
 }
 function leaseAck(e: Elements, s: VerbSpec): Decoded<'LEASEACK'> {
-  return { type: 'LEASEACK', epoch: num(e, s, 0), voterId: id(e, s, 1), seq: num(e, s, 2) };
+  return { type: 'LEASEACK', epoch: epoch(e, s, 0), voterId: id(e, s, 1), seq: num(e, s, 2) };
 }
 function offer(e: Elements, s: VerbSpec): Decoded<'OFFER'> {
-  return { type: 'OFFER', epoch: num(e, s, 0), candidateId: id(e, s, 1), replOffset: num(e, s, 2) };
+  return { type: 'OFFER', epoch: epoch(e, s, 0), candidateId: id(e, s, 1), replOffset: num(e, s, 2) };
 }
 function accept(e: Elements, s: VerbSpec): Decoded<'ACCEPT'> {
-  return { type: 'ACCEPT', epoch: num(e, s, 0), accepterId: id(e, s, 1) };
+  return { type: 'ACCEPT', epoch: epoch(e, s, 0), accepterId: id(e, s, 1) };
 }
 function announce(e: Elements, s: VerbSpec): Decoded<'ANNOUNCE'> {
-  return { type: 'ANNOUNCE', epoch: num(e, s, 0), primaryId: id(e, s, 1), primaryAddr: addr(e, s, 2) };
+  return { type: 'ANNOUNCE', epoch: epoch(e, s, 0), primaryId: id(e, s, 1), primaryAddr: addr(e, s, 2) };
 }
 function prevote(e: Elements, s: VerbSpec): Decoded<'PREVOTE'> {
-  return { type: 'PREVOTE', epoch: num(e, s, 0), candidateId: id(e, s, 1), replOffset: num(e, s, 2), dataEpoch: num(e, s, 3) };
+  return { type: 'PREVOTE', epoch: epoch(e, s, 0), candidateId: id(e, s, 1), replOffset: num(e, s, 2), dataEpoch: epoch(e, s, 3) };
 }
 function preaccept(e: Elements, s: VerbSpec): Decoded<'PREACCEPT'> {
-  return { type: 'PREACCEPT', epoch: num(e, s, 0), voterId: id(e, s, 1) };
+  return { type: 'PREACCEPT', epoch: epoch(e, s, 0), voterId: id(e, s, 1) };
 }
 function refuse(e: Elements, s: VerbSpec): Decoded<'REFUSE'> {
-  return { type: 'REFUSE', epoch: num(e, s, 0), voterId: id(e, s, 1), voterEpoch: num(e, s, 2), reason: reason(e, s, 3) };
+  return { type: 'REFUSE', epoch: epoch(e, s, 0), voterId: id(e, s, 1), voterEpoch: epoch(e, s, 2), reason: reason(e, s, 3) };
 }
 function handoff(e: Elements, s: VerbSpec): Decoded<'HANDOFF'> {
-  return { type: 'HANDOFF', epoch: num(e, s, 0), targetId: id(e, s, 1), primaryOffset: num(e, s, 2) };
+  return { type: 'HANDOFF', epoch: epoch(e, s, 0), targetId: id(e, s, 1), primaryOffset: num(e, s, 2) };
 }
 function peer(e: Elements, s: VerbSpec): Decoded<'PEER'> {
   return { type: 'PEER', version: num(e, s, 0), nodeId: id(e, s, 1), nonce: hex(e, s, 2) };
@@ -109,6 +110,17 @@ function num(e: Elements, s: VerbSpec, k: number): number {
   const n = parseNumberBytes(b);
   if (n >= 0) return n;
   throw fieldError('bad-number', s.type, s.fields[k]!.wire, 'not a non-negative decimal integer', b);
+}
+
+/**
+ * An epoch field: a number of at most MAX_EPOCH. A larger one is no epoch a
+ * cluster can have reached by elections, and adopting it would leave no room
+ * to stand again (protocol.md §1.2), so the frame is malformed.
+ */
+function epoch(e: Elements, s: VerbSpec, k: number): number {
+  const n = num(e, s, k);
+  if (n <= MAX_EPOCH) return n;
+  throw fieldError('bad-epoch', s.type, s.fields[k]!.wire, `above the largest epoch ${MAX_EPOCH}`, e[k + 1]!);
 }
 
 function id(e: Elements, s: VerbSpec, k: number): string {

@@ -7,6 +7,7 @@
 import { checkAddress } from './address.js';
 import { ProtocolError, fieldError, showValue } from './errors.js';
 import { isHex64, isRefuseReason, isRole, isValidNodeId, isWireNumber } from './fields.js';
+import { MAX_EPOCH } from './limits.js';
 import type { Message } from './messages.js';
 import { specOf, type FieldSpec, type VerbSpec } from './verbs.js';
 
@@ -34,6 +35,10 @@ function fieldText(spec: VerbSpec, field: FieldSpec, value: unknown): string {
     case 'number':
       if (isWireNumber(value)) return String(value);
       throw bad('bad-number', 'not a non-negative safe integer');
+    case 'epoch':
+      if (!isWireNumber(value)) throw bad('bad-number', 'not a non-negative safe integer');
+      if (value <= MAX_EPOCH) return String(value);
+      throw bad('bad-epoch', `above the largest epoch ${MAX_EPOCH}`);
     case 'id':
       if (isValidNodeId(value)) return value;
       throw bad('bad-id', 'not 1-64 bytes of printable ASCII without spaces');

@@ -18,6 +18,8 @@ export type ProtocolErrorCode =
   | 'wrong-arity'
   /** A numeric field is not a canonical non-negative decimal integer <= 2^53-1. */
   | 'bad-number'
+  /** An epoch field is a valid number above MAX_EPOCH (2^40): no election can have reached it. */
+  | 'bad-epoch'
   /** HB role is not primary, replica or candidate. */
   | 'bad-role'
   /** A node id is not 1-64 bytes of printable ASCII (0x21-0x7E). */

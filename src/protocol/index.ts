@@ -10,5 +10,5 @@ export { encodeMessage } from './encode.js';
 export { MessageDecoder, type MessageDecoderOptions } from './decoder.js';
 export { parseAddress, formatAddress, type HostPort } from './address.js';
 export { isValidNodeId, MAX_NODE_ID_BYTES } from './fields.js';
-export { MAX_FRAME_BYTES, MAX_FRAME_ELEMENTS } from './limits.js';
+export { MAX_FRAME_BYTES, MAX_FRAME_ELEMENTS, MAX_EPOCH, MAX_HELD_EPOCH, isHoldableEpoch } from './limits.js';
 export { VERBS, type VerbSpec, type FieldSpec, type FieldKind } from './verbs.js';

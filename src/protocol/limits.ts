@@ -20,3 +20,26 @@ export const MAX_FRAME_BYTES_OPTION = 512 * 1024 * 1024;
  * `oversize` before any element array is allocated.
  */
 export const MAX_FRAME_ELEMENTS = 16;
+
+/**
+ * Largest epoch any frame may carry (2^40 = 1,099,511,627,776). An epoch only
+ * grows by one per election round, so even a cluster failing over ten times
+ * a second for its whole life reaches about 3.2 × 10^8 a year: the bound lasts
+ * over three thousand years, while leaving the wire's 2^53 - 1 limit far
+ * away. A frame above it is malformed (`bad-epoch`), never adopted: one bogus
+ * frame near 2^53 used to be adopted and persisted by every node, after which
+ * nobody could stand (epoch + 1 no longer encodes) even across restarts.
+ * protocol.md §1.2 and §5.2 have the rule and the way out.
+ */
+export const MAX_EPOCH = 2 ** 40;
+
+/**
+ * Highest epoch a node may adopt or persist: one below MAX_EPOCH, so the
+ * epoch it would stand in next is still a valid frame.
+ */
+export const MAX_HELD_EPOCH = MAX_EPOCH - 1;
+
+/** True when a node may hold `epoch`: a non-negative integer at most MAX_HELD_EPOCH. */
+export function isHoldableEpoch(epoch: number): boolean {
+  return Number.isInteger(epoch) && epoch >= 0 && epoch <= MAX_HELD_EPOCH;
+}

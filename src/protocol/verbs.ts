@@ -8,8 +8,8 @@
  */
 import type { Message, MessageType } from './messages.js';
 
-/** Which rule a field obeys; see fields.ts and address.ts. */
-export type FieldKind = 'number' | 'id' | 'role' | 'address' | 'hex' | 'reason';
+/** Which rule a field obeys; see fields.ts and address.ts. An `epoch` is a number of at most MAX_EPOCH (limits.ts). */
+export type FieldKind = 'number' | 'epoch' | 'id' | 'role' | 'address' | 'hex' | 'reason';
 
 export interface FieldSpec {
   /** Name used in protocol.md and in error messages, e.g. `repl_offset`. */
@@ -30,7 +30,7 @@ function f(wire: string, prop: string, kind: FieldKind): FieldSpec {
   return { wire, prop, kind };
 }
 
-const epoch = f('epoch', 'epoch', 'number');
+const epoch = f('epoch', 'epoch', 'epoch');
 
 /** Every verb, base verbs first. Keys equal `Message['type']`. */
 export const VERBS: { readonly [T in MessageType]: VerbSpec } = {
@@ -42,7 +42,7 @@ export const VERBS: { readonly [T in MessageType]: VerbSpec } = {
   OFFER: {
     type: 'OFFER',
     base: true,
-    fields: [f('new_epoch', 'epoch', 'number'), f('candidate_id', 'candidateId', 'id'), f('repl_offset', 'replOffset', 'number')],
+    fields: [f('new_epoch', 'epoch', 'epoch'), f('candidate_id', 'candidateId', 'id'), f('repl_offset', 'replOffset', 'number')],
   },
   ACCEPT: { type: 'ACCEPT', base: true, fields: [epoch, f('accepter_id', 'accepterId', 'id')] },
   ANNOUNCE: {
@@ -53,13 +53,13 @@ export const VERBS: { readonly [T in MessageType]: VerbSpec } = {
   PREVOTE: {
     type: 'PREVOTE',
     base: false,
-    fields: [epoch, f('candidate_id', 'candidateId', 'id'), f('repl_offset', 'replOffset', 'number'), f('data_epoch', 'dataEpoch', 'number')],
+    fields: [epoch, f('candidate_id', 'candidateId', 'id'), f('repl_offset', 'replOffset', 'number'), f('data_epoch', 'dataEpoch', 'epoch')],
   },
   PREACCEPT: { type: 'PREACCEPT', base: false, fields: [epoch, f('voter_id', 'voterId', 'id')] },
   REFUSE: {
     type: 'REFUSE',
     base: false,
-    fields: [epoch, f('voter_id', 'voterId', 'id'), f('voter_epoch', 'voterEpoch', 'number'), f('reason', 'reason', 'reason')],
+    fields: [epoch, f('voter_id', 'voterId', 'id'), f('voter_epoch', 'voterEpoch', 'epoch'), f('reason', 'reason', 'reason')],
   },
   LEASE: { type: 'LEASE', base: false, fields: [epoch, f('primary_id', 'primaryId', 'id'), f('seq', 'seq', 'number')] },
   LEASEACK: { type: 'LEASEACK', base: false, fields: [epoch, f('voter_id', 'voterId', 'id'), f('seq', 'seq', 'number')] },

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Elector, FileVoteStore, VoteStoreError } from '../../src/index.js';
+import { Elector, FileVoteStore, MAX_EPOCH, MAX_HELD_EPOCH, VoteStoreError } from '../../src/index.js';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -106,6 +106,24 @@ describe('FileVoteStore', () => {
     fs.rmSync(s.file, { recursive: true });
     expect(s.recheck()).toBe(true);
     expect(new FileVoteStore(dir).load()).toEqual({ epoch: 9, votedFor: 'n3' });
+  });
+
+  it.each([
+    ['2^53-1, as the pre-bound wedge left it', 2 ** 53 - 1],
+    ['MAX_EPOCH, at which epoch + 1 no longer encodes', MAX_EPOCH],
+  ])('an epoch above MAX_HELD_EPOCH (%s) is a start-up error naming the file and the way out', (_what, epoch) => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'vote.json'), JSON.stringify({ epoch, votedFor: null }));
+    const s = new FileVoteStore(dir);
+    expect(() => s.load()).toThrow(VoteStoreError);
+    expect(() => s.load()).toThrow(path.join(dir, 'vote.json'));
+    expect(() => s.load()).toThrow(/stop every sidecar.*"votedFor":null/);
+  });
+
+  it('the highest holdable epoch loads', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'vote.json'), JSON.stringify({ epoch: MAX_HELD_EPOCH, votedFor: 'n1' }));
+    expect(new FileVoteStore(dir).load()).toEqual({ epoch: MAX_HELD_EPOCH, votedFor: 'n1' });
   });
 
   it('a corrupt file stops an Elector from starting', () => {

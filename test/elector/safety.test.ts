@@ -1,7 +1,8 @@
 /**
- * The safety rules kevy lacks, one test each. Where a rule can be switched
- * off (`disabledRules`, test-only), the same scenario is run without it and
- * must go wrong: that is the proof each test can fail.
+ * The election rules, one describe block per rule id of the registry
+ * (src/elector/safety-rules.ts; protocol.md 5.11 has the table). Where a rule
+ * can be switched off (`disabledRules`, test-only), the same scenario is run
+ * without it and must go wrong: that is the proof each test can fail.
  */
 import { describe, expect, it } from 'vitest';
 import { Elector, MemoryVoteStore, type Message, type SafetyRule } from '../../src/index.js';
@@ -26,7 +27,7 @@ function lone(opts: { id?: string; members?: { id: string; witness?: boolean; pr
 const prevote = (epoch: number, candidateId: string, replOffset = 0, dataEpoch = 0): Message => ({ type: 'PREVOTE', epoch, candidateId, replOffset, dataEpoch });
 const offer = (epoch: number, candidateId: string, replOffset = 0): Message => ({ type: 'OFFER', epoch, candidateId, replOffset });
 
-describe('rule 1: vote stickiness', () => {
+describe('vote-stickiness: no vote while the primary is alive', () => {
   function onePrimaryLinkCut(disabled: SafetyRule[] = []) {
     const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
     c.settle();
@@ -59,7 +60,7 @@ describe('rule 1: vote stickiness', () => {
   });
 });
 
-describe('rule 2: pre-vote', () => {
+describe('prevote-probe: pre-vote before a new epoch', () => {
   function isolatedReplica(disabled: SafetyRule[] = []) {
     const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
     c.settle();
@@ -83,13 +84,13 @@ describe('rule 2: pre-vote', () => {
   });
 
   it('without pre-vote the isolated replica inflates its epoch and deposes the healthy primary on heal', () => {
-    const { c, isolatedEpoch } = isolatedReplica(['pre-vote']);
+    const { c, isolatedEpoch } = isolatedReplica(['prevote-probe']);
     expect(isolatedEpoch).toBeGreaterThan(5);
     expect(c.eventsOf('n1', 'role').some((e) => e.type === 'role' && e.from === 'primary')).toBe(true);
   });
 });
 
-describe('rule 3: refusals carry the voter epoch', () => {
+describe('newer-epoch-only: refusals carry the voter epoch', () => {
   it('a voter refuses with its own epoch and the candidate adopts it after one round', () => {
     const voter = lone({ id: 'n1', store: new MemoryVoteStore({ epoch: 7, votedFor: null }) });
     voter.e.tick(0);
@@ -116,7 +117,7 @@ describe('rule 3: refusals carry the voter epoch', () => {
   });
 });
 
-describe('rule 4: data rule', () => {
+describe('data-rule: never vote for less data, and only on a fresh offset', () => {
   function laggingReplicaStandsFirst(disabled: SafetyRule[] = []) {
     const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
     c.settle();
@@ -160,7 +161,9 @@ describe('rule 4: data rule', () => {
     const [g] = e.onMessage('n2', prevote(1, 'n2', 10), 403);
     expect(g?.msg.type).toBe('PREACCEPT');
   });
+});
 
+describe('ranked-standing: the best-ranked candidate stands first', () => {
   it('a voter that ranks better at equal offset refuses the pre-vote; a worse one grants', () => {
     const { e } = lone({ id: 'n1' });
     e.tick(0);
@@ -175,7 +178,7 @@ describe('rule 4: data rule', () => {
   });
 });
 
-describe('rule 5: durable vote', () => {
+describe('durable-vote: one vote per epoch, persisted before it is sent', () => {
   function freshVoter(store = new MemoryVoteStore(), disabled: SafetyRule[] = []) {
     const v = lone({ id: 'n1', store, disabled });
     v.e.tick(0);
@@ -253,7 +256,7 @@ describe('rule 5: durable vote', () => {
   });
 });
 
-describe('rule 6: randomized back-off per attempt', () => {
+describe('random-backoff: a fresh random back-off per attempt', () => {
   it('successive failed rounds wait different, random amounts drawn from the injected random', () => {
     const draws = [0.05, 0.95, 0.5, 0.2, 0.8, 0.35];
     let i = 0;
@@ -278,7 +281,7 @@ describe('rule 6: randomized back-off per attempt', () => {
   });
 });
 
-describe('rule 7: primary lease', () => {
+describe('lease-quorum: the primary lease', () => {
   function isolatedPrimary(disabled: SafetyRule[] = []) {
     const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
     c.settle();
@@ -306,7 +309,9 @@ describe('rule 7: primary lease', () => {
     const { c } = isolatedPrimary(['lease-quorum']);
     expect(c.leaseOverlaps.length).toBeGreaterThan(0);
   });
+});
 
+describe('restart-grace: a restarted voter refuses for downAfterMs', () => {
   it('a restarted voter refuses votes for downAfterMs, since it may owe a lease it forgot', () => {
     const store = new MemoryVoteStore({ epoch: 3, votedFor: null });
     const { e } = lone({ id: 'n3', store });
@@ -328,7 +333,7 @@ describe('rule 7: primary lease', () => {
   });
 });
 
-describe('rule 8: fast step-down', () => {
+describe('fast-step-down: an unhealthy primary steps down at once', () => {
   it('a primary whose redis is unhealthy steps down at once and a replica wins well before downAfterMs', () => {
     const c = new Cluster({ members: three, bootstrap: 'n1' });
     c.settle();
@@ -340,7 +345,7 @@ describe('rule 8: fast step-down', () => {
   });
 });
 
-describe('rule 9: who never stands', () => {
+describe('electable-only: who never stands', () => {
   it('witnesses and priority-0 members never stand, even when nobody else can', () => {
     const c = new Cluster({ members: [{ id: 'n1' }, { id: 'n2', priority: 0 }, { id: 'w', witness: true }], bootstrap: 'n1' });
     c.settle();
@@ -381,7 +386,7 @@ describe('rule 9: who never stands', () => {
   });
 });
 
-describe('rule 10: planned hand-off', () => {
+describe('planned-handoff: writes stop, the caught-up target wins', () => {
   it('completes: writes stop at once, the caught-up target wins the next epoch without any timeout', () => {
     const c = new Cluster({ members: three, bootstrap: 'n1' });
     c.settle();
@@ -429,7 +434,7 @@ describe('rule 10: planned hand-off', () => {
   });
 });
 
-describe('rule 11: ANNOUNCE checks', () => {
+describe('announce-sender: ANNOUNCE checks', () => {
   function forgedAnnounce(disabled: SafetyRule[] = []) {
     const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
     c.settle();
@@ -465,7 +470,7 @@ describe('rule 11: ANNOUNCE checks', () => {
   });
 });
 
-describe('rule 4b: data compares as (data epoch, offset)', () => {
+describe('data-epoch-order: data compares as (data epoch, offset)', () => {
   function deposedPrimaryWithLongerLog(disabled: SafetyRule[] = []) {
     const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled });
     c.settle();
@@ -499,7 +504,7 @@ describe('rule 4b: data compares as (data epoch, offset)', () => {
   });
 
   it('comparing offsets alone elects the deposed primary and loses the newer epoch writes', () => {
-    const { c } = deposedPrimaryWithLongerLog(['data-epoch']);
+    const { c } = deposedPrimaryWithLongerLog(['data-epoch-order']);
     expect(c.leader()).toBe('n1');
   });
 
@@ -529,7 +534,7 @@ describe('rule 4b: data compares as (data epoch, offset)', () => {
   });
 });
 
-describe('rule 4c: the epoch is never below the data epoch', () => {
+describe('data-epoch-order: the epoch is never below the data epoch', () => {
   function staleLeaseAfterRestart(disabled: SafetyRule[] = []) {
     // The sidecar was down while epoch 5 began; its redis kept replicating and holds epoch 5's stream.
     const { e, store } = lone({ id: 'n3', store: new MemoryVoteStore({ epoch: 2, votedFor: 'n1' }), disabled });
@@ -548,20 +553,20 @@ describe('rule 4c: the epoch is never below the data epoch', () => {
   });
 
   it('without the rule it follows the stale primary, whose resync would throw the newer data away', () => {
-    const { e } = staleLeaseAfterRestart(['data-epoch']);
+    const { e } = staleLeaseAfterRestart(['data-epoch-order']);
     expect(e.currentPrimary).toBe('n2');
     expect(e.epoch).toBe(3);
   });
 });
 
-describe('rule 4d: a voter whose redis lost data judges by the data it held', () => {
+describe('data-memory: a voter whose redis lost data judges by the data it held', () => {
   /**
    * n1 (primary) and n2 hold a write acknowledged with WAIT 1 at offset 100; n3 lags at 50.
    * n2's redis restarts empty under its live sidecar, then n1 crashes: n3 stands and needs n2's
    * vote. n1 comes back (its redis kept its data) `returnAfterMs` later, unless that is undefined.
    */
-  function wipedVoter(dataMemoryMs: number | undefined, returnAfterMs: number | undefined) {
-    const c = new Cluster({ members: three, bootstrap: 'n1', config: { ...FAST, ...(dataMemoryMs !== undefined ? { dataMemoryMs } : {}) } });
+  function wipedVoter(dataMemoryMs: number | undefined, returnAfterMs: number | undefined, disabled: SafetyRule[] = []) {
+    const c = new Cluster({ members: three, bootstrap: 'n1', disabledRules: disabled, config: { ...FAST, ...(dataMemoryMs !== undefined ? { dataMemoryMs } : {}) } });
     c.settle();
     c.setOffset('n1', 100);
     c.setOffset('n2', 100);
@@ -595,6 +600,13 @@ describe('rule 4d: a voter whose redis lost data judges by the data it held', ()
     expect(c.node('n3').offset).toBeLessThan(100);
   });
 
+  it('switched off (disabledRules data-memory) the same: the lagging replica wins without the write', () => {
+    const c = wipedVoter(undefined, 800, ['data-memory']);
+    expect(c.eventsOf('n2', 'data-lost')).toEqual([]);
+    expect(c.leader()).toBe('n3');
+    expect(c.node('n3').offset).toBeLessThan(100);
+  });
+
   it('if no holder returns, it forgets after dataMemoryMs and the cluster elects the best it has', () => {
     const c = wipedVoter(undefined, undefined);
     expect(c.leader()).toBe('n3');
@@ -606,7 +618,7 @@ describe('rule 4d: a voter whose redis lost data judges by the data it held', ()
   });
 });
 
-describe('pre-vote: a transient refusal is asked again', () => {
+describe('prevote-probe: a transient refusal is asked again', () => {
   it('a voter that refused only for lack of a fresh offset gets the PREVOTE again within half a heartbeat', () => {
     const { e } = lone({ id: 'n2' });
     e.tick(0);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   encodeMessage,
+  MAX_EPOCH,
   MessageDecoder,
   ProtocolError,
   type Message,
@@ -117,6 +118,11 @@ describe('error codes', () => {
     ['bad-number', '2^53', rawFrame('HB', '9007199254740992', 'n1', 'primary', '0')],
     ['bad-number', '17 digits', rawFrame('HB', '10000000000000000', 'n1', 'primary', '0')],
     ['bad-number', 'hex', rawFrame('HB', '0x10', 'n1', 'primary', '0')],
+    ['bad-epoch', 'HB epoch 2^53-1 (the frame that used to wedge a cluster)', rawFrame('HB', '9007199254740991', 'n1', 'primary', '0')],
+    ['bad-epoch', 'HB epoch MAX_EPOCH + 1', rawFrame('HB', String(MAX_EPOCH + 1), 'n1', 'primary', '0')],
+    ['bad-epoch', 'OFFER new_epoch', rawFrame('OFFER', String(MAX_EPOCH + 1), 'n1', '0')],
+    ['bad-epoch', 'REFUSE voter_epoch', rawFrame('REFUSE', '1', 'n1', String(MAX_EPOCH + 1), 'stale-epoch')],
+    ['bad-epoch', 'PREVOTE data_epoch', rawFrame('PREVOTE', '1', 'n1', '0', String(MAX_EPOCH + 1))],
     ['bad-role', 'leader', rawFrame('HB', '7', 'n1', 'leader', '0')],
     ['bad-role', 'prefix', rawFrame('HB', '7', 'n1', 'prim', '0')],
     ['bad-role', 'non-letter lookalike', rawFrame('HB', '7', 'n1', 'p\x12imary', '0')],
@@ -192,7 +198,7 @@ describe('error codes', () => {
 
   it('every code above is covered', () => {
     const all: ProtocolErrorCode[] = [
-      'unknown-verb', 'wrong-arity', 'bad-number', 'bad-role', 'bad-id', 'bad-address', 'bad-hex', 'bad-reason',
+      'unknown-verb', 'wrong-arity', 'bad-number', 'bad-epoch', 'bad-role', 'bad-id', 'bad-address', 'bad-hex', 'bad-reason',
       'not-array', 'non-bulk-element', 'oversize', 'unsupported-type', 'nil-element', 'bad-frame',
     ];
     expect(new Set(cases.map((c) => c[0]))).toEqual(new Set(all));

@@ -1,6 +1,6 @@
 /** encodeMessage: wire form and refusal of anything a peer would reject. */
 import { describe, expect, it } from 'vitest';
-import { encodeMessage, ProtocolError, type Message, type ProtocolErrorCode } from '../../src/index.js';
+import { encodeMessage, MAX_EPOCH, ProtocolError, type Message, type ProtocolErrorCode } from '../../src/index.js';
 import { NONCE, PROOF } from './examples.js';
 
 function encodeError(msg: unknown): ProtocolError {
@@ -23,10 +23,10 @@ describe('encodeMessage', () => {
   });
 
   it('returns a Buffer whose bulk lengths are byte counts', () => {
-    const buf = encodeMessage({ type: 'ACCEPT', epoch: 9007199254740991, accepterId: 'x'.repeat(64) });
+    const buf = encodeMessage({ type: 'LEASEACK', epoch: MAX_EPOCH, voterId: 'x'.repeat(64), seq: 9007199254740991 });
     expect(Buffer.isBuffer(buf)).toBe(true);
     expect(buf.toString('latin1')).toBe(
-      `*3\r\n$6\r\nACCEPT\r\n$16\r\n9007199254740991\r\n$64\r\n${'x'.repeat(64)}\r\n`,
+      `*4\r\n$8\r\nLEASEACK\r\n$13\r\n1099511627776\r\n$64\r\n${'x'.repeat(64)}\r\n$16\r\n9007199254740991\r\n`,
     );
   });
 
@@ -43,6 +43,8 @@ describe('encodeMessage', () => {
     ['negative number', { ...HB, epoch: -1 }, 'bad-number', 'HB epoch: not a non-negative safe integer: "-1"'],
     ['fraction', { ...HB, replOffset: 1.5 }, 'bad-number', 'HB repl_offset: not a non-negative safe integer: "1.5"'],
     ['unsafe integer', { ...HB, epoch: 2 ** 53 }, 'bad-number'],
+    ['epoch above MAX_EPOCH', { ...HB, epoch: MAX_EPOCH + 1 }, 'bad-epoch', 'HB epoch: above the largest epoch 1099511627776: "1099511627777"'],
+    ['voter_epoch above MAX_EPOCH', { type: 'REFUSE', epoch: 1, voterId: 'n1', voterEpoch: 2 ** 53 - 1, reason: 'stale-epoch' }, 'bad-epoch'],
     ['NaN', { ...HB, epoch: NaN }, 'bad-number'],
     ['numeric string', { ...HB, epoch: '7' }, 'bad-number'],
     ['missing number', { type: 'LEASE', epoch: 1, primaryId: 'n1' }, 'bad-number', 'LEASE seq: not a non-negative safe integer: "undefined"'],

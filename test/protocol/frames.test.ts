@@ -45,6 +45,16 @@ describe('protocol.md', () => {
     expect(protocolMd).toContain(`\`HB 7 n1 primary 1234\`, is these ${Buffer.byteLength(hb.frame, 'latin1')} bytes`);
   });
 
+  it('gives every field the type the codec checks (epoch fields: epoch, 1.2)', () => {
+    for (const spec of Object.values(VERBS)) {
+      for (const f of spec.fields) {
+        const type = f.kind === 'id' ? 'node id' : f.kind; // the names of protocol.md 1.2
+        const rows = [`| \`${f.wire}\` | ${type} |`, `| \`${spec.type}\` | \`${f.wire}\` | ${type} |`];
+        expect(rows.some((r) => protocolMd.includes(r)), `${spec.type} ${f.wire}: no row typed ${type}`).toBe(true);
+      }
+    }
+  });
+
   it('documents every verb with its fields in wire order', () => {
     for (const spec of Object.values(VERBS)) {
       const line = [spec.type, ...spec.fields.map((f) => `<${f.wire}>`)].join(' ');

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   encodeMessage,
   formatAddress,
+  MAX_EPOCH,
   MessageDecoder,
   ProtocolError,
   REFUSE_REASONS,
@@ -22,6 +23,8 @@ const nodeId = fc.oneof(
   fc.constantFrom('n1', 'n2', 'redis-a-0', 'redis-a-1'),
 );
 const num = fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constantFrom(0, Number.MAX_SAFE_INTEGER));
+/** Epoch fields stop at MAX_EPOCH (protocol.md 1.2). */
+const epoch = fc.oneof(fc.nat(), fc.integer({ min: 0, max: MAX_EPOCH }), fc.constantFrom(0, MAX_EPOCH));
 const hex64 = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 });
 const address = fc
   .record({
@@ -32,22 +35,22 @@ const address = fc
   .map(formatAddress);
 
 const message: fc.Arbitrary<Message> = fc.oneof(
-  fc.record({ type: fc.constant('HB' as const), epoch: num, nodeId, role: fc.constantFrom(...ROLES), replOffset: num }),
-  fc.record({ type: fc.constant('OFFER' as const), epoch: num, candidateId: nodeId, replOffset: num }),
-  fc.record({ type: fc.constant('ACCEPT' as const), epoch: num, accepterId: nodeId }),
-  fc.record({ type: fc.constant('ANNOUNCE' as const), epoch: num, primaryId: nodeId, primaryAddr: address }),
-  fc.record({ type: fc.constant('PREVOTE' as const), epoch: num, candidateId: nodeId, replOffset: num, dataEpoch: num }),
-  fc.record({ type: fc.constant('PREACCEPT' as const), epoch: num, voterId: nodeId }),
+  fc.record({ type: fc.constant('HB' as const), epoch, nodeId, role: fc.constantFrom(...ROLES), replOffset: num }),
+  fc.record({ type: fc.constant('OFFER' as const), epoch, candidateId: nodeId, replOffset: num }),
+  fc.record({ type: fc.constant('ACCEPT' as const), epoch, accepterId: nodeId }),
+  fc.record({ type: fc.constant('ANNOUNCE' as const), epoch, primaryId: nodeId, primaryAddr: address }),
+  fc.record({ type: fc.constant('PREVOTE' as const), epoch, candidateId: nodeId, replOffset: num, dataEpoch: epoch }),
+  fc.record({ type: fc.constant('PREACCEPT' as const), epoch, voterId: nodeId }),
   fc.record({
     type: fc.constant('REFUSE' as const),
-    epoch: num,
+    epoch,
     voterId: nodeId,
-    voterEpoch: num,
+    voterEpoch: epoch,
     reason: fc.constantFrom(...REFUSE_REASONS),
   }),
-  fc.record({ type: fc.constant('LEASE' as const), epoch: num, primaryId: nodeId, seq: num }),
-  fc.record({ type: fc.constant('LEASEACK' as const), epoch: num, voterId: nodeId, seq: num }),
-  fc.record({ type: fc.constant('HANDOFF' as const), epoch: num, targetId: nodeId, primaryOffset: num }),
+  fc.record({ type: fc.constant('LEASE' as const), epoch, primaryId: nodeId, seq: num }),
+  fc.record({ type: fc.constant('LEASEACK' as const), epoch, voterId: nodeId, seq: num }),
+  fc.record({ type: fc.constant('HANDOFF' as const), epoch, targetId: nodeId, primaryOffset: num }),
   fc.record({ type: fc.constant('PEER' as const), version: num, nodeId, nonce: hex64 }),
   fc.record({ type: fc.constant('CHALLENGE' as const), nodeId, nonce: hex64, proof: hex64 }),
   fc.record({ type: fc.constant('PROOF' as const), proof: hex64 }),

@@ -54,7 +54,7 @@ describe('simulator findings (fixed Elector bugs)', () => {
   // The full schedule: since the executor's steps take time (params.stepMs), the shrunk one no
   // longer brings the stale follow about with the Elector's adoption off; the full one still does.
   it('seed 109021: the runtime guard alone (Elector adoption off) holds the follow back and loses nothing', () => {
-    const r = runSeed({ seed: 109021, nodes: 5, scenario: 'mixed', disabledRules: ['data-epoch'], trace: true });
+    const r = runSeed({ seed: 109021, nodes: 5, scenario: 'mixed', disabledRules: ['data-epoch-order'], trace: true });
     expect(r.violation).toBeNull();
     expect(r.timeline!.text()).toMatch(/not following n\d: local data holds epoch \d+, newer than its epoch \d+/);
   });
