@@ -12,13 +12,13 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SAFETY_RULES, type SafetyRule } from '../src/elector/safety-rules.js';
-import { DATA_EPOCH_FEEDS, type DataEpochFeed } from '../src/sim/data-epoch.js';
-import { defaultParams } from '../src/sim/params.js';
-import { reportTable, runReport } from '../src/sim/report.js';
-import { replayCommand, summaryTable, sweep, type SweepSummary } from '../src/sim/runner.js';
-import { SCENARIOS, type ScenarioName } from '../src/sim/scenarios.js';
-import { shrink } from '../src/sim/shrink.js';
-import { runSeed, type RunResult, type RunSpec } from '../src/sim/world.js';
+import { DATA_EPOCH_FEEDS, type DataEpochFeed } from '../lab/sim/data-epoch.js';
+import { defaultParams } from '../lab/sim/params.js';
+import { reportTable, runReport } from '../lab/sim/report.js';
+import { replayCommand, summaryTable, sweep, type SweepSummary } from '../lab/sim/runner.js';
+import { SCENARIOS, type ScenarioName } from '../lab/sim/scenarios.js';
+import { shrink } from '../lab/sim/shrink.js';
+import { runSeed, type RunResult, type RunSpec } from '../lab/sim/world.js';
 
 const argv = yargs(hideBin(process.argv))
   .scriptName('sim')

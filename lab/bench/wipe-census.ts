@@ -1,6 +1,6 @@
 /**
  * The data-loss fault model of the chaos suite, the same as the simulator's
- * (src/sim/checker.ts, `onWipe`). A redis-server killed without persistence
+ * (lab/sim/checker.ts, `onWipe`). A redis-server killed without persistence
  * loses its data. An acknowledged write held on a majority survives any
  * election because every majority of voters shares a member with it — but
  * once wipes leave a write on fewer than `n − majority + 1` nodes, a majority

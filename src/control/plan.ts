@@ -2,7 +2,7 @@
  * The control plan: given what the Elector wants, what the last poll saw and
  * what the loop remembers, the one next step for redis. Pure and total: the
  * sidecar (src/sidecar/redis-runtime.ts) executes it against the real redis,
- * the simulator (src/sim/node.ts) against its model, so both run the same
+ * the simulator (lab/sim/node.ts) against its model, so both run the same
  * ordering decisions. protocol.md §6 states the rules; the order of the
  * checks below is the order of priority:
  *

@@ -17,7 +17,7 @@ import type { RefuseReason } from '../protocol/messages.js';
 
 /** What the simulator's broken-rule sweep sees when a switchable rule is off. */
 export type SimulatorCheck =
-  /** The invariant (src/sim/checker.ts) that breaks, found by test/sim/broken-rules.test.ts. */
+  /** The invariant (lab/sim/checker.ts) that breaks, found by test/sim/broken-rules.test.ts. */
   | { invariant: 'single-lease' | 'one-winner' | 'acked-writes' | 'stability' }
   /** Not swept yet, and why. */
   | { missing: string };
@@ -76,7 +76,7 @@ export const RULES = {
     section: '5.6',
     switchable: true,
     refusals: [],
-    simulator: { missing: "the sweep's checker excuses every write a wipe leaves on too few nodes, so it cannot see this rule go; that needs the wipe model of src/sim (control branch)" },
+    simulator: { missing: "the sweep's checker excuses every write a wipe leaves on too few nodes, so it cannot see this rule go; that needs the wipe model of lab/sim (control branch)" },
   },
   'durable-vote': {
     name: 'Durable vote: one vote per epoch, persisted before it is sent',

@@ -1,7 +1,7 @@
 /**
  * A small deterministic cluster for scenario tests of the Elector: real
  * Elector instances, a virtual clock, a message network with a fixed delay and
- * cuttable links. The full fault-injecting simulator lives in src/sim; this
+ * cuttable links. The full fault-injecting simulator lives in lab/sim; this
  * harness stays small so each scenario reads like the rule it tests.
  */
 import { expect } from 'vitest';

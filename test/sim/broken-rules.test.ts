@@ -8,11 +8,11 @@
  * found the first violation; docs/simulation.md has the table.
  */
 import { describe, expect, it } from 'vitest';
-import type { Invariant } from '../../src/sim/checker.js';
+import type { Invariant } from '../../lab/sim/checker.js';
 import { RULES, SAFETY_RULES, type SafetyRule } from '../../src/elector/safety-rules.js';
-import { replayCommand, sweep, type SweepOptions } from '../../src/sim/runner.js';
-import type { ScenarioName } from '../../src/sim/scenarios.js';
-import { runSeed } from '../../src/sim/world.js';
+import { replayCommand, sweep, type SweepOptions } from '../../lab/sim/runner.js';
+import type { ScenarioName } from '../../lab/sim/scenarios.js';
+import { runSeed } from '../../lab/sim/world.js';
 
 interface Case {
   rule: SafetyRule;

@@ -1,13 +1,13 @@
 /**
- * The simulator's executor of the shared control plan (src/sim/node.ts)
+ * The simulator's executor of the shared control plan (lab/sim/node.ts)
  * against the redis model: the orderings the sidecar's runtime also follows,
  * where the old hand-made glue disagreed with it.
  */
 import { describe, expect, it } from 'vitest';
 import type { ElectorEvent } from '../../src/elector/events.js';
 import type { MemberSpec } from '../../src/elector/membership.js';
-import { SimNode, type GlueHost } from '../../src/sim/node.js';
-import type { RedisModel } from '../../src/sim/redis.js';
+import { SimNode, type GlueHost } from '../../lab/sim/node.js';
+import type { RedisModel } from '../../lab/sim/redis.js';
 
 const MEMBERS: MemberSpec[] = [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }];
 

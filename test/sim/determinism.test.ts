@@ -4,8 +4,8 @@
  * seed a reproduction.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultParams } from '../../src/sim/params.js';
-import { runSeed, type RunSpec } from '../../src/sim/world.js';
+import { defaultParams } from '../../lab/sim/params.js';
+import { runSeed, type RunSpec } from '../../lab/sim/world.js';
 
 describe('determinism', () => {
   const specs: RunSpec[] = [

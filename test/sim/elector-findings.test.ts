@@ -4,8 +4,8 @@
  * in the control plan, src/control/plan.ts, which the simulator runs too); docs/simulation.md tells the story of each.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultParams } from '../../src/sim/params.js';
-import { runSeed } from '../../src/sim/world.js';
+import { defaultParams } from '../../lab/sim/params.js';
+import { runSeed } from '../../lab/sim/world.js';
 
 describe('simulator findings (fixed Elector bugs)', () => {
   // Bug A. A voter granted a vote on an offset read while its redis still replicated from the

@@ -4,15 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DataHistory } from '../../src/sim/data-epoch.js';
-import { EventHeap } from '../../src/sim/heap.js';
-import { isolateCut, Network, oneWayCut, ringCut, symmetricCut } from '../../src/sim/network.js';
-import { defaultParams, livenessBoundMs } from '../../src/sim/params.js';
-import { commonPrefix, RedisModel } from '../../src/sim/redis.js';
-import { Rng } from '../../src/sim/rng.js';
-import { SINGLE_SCENARIOS } from '../../src/sim/scenarios.js';
-import { runSeed } from '../../src/sim/world.js';
-import { Writes } from '../../src/sim/writes.js';
+import { DataHistory } from '../../lab/sim/data-epoch.js';
+import { EventHeap } from '../../lab/sim/heap.js';
+import { isolateCut, Network, oneWayCut, ringCut, symmetricCut } from '../../lab/sim/network.js';
+import { defaultParams, livenessBoundMs } from '../../lab/sim/params.js';
+import { commonPrefix, RedisModel } from '../../lab/sim/redis.js';
+import { Rng } from '../../lab/sim/rng.js';
+import { SINGLE_SCENARIOS } from '../../lab/sim/scenarios.js';
+import { runSeed } from '../../lab/sim/world.js';
+import { Writes } from '../../lab/sim/writes.js';
 
 describe('network partitions', () => {
   it('overlapping cuts heal only when the last one ends', () => {

@@ -10,8 +10,8 @@
  * tracker; the shrunk fault subsets are kept as they were found.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultParams } from '../../src/sim/params.js';
-import { runSeed } from '../../src/sim/world.js';
+import { defaultParams } from '../../lab/sim/params.js';
+import { runSeed } from '../../lab/sim/world.js';
 
 const FEEDS = ['marker', 'exact'] as const;
 

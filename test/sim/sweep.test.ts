@@ -8,10 +8,10 @@
  * idle machine; the long runs (docs/simulation.md) use the CLI.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultParams } from '../../src/sim/params.js';
-import { replayCommand, sweep, sweepSpec, type SweepOptions } from '../../src/sim/runner.js';
-import { SCENARIOS } from '../../src/sim/scenarios.js';
-import { runSeed, type RunResult } from '../../src/sim/world.js';
+import { defaultParams } from '../../lab/sim/params.js';
+import { replayCommand, sweep, sweepSpec, type SweepOptions } from '../../lab/sim/runner.js';
+import { SCENARIOS } from '../../lab/sim/scenarios.js';
+import { runSeed, type RunResult } from '../../lab/sim/world.js';
 
 /** Seeds per (scenario, size) pair. */
 const PER_PAIR = 120;

@@ -10,20 +10,20 @@
  * redis fails.
  * The world decides when ticks (= polls) and messages happen.
  */
-import { Elector, type Outbound } from '../elector/elector.js';
-import type { ElectorEvent } from '../elector/events.js';
-import type { MemberSpec } from '../elector/membership.js';
-import type { SafetyRule } from '../elector/safety-rules.js';
-import { MemoryVoteStore } from '../elector/vote-store.js';
-import type { ElectorConfig } from '../elector/config.js';
-import type { ControlAction } from '../control/action.js';
-import { healthOf } from '../control/health.js';
-import { initialKnowledge, type FenceBelief, type Knowledge } from '../control/knowledge.js';
-import type { Observed } from '../control/observed.js';
-import { knowledgeAfterAction, knowledgeAfterEvent, knowledgeAfterPoll, leading, promotionEnded, promotionStarted, settled } from '../control/outcome.js';
-import { nextAction, wantsFence, type PlanContext } from '../control/plan.js';
-import type { HostPort } from '../protocol/index.js';
-import { DETACH_HOST, DETACH_PORT } from '../redis/detach.js';
+import { Elector, type Outbound } from '../../src/elector/elector.js';
+import type { ElectorEvent } from '../../src/elector/events.js';
+import type { MemberSpec } from '../../src/elector/membership.js';
+import type { SafetyRule } from '../../src/elector/safety-rules.js';
+import { MemoryVoteStore } from '../../src/elector/vote-store.js';
+import type { ElectorConfig } from '../../src/elector/config.js';
+import type { ControlAction } from '../../src/control/action.js';
+import { healthOf } from '../../src/control/health.js';
+import { initialKnowledge, type FenceBelief, type Knowledge } from '../../src/control/knowledge.js';
+import type { Observed } from '../../src/control/observed.js';
+import { knowledgeAfterAction, knowledgeAfterEvent, knowledgeAfterPoll, leading, promotionEnded, promotionStarted, settled } from '../../src/control/outcome.js';
+import { nextAction, wantsFence, type PlanContext } from '../../src/control/plan.js';
+import type { HostPort } from '../../src/protocol/index.js';
+import { DETACH_HOST, DETACH_PORT } from '../../src/redis/detach.js';
 import type { DataEpochFeed } from './data-epoch.js';
 import { RedisModel } from './redis.js';
 import { Rng } from './rng.js';

@@ -4,7 +4,7 @@
  * from the timings. Everything here is plain data so a run is described by
  * (params, seed, cluster size, scenario, fault subset) alone.
  */
-import { resolveConfig, type ElectorConfig } from '../elector/config.js';
+import { resolveConfig, type ElectorConfig } from '../../src/elector/config.js';
 import type { DataEpochFeed } from './data-epoch.js';
 
 export interface SimParams {

@@ -16,7 +16,7 @@
  *                  with no faults, or only faults that leave the primary and a
  *                  majority untouched, there is no election after the first.
  */
-import { copiesNeeded } from '../elector/membership.js';
+import { copiesNeeded } from '../../src/elector/membership.js';
 
 export type Invariant = 'one-winner' | 'single-lease' | 'acked-writes' | 'liveness' | 'stability';
 export const INVARIANTS: readonly Invariant[] = ['one-winner', 'single-lease', 'acked-writes', 'liveness', 'stability'];

@@ -5,13 +5,13 @@
  * faults start and end as scheduled; after the last fault the world watches
  * for liveness and then runs a little longer before the final checks.
  */
-import type { ElectorEvent } from '../elector/events.js';
-import { eventLine } from '../elector/render-event.js';
-import type { Outbound } from '../elector/elector.js';
-import type { MemberSpec } from '../elector/membership.js';
-import type { SafetyRule } from '../elector/safety-rules.js';
-import type { ElectionMessage } from '../protocol/messages.js';
-import { renderMessage } from '../protocol/render-message.js';
+import type { ElectorEvent } from '../../src/elector/events.js';
+import { eventLine } from '../../src/elector/render-event.js';
+import type { Outbound } from '../../src/elector/elector.js';
+import type { MemberSpec } from '../../src/elector/membership.js';
+import type { SafetyRule } from '../../src/elector/safety-rules.js';
+import type { ElectionMessage } from '../../src/protocol/messages.js';
+import { renderMessage } from '../../src/protocol/render-message.js';
 import { Checker, type CheckerHost, type Violation } from './checker.js';
 import { DataHistory } from './data-epoch.js';
 import { endFault, startFault, type ActiveFault, type Fault, type FaultHost, type FaultKind } from './faults.js';

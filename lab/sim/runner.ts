@@ -3,7 +3,7 @@
  * with totals for the summary table. A seed maps to its scenario and size
  * deterministically, so any run of a sweep can be replayed on its own.
  */
-import type { SafetyRule } from '../elector/safety-rules.js';
+import type { SafetyRule } from '../../src/elector/safety-rules.js';
 import { INVARIANTS, type Invariant } from './checker.js';
 import type { SimParams } from './params.js';
 import { SCENARIOS, type ScenarioName } from './scenarios.js';
