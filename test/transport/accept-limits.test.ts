@@ -5,32 +5,15 @@
  * the nofile limit with room kept for the vote file and peers.
  */
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deriveConnectionLimits, readSoftNofile, MAX_CLIENTS_CEILING, RESERVED_FDS, RESERVE_PER_MEMBER } from '../../src/transport/fd-limit.js';
 import { PeerTransport } from '../../src/transport/peer-transport.js';
 import type { ConnectionRefusedInfo, PeerTransportOptions } from '../../src/transport/types.js';
+import { freePort } from '../../lab/proc/ports.js';
+import { cleanups } from '../support/cleanups.js';
 
 const SECRET = Buffer.from('0123456789abcdef0123456789abcdef', 'ascii');
 const HOST = '127.0.0.1';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) {
-    try {
-      await fn();
-    } catch {
-      // keep cleaning
-    }
-  }
-});
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, HOST, r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -2,11 +2,13 @@
 // identity, the handshake's failure modes, hostile and idle connections, peer
 // restarts, client hand-off on the shared port and the bounded queue.
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MessageDecoder, encodeMessage, type ElectionMessage, type Message } from '../../src/protocol/index.js';
 import { computeProof, newNonce } from '../../src/transport/handshake-crypto.js';
 import { PeerTransport } from '../../src/transport/peer-transport.js';
 import type { ConnectionFailureInfo, PeerTransportOptions } from '../../src/transport/types.js';
+import { freePort } from '../../lab/proc/ports.js';
+import { cleanups } from '../support/cleanups.js';
 
 const SECRET = Buffer.from('0123456789abcdef0123456789abcdef', 'ascii');
 const HOST = '127.0.0.1';
@@ -15,27 +17,6 @@ const FAST = { handshakeTimeoutMs: 400, reconnect: { baseMs: 10, maxMs: 100 } };
 // ---------------------------------------------------------------------------
 // Harness: everything opened is closed after each test, pass or fail.
 // ---------------------------------------------------------------------------
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  const fns = cleanups.splice(0).reverse();
-  for (const fn of fns) {
-    try {
-      await fn();
-    } catch {
-      // keep cleaning
-    }
-  }
-});
-
-/** A free loopback port: bind port 0, read it, release it. */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, HOST, r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 interface Node {
   t: PeerTransport;
