@@ -810,8 +810,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     if (target === null) return `switchover requested: ${node.id} has no live target`;
     const local = node.local(this.now);
     try {
-      const outs = e.handOff(target, local);
-      this.route(node, outs);
+      e.handOff(target, local);
       this.route(node, node.control(local, false));
       this.checker.afterCall(p, e.hasLease(local), this.now);
       return `switchover: ${node.id} hands off to ${target}`;

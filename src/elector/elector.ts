@@ -432,7 +432,7 @@ export class Elector {
    * handoffTimeoutMs the hand-off is aborted and writes resume under the same
    * primary. Throws an Error naming the reason when a hand-off is impossible.
    */
-  handOff(targetId: string, nowMs: number): Outbound[] {
+  handOff(targetId: string, nowMs: number): void {
     this.advance(nowMs);
     const target = this.members.find((m) => m.id === targetId);
     const p = this.phase;
@@ -446,7 +446,8 @@ export class Elector {
     // rule planned-handoff
     p.handoff = { target: targetId, epoch: this._epoch, startedAt: nowMs, deadline: nowMs + this.config.handoffTimeoutMs, released: false };
     this.emit({ type: 'handoff-start', target: targetId, epoch: this._epoch, offset: this.offset });
-    return this.finish(nowMs, []);
+    // Nothing to send yet: the primary stops writes, and the HANDOFF goes out from tick() once the target caught up.
+    this.finish(nowMs, []);
   }
 
   /** The best member to hand off to: live, electable, highest offset, then priority, then id. */

@@ -392,7 +392,7 @@ export class Sidecar implements SidecarView {
     if (!to) throw new Error('no live replica can take over');
     const from = this.config.id;
     // Throws with the reason when the hand-off is impossible.
-    this.deliver(this.elector.handOff(to, this.now()));
+    this.elector.handOff(to, this.now());
     const result = await this.waitForPrimaryChange(from, to, this.elector.config.handoffTimeoutMs + 1000);
     return { from, ...result, tookMs: Math.round(this.now() - started) };
   }

@@ -394,7 +394,7 @@ describe('planned-handoff: writes stop, the caught-up target wins', () => {
     c.setOffset('n2', 300);
     c.setOffset('n3', 280);
     c.runFor(50);
-    c.route('n1', c.elector('n1').handOff('n3', c.now));
+    c.elector('n1').handOff('n3', c.now);
     expect(c.elector('n1').writesAllowed(c.now)).toBe(false);
     c.runFor(30);
     c.setOffset('n3', 300); // replication catches up
@@ -412,7 +412,7 @@ describe('planned-handoff: writes stop, the caught-up target wins', () => {
     c.setOffset('n1', 300);
     c.setOffset('n3', 100); // never catches up
     c.runFor(50);
-    c.route('n1', c.elector('n1').handOff('n3', c.now));
+    c.elector('n1').handOff('n3', c.now);
     c.runUntil(() => c.eventsOf('n1', 'handoff-end').length > 0, 5000, 'the hand-off to end');
     expect(c.eventsOf('n1', 'handoff-end')).toMatchObject([{ ok: false }]);
     c.runUntil(() => c.elector('n1').writesAllowed(c.now), 500, 'writes to resume');

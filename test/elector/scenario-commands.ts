@@ -126,7 +126,7 @@ export class ScenarioRunner {
         const [from, to] = a.positional;
         const mark = c.transcript.length;
         try {
-          c.route(from!, c.node(from!).e.handOff(to!, c.now));
+          c.node(from!).e.handOff(to!, c.now);
         } catch (err) {
           return `error: ${(err as Error).message}`;
         }
