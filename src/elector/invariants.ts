@@ -33,7 +33,9 @@ export function invariantViolations(s: InvariantState): string[] {
   if (!Number.isInteger(s.epoch) || s.epoch < 0 || s.epoch > MAX_HELD_EPOCH) bad.push(`epoch ${s.epoch} is not an integer in 0..${MAX_HELD_EPOCH}`);
   if (s.epoch < s.previousEpoch) bad.push(`epoch went back from ${s.previousEpoch} to ${s.epoch}`);
   if (s.currentPrimary !== null && !s.isMember(s.currentPrimary)) bad.push(`follows ${s.currentPrimary}, which is not a member`);
-  if (s.votedFor !== null && !s.isMember(s.votedFor)) bad.push(`voted for ${s.votedFor}, which is not a member`);
+  // No invariant on `votedFor` being a member: a vote file may legitimately name a member that has
+  // since been removed (the sidecar warns at start-up and keeps the vote). Asserting it wedged such a
+  // node: every tick threw, so it sent nothing and could never vote again.
   switch (p.kind) {
     case 'primary':
       if (s.currentPrimary !== s.nodeId) bad.push(`a primary must follow itself, follows ${s.currentPrimary}`);

@@ -220,7 +220,9 @@ export class Sidecar implements SidecarView {
     try {
       this.deliver(this.elector.tick(now));
     } catch (err) {
-      this.log.error('tick failed', { error: (err as Error).stack ?? String(err) });
+      // A broken invariant throws on every tick (~40 a second) until the state changes: one line per 10 s.
+      const suppressed = this.refusalLog.allow('tick-failed');
+      if (suppressed !== undefined) this.log.error('tick failed', { error: (err as Error).stack ?? String(err), notLogged: suppressed || undefined });
     }
     this.eventLog.flush(now);
     this.redis?.onTick(now, this.pollEarlyMs);

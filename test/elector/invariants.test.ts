@@ -36,7 +36,6 @@ const broken: [string, Partial<InvariantState>, RegExp][] = [
   ['epoch past the bound', { epoch: MAX_EPOCH, previousEpoch: 0 }, /not an integer in 0\.\./],
   ['epoch going back', { epoch: 3 }, /went back from 4 to 3/],
   ['following a non-member', { currentPrimary: 'zz' }, /follows zz, which is not a member/],
-  ['a vote for a non-member', { votedFor: 'zz' }, /voted for zz/],
   ['a primary following another node', { phase: primary, currentPrimary: 'n2', hasLease: true }, /a primary must follow itself/],
   ['a primary that lost its primary', { phase: primary, currentPrimary: 'n1', primaryLost: true }, /a primary has lost its primary/],
   ['a hand-off of another epoch', { phase: { ...primary, handoff: { target: 'n2', epoch: 3, startedAt: 0, deadline: 1, released: false } }, currentPrimary: 'n1' }, /hand-off of epoch 3 in epoch 4/],

@@ -115,3 +115,20 @@ describe('transitions: the become… methods are the only writers of the phase',
     expect(writers.filter((w) => !w.startsWith('become'))).toEqual([]);
   });
 });
+
+describe('a vote file naming a member that is no longer in the list', () => {
+  // A member was removed (or replaced) after this node voted for it: the sidecar keeps the vote
+  // with a warning. The Elector must go on working — an invariant on votedFor once made every
+  // tick throw, so the node sent nothing and the cluster could never elect again.
+  it('every node restarted with a vote for a removed member: the cluster elects in a newer epoch', () => {
+    const c = new Cluster({ members: [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }] });
+    for (const id of ['n1', 'n2', 'n3']) {
+      c.crash(id);
+      c.node(id).store.save({ epoch: 5, votedFor: 'zz' });
+      c.restart(id);
+    }
+    const leader = c.settle();
+    expect(c.elector(leader).epoch).toBeGreaterThan(5);
+    c.expectSafe();
+  });
+});
