@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time set-up shared by the README's two commands: npm dependencies and redis-server; with
-# --tests (npm test) also Debian's python3-redis (redis-py, for the test of its Sentinel client).
+# --tests (npm test) also Debian's python3-redis (redis-py, for the test of its Sentinel client)
+# and haproxy (test/deploy/haproxy.test.ts).
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,16 @@ if [ "${1:-}" = "--tests" ] && ! /usr/bin/python3 -c 'import redis' >/dev/null 2
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-redis) >&2
   else
     echo "resp-elect: redis-py is missing (test/admin/redis-py.test.ts needs it); install it first: sudo apt-get install -y python3-redis" >&2
+    exit 1
+  fi
+fi
+
+if [ "${1:-}" = "--tests" ] && ! command -v haproxy >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "resp-elect: installing haproxy with apt-get" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy) >&2
+  else
+    echo "resp-elect: haproxy is missing (test/deploy/haproxy.test.ts needs it); install it first: sudo apt-get install -y haproxy" >&2
     exit 1
   fi
 fi
