@@ -92,7 +92,7 @@ async function writesRouteTo(write: number, primary: ClusterNode): Promise<void>
     async () => {
       for (let i = 0; i < 4; i++) {
         const a = await whoAnswers(write);
-        if (a.role !== 'master' || a.redisPort !== primary.redis!.port) return undefined;
+        if (a.role !== 'master' || a.redisPort !== primary.redis!.port) throw new Error(`connection ${i} reached ${JSON.stringify(a)}`);
       }
       return true;
     },
@@ -104,18 +104,17 @@ async function writesRouteTo(write: number, primary: ClusterNode): Promise<void>
 async function readsRouteToReplicasOf(read: number, primary: ClusterNode, replicas: ClusterNode[]): Promise<void> {
   const want = new Set(replicas.map((r) => r.redis!.port));
   const seen = new Set<number>();
-  let last: unknown;
   await waitFor(
     async () => {
-      const a = (last = await whoAnswers(read));
+      const a = await whoAnswers(read);
       if (a.role !== 'slave' || a.masterPort !== primary.redis!.port || !want.has(a.redisPort)) {
         seen.clear();
-        return undefined;
+        throw new Error(`a read connection reached ${JSON.stringify(a)}`);
       }
       seen.add(a.redisPort);
       return seen.size === want.size;
     },
-    { what: `reads reaching each replica of ${primary.id} (${[...want].join(', ')}), only those; last: ${JSON.stringify(last)}`, timeoutMs: 10_000, intervalMs: 20 },
+    { what: `reads reaching each replica of ${primary.id} (redis ports ${[...want].join(', ')}), and only those`, timeoutMs: 10_000, intervalMs: 20 },
   );
   // Once they are up, no read connection may reach anything else.
   for (let i = 0; i < 6; i++) {
