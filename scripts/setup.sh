@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # One-time set-up shared by the README's two commands: npm dependencies and redis-server; with
-# --tests (npm test) also Debian's python3-redis (redis-py, for the test of its Sentinel client)
-# and haproxy (test/deploy/haproxy.test.ts).
+# --tests (npm test) also Debian's python3-redis (redis-py, for the test of its Sentinel client).
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +30,7 @@ if [ "${1:-}" = "--tests" ] && ! /usr/bin/python3 -c 'import redis' >/dev/null 2
   fi
 fi
 
+# --tests: Debian's haproxy, for test/deploy/haproxy.test.ts (HAProxy routing by /primary and /replica).
 if [ "${1:-}" = "--tests" ] && ! command -v haproxy >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "resp-elect: installing haproxy with apt-get" >&2
