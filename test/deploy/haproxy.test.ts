@@ -187,9 +187,9 @@ describe('HAProxy routing by /primary and /replica', { timeout: 120_000 }, () =>
       await acks(ackedAtKill + 50, `writes through HAProxy after the kill -9 of ${first.id}`);
       await lastAckOn(writer, second, 'after the kill');
       const failover = gapOf(writer, killedAt, Date.now());
-      const third0 = c.dataNodes.find((n) => n !== first && n !== second)!;
+      const survivor = c.dataNodes.find((n) => n !== first && n !== second)!;
       await writesRouteTo(write, second);
-      await readsRouteToReplicasOf(read, second, [third0]);
+      await readsRouteToReplicasOf(read, second, [survivor]);
 
       const switchedAt = Date.now();
       const ackedAtSwitch = writer.acked.length;
@@ -203,7 +203,7 @@ describe('HAProxy routing by /primary and /replica', { timeout: 120_000 }, () =>
 
       await writer.stop();
       console.log(
-        `HAProxy write gap (down-after-ms 1000, default check timings of deploy/haproxy/haproxy.cfg):\n` +
+        `HAProxy write gap (down-after-ms 1000, check timings of deploy/haproxy/haproxy.cfg):\n` +
           `  kill -9 of the primary host ${first.id} -> ${second.id}: ${failover} ms without an acknowledged write\n` +
           `  switchover ${second.id} -> ${third.id}: ${planned} ms without an acknowledged write\n` +
           `  writer: ${writer.describe()}`,
