@@ -29,3 +29,14 @@ if [ "${1:-}" = "--tests" ] && ! /usr/bin/python3 -c 'import redis' >/dev/null 2
     exit 1
   fi
 fi
+
+# --tests: Debian's haproxy, for test/deploy/haproxy.test.ts (HAProxy routing by /primary and /replica).
+if [ "${1:-}" = "--tests" ] && ! command -v haproxy >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "resp-elect: installing haproxy with apt-get" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy) >&2
+  else
+    echo "resp-elect: haproxy is missing (test/deploy/haproxy.test.ts needs it); install it first: sudo apt-get install -y haproxy" >&2
+    exit 1
+  fi
+fi
