@@ -42,7 +42,7 @@ export async function hostLossThenSwitchover(c: Cluster, w: ScriptWriter): Promi
   expect(await missingKeys({ host: '127.0.0.1', port: third.redis!.port }, w.acked), `acknowledged keys missing or changed on the final primary ${third.id}`).toEqual([]);
 
   const gaps = { hostLossMs: w.gapTo(second.redis!.port, killedAt)!, switchoverMs: w.gapTo(third.redis!.port, switchedAt)! };
-  console.log(`${w.name}: ${w.acks.length} writes acknowledged, ${w.unacked} unacknowledged, ${w.errors} failed; write gap: host loss ${gaps.hostLossMs} ms (down-after ${c.downAfterMs} ms), switchover ${gaps.switchoverMs} ms`);
+  console.log(`${w.name}: ${w.acks.length} writes acknowledged, ${w.unacked} unacknowledged, ${w.errors} failed (${w.errorSummary()}); write gap: host loss ${gaps.hostLossMs} ms (down-after ${c.downAfterMs} ms), switchover ${gaps.switchoverMs} ms`);
   return gaps;
 }
 

@@ -82,8 +82,9 @@ while (!stdin_closed()) {
     }
     $key = $prefix . $n++;
     try {
-        // An error reply (READONLY from a demoted primary) is no exception in
-        // phpredis: set() returns false and getLastError() says why.
+        // phpredis throws RedisException for some error replies (READONLY,
+        // NOREPLICAS) but returns false for others (ERR ...), with the reason
+        // in getLastError(): both are failed writes.
         if ($redis->set($key, "v:$key") !== true) {
             throw new RuntimeException('SET failed: ' . ($redis->getLastError() ?? 'no reason given'));
         }

@@ -30,6 +30,8 @@ export class ScriptWriter {
   unacked = 0;
   errors = 0;
   lastError = '';
+  /** Failed attempts by the error's class as the script names it (`Redis::CannotConnectError`, `RedisException`). */
+  readonly errorsByClass = new Map<string, number>();
   /** Lines the parser did not understand (a script bug or a library warning on stdout). */
   readonly strayLines: string[] = [];
   private readonly child: Child;
@@ -62,6 +64,8 @@ export class ScriptWriter {
       else if (kind === 'error') {
         this.errors += 1;
         this.lastError = line.slice(line.indexOf(' ', 6) + 1);
+        const cls = this.lastError.slice(0, this.lastError.indexOf(': '));
+        this.errorsByClass.set(cls, (this.errorsByClass.get(cls) ?? 0) + 1);
       } else if (line.trim() !== '') this.strayLines.push(line);
     }
   }
@@ -70,6 +74,11 @@ export class ScriptWriter {
   describe(): string {
     const exit = this.child.exit ? `, exited ${this.child.exit.signal ?? `code ${this.child.exit.code}`}` : '';
     return `${this.name}: ${this.acks.length} acknowledged, ${this.unacked} unacknowledged, ${this.errors} errors${exit}${this.lastError ? `, last error: ${this.lastError}` : ''}${this.stderr ? `, stderr: ${this.stderr.slice(-500)}` : ''}`;
+  }
+
+  /** The errors by class, for a report: `Redis::CannotConnectError 3, Redis::CommandError 1`. */
+  errorSummary(): string {
+    return [...this.errorsByClass].map(([cls, n]) => `${cls} ${n}`).join(', ') || 'none';
   }
 
   /** Wait for `count` acknowledgements on redis `port` that arrived after `since` (ms): the client writes there now. */
