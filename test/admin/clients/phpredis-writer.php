@@ -36,7 +36,8 @@ function master_addr(array $sentinels, string $master): ?array
         try {
             $sentinel = new RedisSentinel($host, (int) $port, 0.5);
             $addr = $sentinel->getMasterAddrByName($master);
-            if (is_array($addr)) {
+            // No master known (none elected yet) is an empty array, not false.
+            if (is_array($addr) && count($addr) === 2) {
                 return $addr;
             }
         } catch (RedisException $e) {
