@@ -15,7 +15,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupClusters, startCluster, watchFailures, type Cluster } from '../support/cluster.js';
 import { closeAll, startTwoRedisAdmin } from './admin-harness.js';
 import { runJson } from './clients/run-script.js';
-import { hostLossThenSwitchover } from './clients/failover-scenario.js';
+import { hostLossThenSwitchover, SCENARIO_TIMEOUT_MS } from './clients/failover-scenario.js';
 import { PHP_WRITER, ScriptWriter, sentinelList } from './clients/script-writer.js';
 
 /** Debian's php-cli, where php-redis is enabled (a php earlier on PATH may lack it). */
@@ -39,7 +39,7 @@ describe('phpredis RedisSentinel against a real cluster', () => {
     const w = (writer = new ScriptWriter('phpredis', PHP, [PHP_WRITER, 'mymaster', sentinelList(c.nodes.map((n) => n.sidecarPort)), 'php:', '200']));
 
     await hostLossThenSwitchover(c, w);
-  });
+  }, SCENARIO_TIMEOUT_MS);
 });
 
 /**

@@ -15,7 +15,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupClusters, startCluster, watchFailures, type Cluster } from '../support/cluster.js';
 import { closeAll, startTwoRedisAdmin } from './admin-harness.js';
 import { runJson } from './clients/run-script.js';
-import { hostLossThenSwitchover } from './clients/failover-scenario.js';
+import { hostLossThenSwitchover, SCENARIO_TIMEOUT_MS } from './clients/failover-scenario.js';
 import { RUBY_WRITER, ScriptWriter, sentinelList } from './clients/script-writer.js';
 
 /** Debian's interpreter, where ruby-redis lives (a ruby earlier on PATH may lack it). */
@@ -39,7 +39,7 @@ describe('redis-rb Sentinel client against a real cluster', () => {
     const w = (writer = new ScriptWriter('redis-rb', RUBY, [RUBY_WRITER, 'mymaster', sentinelList(c.nodes.map((n) => n.sidecarPort)), 'rb:', '200']));
 
     await hostLossThenSwitchover(c, w);
-  });
+  }, SCENARIO_TIMEOUT_MS);
 });
 
 /** redis-rb's role: :slave (SENTINEL slaves, flags without s_down, then ROLE) and role: :master, as JSON: where each landed. */

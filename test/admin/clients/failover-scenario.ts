@@ -16,6 +16,13 @@ import type { ScriptWriter } from './script-writer.js';
 /** Acknowledged writes needed on a primary to say the client writes there. */
 const RESUMED = 20;
 
+/**
+ * The test's time limit: above the sum of its waits (start, three phases of at
+ * most 20 s of writes, two new primaries of 15 s), so a client that stops
+ * writing fails with the wait's message (what it saw last), not a bare timeout.
+ */
+export const SCENARIO_TIMEOUT_MS = 120_000;
+
 export interface FailoverGaps {
   hostLossMs: number;
   switchoverMs: number;
