@@ -40,3 +40,13 @@ if [ "${1:-}" = "--tests" ] && ! command -v haproxy >/dev/null 2>&1; then
     exit 1
   fi
 fi
+# redis-rb and phpredis, for the tests of their Sentinel use (test/admin/redis-rb.test.ts, phpredis.test.ts).
+if [ "${1:-}" = "--tests" ] && { ! /usr/bin/ruby -e 'require "redis"' >/dev/null 2>&1 || ! /usr/bin/php -r 'exit(class_exists("RedisSentinel") ? 0 : 1);' >/dev/null 2>&1; }; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "resp-elect: installing ruby-redis, php-cli and php-redis with apt-get" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ruby-redis php-cli php-redis) >&2
+  else
+    echo "resp-elect: redis-rb or phpredis is missing (test/admin/redis-rb.test.ts, phpredis.test.ts need them); install them first: sudo apt-get install -y ruby-redis php-cli php-redis" >&2
+    exit 1
+  fi
+fi
