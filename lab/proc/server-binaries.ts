@@ -26,11 +26,12 @@ export interface ServerBinaries {
 }
 
 /**
- * The binaries named by `value` (default: the environment variable).
+ * The binaries `env` (default: this process's environment) chooses.
  * Throws, naming the variable, when the name does not end in `-server` or is
  * neither redis nor valkey: a typo must not silently start another server.
  */
-export function serverBinaries(value: string | undefined = process.env[SERVER_ENV]): ServerBinaries {
+export function serverBinaries(env: NodeJS.ProcessEnv = process.env): ServerBinaries {
+  const value = env[SERVER_ENV];
   const server = value === undefined || value.trim() === '' ? 'redis-server' : value.trim();
   const name = basename(server);
   const m = /^(redis|valkey)-server$/.exec(name);
