@@ -3,13 +3,15 @@
 # already name for bookworm (deb822 files in /etc/apt/sources.list.d/*.sources, else the one-line
 # /etc/apt/sources.list), so no mirror host is ever written into the repository. Writes one file of
 # its own, /etc/apt/sources.list.d/resp-elect-backports.sources; does nothing when the suite is there.
+# RESP_ELECT_APT_ETC replaces /etc/apt (for its test, test/deploy/add-backports.test.ts).
 set -euo pipefail
-OUT=/etc/apt/sources.list.d/resp-elect-backports.sources
-if grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ ; then exit 0; fi
+ETC=${RESP_ELECT_APT_ETC:-/etc/apt}
+OUT=$ETC/sources.list.d/resp-elect-backports.sources
+if grep -rqs 'bookworm-backports' "$ETC/sources.list" "$ETC/sources.list.d/" ; then exit 0; fi
 
 uri=""; keyring=""
 # deb822: the first stanza whose Suites include plain "bookworm" (not -security/-updates).
-for f in /etc/apt/sources.list.d/*.sources; do
+for f in "$ETC"/sources.list.d/*.sources; do
   [ -f "$f" ] || continue
   found=$(awk '
     BEGIN { RS = ""; FS = "\n" }
@@ -26,11 +28,11 @@ for f in /etc/apt/sources.list.d/*.sources; do
   if [ -n "$found" ]; then uri=${found%%$'\t'*}; keyring=${found#*$'\t'}; break; fi
 done
 # One-line format: deb [opts] URI bookworm main ...
-if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-  uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) { if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; continue } if ($(i+1) == "bookworm") { print $i; exit } break } }' /etc/apt/sources.list)
+if [ -z "$uri" ] && [ -f "$ETC/sources.list" ]; then
+  uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) { if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; continue } if ($(i+1) == "bookworm") { print $i; exit } break } }' "$ETC/sources.list")
 fi
 if [ -z "$uri" ]; then
-  echo "resp-elect: no apt source for Debian bookworm found in /etc/apt/sources.list{,.d/*.sources}; add bookworm-backports yourself" >&2
+  echo "resp-elect: no apt source for Debian bookworm found in $ETC/sources.list{,.d/*.sources}; add bookworm-backports yourself" >&2
   exit 1
 fi
 echo "resp-elect: adding bookworm-backports from $uri to $OUT" >&2
@@ -39,5 +41,5 @@ echo "resp-elect: adding bookworm-backports from $uri to $OUT" >&2
   echo "URIs: $uri"
   echo "Suites: bookworm-backports"
   echo "Components: main"
-  [ -n "$keyring" ] && echo "Signed-By: $keyring"
+  if [ -n "$keyring" ]; then echo "Signed-By: $keyring"; fi
 } > "$OUT"
