@@ -15,6 +15,7 @@ import { LocalRedis } from '../../src/redis/local-redis.js';
 import { cleanupAll, startRedis } from '../../lab/proc/redis-process.js';
 import { isValkey } from '../../lab/proc/server-binaries.js';
 import { waitFor } from '../../lab/util/wait.js';
+import { cleanupClusters, startCluster, watchFailures, type Cluster } from '../support/cluster.js';
 
 const DUAL = ['--dual-channel-replication-enabled', 'yes'];
 const adapters: LocalRedis[] = [];
@@ -22,7 +23,15 @@ afterEach(async () => {
   await Promise.all(adapters.splice(0).map((a) => a.close()));
   await cleanupAll();
 });
-afterAll(cleanupAll);
+afterAll(async () => {
+  await cleanupClusters();
+  await cleanupAll();
+});
+let cluster: Cluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
 
 describe.skipIf(!isValkey())('Valkey dual-channel replication (skipped on redis-server: it has no dual-channel replication)', () => {
   it('a syncing replica listed twice counts once, is never healthy before its sync is done, and ends with every key', async () => {
@@ -73,5 +82,41 @@ describe.skipIf(!isValkey())('Valkey dual-channel replication (skipped on redis-
     await waitFor(async () => (await replica.client().dbsize()) === (await primary.client().dbsize()), { what: 'replica to hold every key' });
     expect(await replica.client().dbsize()).toBe(3000 + written);
     expect(Number((await primary.info('stats'))['sync_full'])).toBe(1);
+  });
+
+  it('a whole cluster with dual-channel replication: the old primary comes back empty, syncs over both channels, nothing acknowledged is lost', { timeout: 120_000 }, async () => {
+    const c = await startCluster({ nodes: 3, redisArgs: DUAL });
+    cluster = c;
+    watchFailures(c);
+    const old = await c.waitForPrimary();
+    const w = c.writer();
+    await w.waitForAcks(100);
+    await old.kill('SIGKILL', 'both');
+    const fresh = await c.waitForPrimary({ not: old });
+    await w.waitForAcks(100);
+    // A slower snapshot on the new primary, so the returning node's sync is seen with both channels open.
+    await fresh.redis!.client().call('CONFIG', 'SET', 'rdb-key-save-delay', '2000');
+    const fullBefore = Number((await fresh.mustInfo('stats'))['sync_full']);
+
+    await old.restartRedis({ empty: true });
+    await old.restartSidecar();
+    const port = old.redis!.port;
+    await waitFor(
+      async () => {
+        const text = (await fresh.redis!.client().call('INFO', 'replication')) as string;
+        return text.split('\r\n').some((l) => l.includes(`port=${port},`) && l.includes('type=rdb-channel'));
+      },
+      { what: `${fresh.id} to list ${old.id}'s rdb-channel`, timeoutMs: 15_000, intervalMs: 10 },
+    );
+    await fresh.redis!.client().call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+    await c.waitForReplicasLinked(fresh, { timeoutMs: 30_000 });
+    expect(Number((await fresh.mustInfo('stats'))['sync_full'])).toBeGreaterThan(fullBefore);
+    const listed = parseReplicationState(parseInfo((await fresh.redis!.client().call('INFO', 'replication')) as string)).connectedReplicas;
+    expect(listed.map((r) => [r.port, r.state, r.type]).sort()).toEqual(c.dataNodes.filter((n) => n !== fresh).map((n) => [n.redis!.port, 'online', 'replica']).sort());
+    expect((await c.writableMasters()).map((n) => n.id)).toEqual([fresh.id]);
+
+    await w.waitForAcks(100);
+    await w.stop();
+    await c.verifyNoAckedLoss([w]);
   });
 });
