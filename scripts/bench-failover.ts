@@ -16,6 +16,7 @@ import { makeDeployment, MASTER_NAME, REPO_ROOT, type Deployment, type SystemKin
 import { measureFailover, restore, type RoundResult, type Scenario } from '../lab/bench/failover.js';
 import { runScript } from '../lab/proc/children.js';
 import { fmt, machineInfo, parseArgs, ratio, summarize, table, writeSection } from '../lab/bench/stats.js';
+import { serverBinaries } from '../lab/proc/server-binaries.js';
 import { COLORS, stripChart } from '../lab/bench/svg.js';
 import { AckWriter, missingKeys } from '../lab/workload/writer.js';
 
@@ -125,13 +126,14 @@ function buildReport(machine: string, elapsed: number): { markdown: string; svgs
   const md: string[] = [];
   const svgs: [string, string][] = [];
   const cmd = `npm run bench:failover -- ${process.argv.slice(2).join(' ')}`.trim();
-  md.push('## Failover: resp-elect vs Redis Sentinel', '');
+  const bins = serverBinaries();
+  md.push(`## Failover: resp-elect vs ${bins.flavour === 'valkey' ? 'Valkey' : 'Redis'} Sentinel`, '');
   md.push(`Command: \`${cmd}\` (${results.length} failovers, ${fmt(elapsed / 60, 1)} min, finished ${new Date().toISOString()}).`, '');
   md.push(machine, '');
   md.push(
-    'Setup: 3 redis-servers per system (same binary, no persistence, `repl-diskless-sync yes`, `repl-diskless-sync-delay 0`, 16 MB backlog). ' +
+    `Setup: 3 \`${bins.server}\` per system (same binary, no persistence, \`repl-diskless-sync yes\`, \`repl-diskless-sync-delay 0\`, 16 MB backlog). ` +
       'resp-elect: one `resp-elect run` per redis, `--down-after-ms D --poll-interval-ms 20`, other timings derived (hb D/10, lease 0.6·D). ' +
-      'Sentinel: three `redis-sentinel` processes, quorum 2, `down-after-milliseconds D`, `failover-timeout max(3000, 3·D)`, `parallel-syncs 3`. ' +
+      `Sentinel: three \`${bins.sentinel}\` processes, quorum 2, \`down-after-milliseconds D\`, \`failover-timeout max(3000, 3·D)\`, \`parallel-syncs 3\`. ` +
       'Both run at the same time on loopback; rounds alternate resp-elect / Sentinel. Each round kills (or switches over from) the current primary, ' +
       'then restores the killed node empty as a replica and waits until every controller agrees and every replica is linked.',
     '',

@@ -64,6 +64,15 @@ our_namespaces() {
   } | sort -u
 }
 
+# The server binary (RESP_ELECT_REDIS_SERVER: a name or a path, default redis-server) and the
+# -cli beside it, as lab/proc/server-binaries.ts maps them.
+REDIS_SERVER=${RESP_ELECT_REDIS_SERVER:-redis-server}
+case "$(basename "$REDIS_SERVER")" in
+  redis-server|valkey-server) ;;
+  *) echo "netns-cluster: RESP_ELECT_REDIS_SERVER=$REDIS_SERVER: expected redis-server or valkey-server" >&2; exit 1 ;;
+esac
+REDIS_CLI=${REDIS_SERVER%-server}-cli
+
 cmd_up() {
   local n=3 down=1000
   while [ $# -gt 0 ]; do
@@ -75,7 +84,7 @@ cmd_up() {
   done
   [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 9 ] || die "up: --nodes must be 1 to 9"
   need_root up; need_nft
-  command -v redis-server >/dev/null 2>&1 || die "needs redis-server (apt-get install -y redis-server)"
+  command -v "$REDIS_SERVER" >/dev/null 2>&1 || die "needs $REDIS_SERVER (RESP_ELECT_REDIS_SERVER; scripts/setup.sh installs it)"
   [ -f "$MAIN_JS" ] || die "$MAIN_JS is missing: run npm run build first"
   is_up && die "already up ($STATE); run: $0 down"
   for ns in $(our_namespaces); do die "namespace $ns already exists; run: $0 down"; done
@@ -111,14 +120,14 @@ cmd_up() {
     id="n$i"; ns=$(ns_of "$id"); addr=$(addr_of "$id")
     mkdir -p "$STATE/$id/data"
     # Bound to the node's address first, so replication connects from it; no persistence.
-    ip netns exec "$ns" redis-server --bind "$addr" 127.0.0.1 --port "$REDIS_PORT" --protected-mode no \
+    ip netns exec "$ns" "$REDIS_SERVER" --bind "$addr" 127.0.0.1 --port "$REDIS_PORT" --protected-mode no \
       --save '' --appendonly no --repl-diskless-sync yes --repl-diskless-sync-delay 0 --shutdown-timeout 0 \
       --daemonize yes --dir "$STATE/$id" --logfile "$STATE/$id/redis.log" --pidfile "$STATE/$id/redis.pid"
   done
   for i in $(seq 1 "$n"); do
     id="n$i"; ns=$(ns_of "$id"); addr=$(addr_of "$id")
     local tries=0
-    until ip netns exec "$ns" redis-cli -h "$addr" -p "$REDIS_PORT" ping >/dev/null 2>&1; do
+    until ip netns exec "$ns" "$REDIS_CLI" -h "$addr" -p "$REDIS_PORT" ping >/dev/null 2>&1; do
       tries=$((tries + 1)); [ $tries -lt 100 ] || die "redis-server of $id did not start; see $STATE/$id/redis.log"
       sleep 0.05
     done
@@ -222,7 +231,7 @@ cmd_status() {
   local id ns addr info role link repl sidecar epoch lease net
   for id in $(nodes); do
     ns=$(ns_of "$id"); addr=$(addr_of "$id")
-    info=$(ip netns exec "$ns" timeout 2 redis-cli -h "$addr" -p "$REDIS_PORT" INFO replication 2>/dev/null | tr -d '\r' || true)
+    info=$(ip netns exec "$ns" timeout 2 "$REDIS_CLI" -h "$addr" -p "$REDIS_PORT" INFO replication 2>/dev/null | tr -d '\r' || true)
     role=$(printf '%s\n' "$info" | sed -n 's/^role://p')
     [ -n "$role" ] || role=unreachable
     link=$(printf '%s\n' "$info" | sed -n 's/^master_link_status://p')

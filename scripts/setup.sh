@@ -20,6 +20,23 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-sentinel >/de
   fi
 fi
 
+# Valkey, when asked for (RESP_ELECT_REDIS_SERVER=valkey-server or --valkey): Debian ships it only in
+# bookworm-backports. That suite is added by reusing the mirror this machine's apt already uses, so
+# no host name lives in this repository.
+want_valkey=no
+case "${RESP_ELECT_REDIS_SERVER:-}" in *valkey-server) want_valkey=yes ;; esac
+for arg in "$@"; do [ "$arg" = "--valkey" ] && want_valkey=yes; done
+if [ "$want_valkey" = yes ] && { ! command -v valkey-server >/dev/null 2>&1 || ! command -v valkey-sentinel >/dev/null 2>&1 || ! command -v valkey-cli >/dev/null 2>&1; }; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    "$(dirname "$0")/add-backports.sh" >&2
+    echo "resp-elect: installing valkey-server valkey-sentinel valkey-tools from bookworm-backports" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports valkey-server valkey-sentinel valkey-tools) >&2
+  else
+    echo "resp-elect: valkey-server is missing (RESP_ELECT_REDIS_SERVER asks for it); install valkey-server valkey-sentinel valkey-tools from bookworm-backports first" >&2
+    exit 1
+  fi
+fi
+
 if [ "${1:-}" = "--tests" ] && ! /usr/bin/python3 -c 'import redis' >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "resp-elect: installing python3-redis (redis-py) with apt-get" >&2

@@ -19,6 +19,7 @@ import { flattenInfo, parseInfo } from '../../src/redis/info.js';
 import { fastClient, oneCommand } from '../proc/fast-client.js';
 import { BENCH_PORTS, stablePort } from '../proc/ports.js';
 import { type Child, spawnChild } from '../proc/children.js';
+import { serverBinaries } from '../proc/server-binaries.js';
 import { type BenchRedis, type LabSpec, dataAddr, mgmtAddr, nodeNs, NsRedis, Partitioner } from './netns.js';
 
 export type SystemKind = 'resp-elect' | 'sentinel';
@@ -395,7 +396,7 @@ export class SentinelDeployment extends Deployment {
   }
 
   startCtl(n: BenchNode): void {
-    n.ctl = this.spawnCtl(n, `sentinel ${n.id}`, 'redis-sentinel', [join(this.dir, n.id, 'sentinel.conf')]);
+    n.ctl = this.spawnCtl(n, `sentinel ${n.id}`, serverBinaries().sentinel, [join(this.dir, n.id, 'sentinel.conf')]);
   }
 
   /** Every sentinel sees the others and every replica, none flagged down, and no failover in progress. */

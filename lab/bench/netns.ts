@@ -27,6 +27,7 @@ import { sleep } from '../util/wait.js';
 import { type Child, spawnChild } from '../proc/children.js';
 import type { RedisProc } from '../proc/redis-process.js';
 import { probeRedis, scratchRedisArgs } from '../proc/scratch-redis.js';
+import { serverBinaries } from '../proc/server-binaries.js';
 
 export interface LabSpec {
   /** Namespace name prefix, e.g. `rc-`. */
@@ -260,7 +261,7 @@ export class NsRedis implements BenchRedis {
   async launch(timeoutMs = 15_000): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     const args = [
-      'netns', 'exec', this.ns, 'redis-server',
+      'netns', 'exec', this.ns, serverBinaries().server,
       ...scratchRedisArgs({ port: this.port, bind: [this.dataHost, this.mgmtHost, '127.0.0.1'], dir: this.dir, logfile: this.logPath }),
       ...this.extraArgs,
     ];

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, totalmem, release } from 'node:os';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { serverBinaries } from '../proc/server-binaries.js';
 
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return NaN;
@@ -48,6 +49,7 @@ function tryRun(cmd: string, args: string[]): string {
 }
 
 export function machineInfo(): string {
+  const bins = serverBinaries();
   const model = cpus()[0]?.model ?? '?';
   const load = (() => {
     try {
@@ -64,8 +66,8 @@ export function machineInfo(): string {
       ['memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
       ['kernel', release()],
       ['node', process.version],
-      ['redis-server', tryRun('redis-server', ['--version']).replace(/^Redis server /, '')],
-      ['redis-sentinel', tryRun('redis-sentinel', ['--version']).replace(/^Redis server /, '')],
+      [bins.server, tryRun(bins.server, ['--version'])],
+      [bins.sentinel, tryRun(bins.sentinel, ['--version'])],
       ['load average at start (1/5/15 min)', load],
     ],
   );

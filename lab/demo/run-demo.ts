@@ -13,7 +13,6 @@
  *
  * Nothing is left running on any exit path unless --keep is given.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,6 +27,7 @@ import { PlainScreen, TtyScreen, type Screen } from './screen.js';
 import { masterAddrByName, sentinelFailover } from './sentinel-api.js';
 import { exitCodeOf, formatSummary, type DemoSummary } from './summary.js';
 import { renderSvg } from './svg.js';
+import { binaryVersion, SERVER_ENV, serverBinaries } from '../proc/server-binaries.js';
 import { buildRow, renderTable } from './table.js';
 import { onSignal } from '../proc/children.js';
 import { oneCommand } from '../proc/fast-client.js';
@@ -43,22 +43,32 @@ export interface DemoIo {
 /** Runs the demo; resolves with the process exit code. */
 export async function runDemo(opts: DemoOptions, io: DemoIo = { stdout: process.stdout }): Promise<number> {
   const screen: Screen = opts.tty ? new TtyScreen(io.stdout) : new PlainScreen((s) => io.stdout.write(s));
-  const problem = preflight();
-  if (problem) {
-    screen.line(`resp-elect demo: ${problem}`);
+  const checked = preflight();
+  if ('problem' in checked) {
+    screen.line(`resp-elect demo: ${checked.problem}`);
     return 1;
   }
+  // Which server this run exercises, so a reader of the output knows what was shown to work.
+  screen.line(`resp-elect demo: server ${checked.server} (${checked.version})`);
   const demo = new Demo(opts, screen);
   return demo.run();
 }
 
-function preflight(): string | undefined {
-  const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) {
-    return 'redis-server is not installed (or not on PATH). `npm run demo` installs it when run as root; otherwise: sudo apt-get install -y redis-server';
+/** The server binary and its version, or why the demo cannot run. */
+function preflight(): { server: string; version: string } | { problem: string } {
+  let server: string;
+  try {
+    server = serverBinaries().server;
+  } catch (err) {
+    return { problem: (err as Error).message };
   }
-  if (!existsSync(MAIN_JS)) return `${MAIN_JS} is missing: build first with npm run build (npm run demo does).`;
-  return undefined;
+  const v = binaryVersion(server);
+  if (!v.ok) {
+    const install = server.endsWith('valkey-server') ? 'valkey-server valkey-sentinel valkey-tools (bookworm-backports)' : 'redis-server';
+    return { problem: `${v.error}. \`npm run demo\` installs it when run as root (scripts/setup.sh reads ${SERVER_ENV}); otherwise: sudo apt-get install -y ${install}` };
+  }
+  if (!existsSync(MAIN_JS)) return { problem: `${MAIN_JS} is missing: build first with npm run build (npm run demo does).` };
+  return { server, version: v.version };
 }
 
 class Demo {

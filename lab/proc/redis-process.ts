@@ -28,6 +28,7 @@ import { logTail, probeRedis, scratchRedisArgs } from './scratch-redis.js';
 import { type Child, spawnChild, track, untrack, type Resource } from './children.js';
 import { sleep } from '../util/wait.js';
 import { freePort } from './ports.js';
+import { serverBinaries } from './server-binaries.js';
 
 export interface StartRedisOptions {
   /** Listen here instead of a free port (no retry on "Address already in use" then). */
@@ -146,7 +147,7 @@ class RedisProcImpl implements RedisProc, Resource {
   /** Spawn redis-server and wait until it answers. */
   async launch(): Promise<void> {
     track(this);
-    const child = spawnChild(`redis-server ${this.addr}`, 'redis-server', this.args(), { stdio: ['ignore', 'ignore', 'pipe'], group: this.options.group ?? false });
+    const child = spawnChild(`redis-server ${this.addr}`, serverBinaries().server, this.args(), { stdio: ['ignore', 'ignore', 'pipe'], group: this.options.group ?? false });
     this.child = child;
     let stderr = '';
     let failure: string | undefined;

@@ -54,6 +54,13 @@ export interface ConnectedReplica {
   offset: number;
   /** Seconds since that acknowledgement. */
   lag: number;
+  /**
+   * Valkey 8's `type=` field: `replica` for an ordinary link; during a
+   * dual-channel sync (`dual-channel-replication-enabled yes`) one replica
+   * has two connections, `rdb-channel` (the snapshot) and `main-channel`
+   * (the buffered stream). Absent on redis.
+   */
+  type?: string;
 }
 
 /**
@@ -120,7 +127,21 @@ export function parseReplicaLine(value: string): ConnectedReplica | undefined {
     state: fields['state'] ?? 'unknown',
     offset: num(fields['offset']) ?? 0,
     lag: num(fields['lag']) ?? 0,
+    ...(fields['type'] !== undefined ? { type: fields['type'] } : {}),
   };
+}
+
+/**
+ * One entry per replica: Valkey's dual-channel sync lists a replica twice
+ * (the `rdb-channel` and the `main-channel` connection, same ip:port), and
+ * nothing may count that as two replicas. The rdb-channel entry is dropped
+ * when its replica has another connection listed; alone, it stays (its
+ * state is never `online`, so it counts as a replica not yet in sync).
+ */
+export function oneEntryPerReplica(entries: ConnectedReplica[]): ConnectedReplica[] {
+  const key = (r: ConnectedReplica) => `${r.ip.toLowerCase()}:${r.port}`;
+  const others = new Set(entries.filter((r) => r.type !== 'rdb-channel').map(key));
+  return entries.filter((r) => r.type !== 'rdb-channel' || !others.has(key(r)));
 }
 
 /**
@@ -154,7 +175,7 @@ export function parseReplicationState(sections: InfoSections): ReplicationState 
     masterReplOffset,
     syncInProgress: f['master_sync_in_progress'] === '1',
     loading: f['loading'] === '1' || f['async_loading'] === '1',
-    connectedReplicas: replicas.map((r) => r.replica),
+    connectedReplicas: oneEntryPerReplica(replicas.map((r) => r.replica)),
   };
   if (f['run_id']) state.runId = f['run_id'];
   if (f['master_replid']) state.replId = f['master_replid'];

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lab/proc/ports.js';
 import { cleanupAll, startRedis } from '../../lab/proc/redis-process.js';
 import { waitFor } from '../../lab/util/wait.js';
+import { serverBinaries } from '../../lab/proc/server-binaries.js';
 import { closeAll, startAdmin } from './admin-harness.js';
 import { FakeView } from './fake-view.js';
 
@@ -43,7 +44,7 @@ async function startSentinel(masterPort: number): Promise<number> {
   const port = await freePort();
   const conf = join(dir, `sentinel-${port}.conf`);
   await writeFile(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor mymaster 127.0.0.1 ${masterPort} 1`, 'sentinel down-after-milliseconds mymaster 5000', ''].join('\n'));
-  const child = spawn('redis-sentinel', [conf], { stdio: 'ignore' });
+  const child = spawn(serverBinaries().sentinel, [conf], { stdio: 'ignore' });
   sentinels.push(child);
   return port;
 }

@@ -13,6 +13,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { pidAlive } from '../../lab/proc/children.js';
+import { serverBinaries } from '../../lab/proc/server-binaries.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/lab/demo/main.js', import.meta.url));
 
@@ -21,10 +22,10 @@ interface Run {
   out: string;
 }
 
-function runDemo(args: string[]): Promise<Run> {
+function runDemo(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: npm test builds it (npm run build)`);
   return new Promise((done) => {
-    execFile(process.execPath, [MAIN, '--no-tty', ...args], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [MAIN, '--no-tty', ...args], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
       done({ code, out: `${stdout}${stderr ? `\n[stderr]\n${stderr}` : ''}` });
     });
@@ -67,6 +68,9 @@ describe('the demo', () => {
   it('fails over, keeps every acknowledged write, and leaves nothing running', async () => {
     const { code, out } = await runDemo(['--down-after-ms', '300', '--warmup-ms', '300']);
     expect(field(out, 'failover completed'), out).toMatch(/^yes/);
+    // It says which server it ran (RESP_ELECT_REDIS_SERVER), with that binary's own version line.
+    const { server, flavour } = serverBinaries();
+    expect(out).toContain(`resp-elect demo: server ${server} (${flavour === 'valkey' ? 'Valkey' : 'Redis'} server v=`);
     const acked = Number(/^(\d+)/.exec(field(out, 'writes acknowledged'))![1]);
     expect(acked, out).toBeGreaterThan(0);
     expect(field(out, 'writes lost'), out).toMatch(/^0 /);
@@ -93,4 +97,13 @@ describe('the demo', () => {
     const dir = /working directory (\S+)/.exec(out)![1]!;
     rmSync(dir, { recursive: true, force: true });
   }, 150_000);
+
+  it('an unknown RESP_ELECT_REDIS_SERVER is a clear error naming the variable, before anything starts', async () => {
+    const { code, out } = await runDemo([], { ...process.env, RESP_ELECT_REDIS_SERVER: 'keydb-server' });
+    expect(code, out).toBe(1);
+    expect(out).toMatch(/RESP_ELECT_REDIS_SERVER="keydb-server": expected redis-server or valkey-server/);
+    const missing = await runDemo([], { ...process.env, RESP_ELECT_REDIS_SERVER: '/nonexistent/valkey-server' });
+    expect(missing.code, missing.out).toBe(1);
+    expect(missing.out).toMatch(/\/nonexistent\/valkey-server cannot be run .*RESP_ELECT_REDIS_SERVER/);
+  });
 });

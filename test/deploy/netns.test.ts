@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../lab/util/wait.js';
+import { serverBinaries } from '../../lab/proc/server-binaries.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCRIPT = join(ROOT, 'scripts/netns-cluster.sh');
@@ -24,7 +25,7 @@ function skipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root (network namespaces need root)';
   if (spawnSync('ip', ['netns', 'list']).status !== 0) return '`ip netns` is unavailable';
   if (spawnSync('nft', ['--version']).status !== 0) return 'nftables (nft) is not installed';
-  if (spawnSync('redis-server', ['--version']).status !== 0) return 'redis-server is not installed';
+  if (spawnSync(serverBinaries().server, ['--version']).status !== 0) return `${serverBinaries().server} is not installed`;
   if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) return 'dist/src/cli/main.js missing (npm run build)';
   return undefined;
 }
@@ -122,14 +123,14 @@ describe.skipIf(reason !== undefined)(`netns cluster: real partitions${reason ? 
     const fresh = onePrimary(rows, rows.filter((r) => r.id !== first.id))!;
 
     // The isolated old primary's redis must not take writes: fenced (CLIENT PAUSE WRITE blocks until timeout) or read-only.
-    const oldWrite = await exec(first.id, 'timeout', '2', 'redis-cli', '-h', first.addr, 'SET', 'netns-test', 'from-the-minority');
+    const oldWrite = await exec(first.id, 'timeout', '2', serverBinaries().cli, '-h', first.addr, 'SET', 'netns-test', 'from-the-minority');
     expect(oldWrite.out.trim(), `the isolated ${first.id} accepted a write`).not.toBe('OK');
     expect(oldWrite.code === 124 || /READONLY|NOREPLICAS/.test(oldWrite.out), oldWrite.out).toBe(true);
 
     // The majority side takes writes, acknowledged by a replica.
-    const ok = await exec(fresh.id, 'redis-cli', '-h', fresh.addr, 'SET', 'netns-test', 'from-the-majority');
+    const ok = await exec(fresh.id, serverBinaries().cli, '-h', fresh.addr, 'SET', 'netns-test', 'from-the-majority');
     expect(ok.out.trim()).toBe('OK');
-    const wait = await exec(fresh.id, 'redis-cli', '-h', fresh.addr, 'WAIT', '1', '2000');
+    const wait = await exec(fresh.id, serverBinaries().cli, '-h', fresh.addr, 'WAIT', '1', '2000');
     expect(Number(wait.out.trim())).toBeGreaterThanOrEqual(1);
   }, 40_000);
 
@@ -146,7 +147,7 @@ describe.skipIf(reason !== undefined)(`netns cluster: real partitions${reason ? 
       { what: `one primary, ${first.id} back as a linked replica`, timeoutMs: 20_000, intervalMs: 250 },
     );
     const p = onePrimary(rows)!;
-    const got = await exec(first.id, 'redis-cli', '-h', first.addr, 'GET', 'netns-test');
+    const got = await exec(first.id, serverBinaries().cli, '-h', first.addr, 'GET', 'netns-test');
     expect(got.out.trim(), `${first.id} holds the majority's write after rejoining ${p.id}`).toBe('from-the-majority');
   }, 30_000);
 });

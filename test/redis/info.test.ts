@@ -221,3 +221,36 @@ describe('deriveStatus', () => {
     });
   });
 });
+
+// Shapes captured from valkey-server 8.0.1 with dual-channel-replication-enabled yes.
+describe('Valkey dual-channel replication in INFO', () => {
+  const master = (lines: string[]) =>
+    crlf(['# Replication', 'role:master', `connected_slaves:${lines.length}`, ...lines.map((l, i) => `slave${i}:${l}`), 'master_replid:26a438d7b361ec43bda1292b2efd35eae1ec21be', 'master_repl_offset:500', 'second_repl_offset:-1']);
+
+  it('one replica listed twice during a sync (rdb-channel + main-channel) counts once, as its main channel', () => {
+    const state = parseReplicationState(
+      parseInfo(
+        master([
+          'ip=127.0.0.1,port=27102,state=wait_bgsave,offset=0,lag=0,type=rdb-channel',
+          'ip=127.0.0.1,port=27102,state=wait_bgsave,offset=0,lag=0,type=main-channel',
+          'ip=127.0.0.1,port=27103,state=online,offset=500,lag=0,type=replica',
+        ]),
+      ),
+    );
+    expect(state.connectedReplicas).toEqual([
+      { ip: '127.0.0.1', port: 27102, state: 'wait_bgsave', offset: 0, lag: 0, type: 'main-channel' },
+      { ip: '127.0.0.1', port: 27103, state: 'online', offset: 500, lag: 0, type: 'replica' },
+    ]);
+  });
+
+  it('an rdb-channel alone (the sync just began) stays listed, not online', () => {
+    const state = parseReplicationState(parseInfo(master(['ip=127.0.0.1,port=27102,state=wait_bgsave,offset=0,lag=0,type=rdb-channel'])));
+    expect(state.connectedReplicas).toEqual([{ ip: '127.0.0.1', port: 27102, state: 'wait_bgsave', offset: 0, lag: 0, type: 'rdb-channel' }]);
+  });
+
+  it('a replica whose dual-channel sync has not finished (link down, buffering) is not healthy, so never promotable', () => {
+    // What valkey 8.0.1 reports on the replica while the rdb-channel loads: the link is down, no sync flag.
+    const replica = crlf(['# Replication', 'role:slave', 'master_host:127.0.0.1', 'master_port:27101', 'master_link_status:down', 'master_sync_in_progress:0', 'slave_read_repl_offset:0', 'slave_repl_offset:0', 'replicas_repl_buffer_size:81920', 'master_repl_offset:0']);
+    expect(deriveStatus(parseReplicationState(parseInfo(PERSISTENCE_IDLE + replica)))).toMatchObject({ healthy: false, unhealthyReason: 'master-link-down' });
+  });
+});
