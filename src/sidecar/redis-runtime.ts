@@ -41,8 +41,12 @@ const MAX_STEPS_WITHOUT_SLEEP = 8;
  * The write fence is the one exception to "one step at a time": it is held
  * and renewed by a FenceKeeper on its own connection and timer, so a slow or
  * failed poll cannot let it lapse, and an Elector that stops writes gets its
- * fence at once instead of after the poll under way. Every step is logged
- * only after redis confirmed it, with the field `action` naming it.
+ * fence at once instead of after the poll under way. So a fence can be
+ * confirmed while a poll is in flight, and redis may have run that poll's
+ * INFO before the pause: while the fence is wanted, an offset is reported
+ * only from a poll issued after the fence was confirmed (a hand-off releases
+ * with it). Every step is logged only after redis confirmed it, with the
+ * field `action` naming it.
  */
 export class RedisRuntime {
   readonly redis: LocalRedis;
@@ -171,6 +175,10 @@ export class RedisRuntime {
 
   /** One poll, one plan, at most one step. Returns true when a step succeeded (poll again at once). */
   private async step(): Promise<boolean> {
+    // Read before the poll goes out: only a fence redis confirmed by then is sure to have run before
+    // the poll's INFO (the two share no connection, so a PAUSE sent during the poll may run after
+    // its INFO and still be confirmed first).
+    const fencedBeforePoll = this.fence.belief === 'held';
     const issuedAt = this.opts.now();
     const status = await this.redis.poll();
     if (!this.running) return false;
@@ -185,6 +193,13 @@ export class RedisRuntime {
     if (action.kind === 'none') {
       this.knowledge = settled(this.knowledge);
       this.noteHold(action.hold);
+      if (!fencedBeforePoll && wantsFence(this.knowledge, o, ctx.writesAllowed)) {
+        // The fence was confirmed while this poll was under way: its offset may miss writes redis
+        // took before the pause (a hand-off releasing with it could lose an acknowledged write).
+        // Health only, and poll again at once: that poll comes after the fence.
+        this.reportHealth(o);
+        return true;
+      }
       this.report(o, issuedAt);
       return false;
     }
