@@ -21,7 +21,7 @@ import { healthOf } from '../../src/control/health.js';
 import { initialKnowledge, type FenceBelief, type Knowledge } from '../../src/control/knowledge.js';
 import type { Observed } from '../../src/control/observed.js';
 import { knowledgeAfterAction, knowledgeAfterEvent, knowledgeAfterPoll, leading, promotionEnded, promotionStarted, settled } from '../../src/control/outcome.js';
-import { nextAction, wantsFence, type PlanContext } from '../../src/control/plan.js';
+import { nextAction, promotingEpoch, wantsFence, type PlanContext } from '../../src/control/plan.js';
 import type { HostPort } from '../../src/protocol/index.js';
 import { DETACH_HOST, DETACH_PORT } from '../../src/redis/detach.js';
 import type { DataEpochFeed } from './data-epoch.js';
@@ -98,6 +98,8 @@ export class SimNode {
   knowledge: Knowledge = initialKnowledge();
   /** The executor's knowledge of the fence (the runtime's FenceKeeper.belief). */
   fence: FenceBelief = 'unknown';
+  /** The epoch of the promotion under way (the plan's `promote` step), as the runtime's promote() holds it. */
+  private promotingEpoch: number | null = null;
   /** The plan's last reason to leave redis as it is (for the timeline, once per change). */
   private lastHold: string | undefined;
   private host: GlueHost | null = null;
@@ -176,6 +178,7 @@ export class SimNode {
     this.fence = 'unknown';
     this.lastHold = undefined;
     this.stepping = false;
+    this.promotingEpoch = null;
   }
 
   /** As RedisRuntime.onElectorEvent: remember, and fence at once when writes stop. */
@@ -211,6 +214,7 @@ export class SimNode {
 
   private planContext(localNow: number): PlanContext {
     return {
+      promoting: promotingEpoch(this.elector!.snapshot(localNow)),
       writesAllowed: this.elector!.writesAllowed(localNow),
       fence: this.fence,
       redisOf: (id) => {
@@ -286,6 +290,7 @@ export class SimNode {
     switch (a.kind) {
       case 'promote':
         this.knowledge = promotionStarted(this.knowledge);
+        this.promotingEpoch = a.epoch;
         host.schedulePromote(this);
         return true;
       case 'abandon-promotion':
@@ -344,15 +349,25 @@ export class SimNode {
   /**
    * REPLICAOF NO ONE finished (or failed because redis is down). Returns the
    * Elector's outbound messages; none when no promotion is under way. As the
-   * runtime's promote step: poll first (a redis restarted since the node
-   * stood fails it), REPLICAOF NO ONE, lift the fence, the epoch marker,
-   * then tell the Elector.
+   * runtime's promote step: the Elector must still be promoting the epoch the
+   * step started for (else the promotion is abandoned: redis untouched, the
+   * Elector told nothing), a redis restarted since the node stood fails it,
+   * then REPLICAOF NO ONE, lift the fence, the marker of that epoch, and tell
+   * the Elector. The model's promotion is one instant, so one check covers
+   * the runtime's several.
    */
   promotionDone(localNow: number, host: GlueHost): Outbound[] {
     const e = this.elector;
-    if (e === null || !this.knowledge.promoting) return [];
+    const epoch = this.promotingEpoch;
+    if (e === null || !this.knowledge.promoting || epoch === null) return [];
+    this.promotingEpoch = null;
     const r = this.redis!;
     const trusted = this.knowledge.trustedRunId;
+    if (promotingEpoch(e.snapshot(localNow)) !== epoch) {
+      this.knowledge = promotionEnded(this.knowledge, false);
+      host.note(this, `promotion of epoch ${epoch} abandoned: the Elector no longer promotes it (epoch ${e.epoch}, ${e.role})`);
+      return [];
+    }
     if (!r.alive) {
       this.knowledge = promotionEnded(this.knowledge, false);
       return e.promoted(false, localNow, 'local redis is down');
@@ -361,11 +376,11 @@ export class SimNode {
       this.knowledge = promotionEnded(this.knowledge, false);
       return e.promoted(false, localNow, 'redis restarted');
     }
-    r.promote(e.epoch, host.freshReplId());
+    r.promote(epoch, host.freshReplId());
     r.fenced = false;
     this.fence = 'lifted';
-    host.writeMarker(this.idx, e.epoch);
-    host.onPromoted(this.idx, e.epoch);
+    host.writeMarker(this.idx, epoch);
+    host.onPromoted(this.idx, epoch);
     this.knowledge = promotionEnded(this.knowledge, true, String(r.runId));
     return e.promoted(true, localNow);
   }

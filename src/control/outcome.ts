@@ -9,11 +9,20 @@ import { desiredAfter } from './desired.js';
 import type { Knowledge } from './knowledge.js';
 import type { Observed } from './observed.js';
 
-/** After an Elector event. */
+/**
+ * After an Elector event. A pending `promote` is forgotten on the events
+ * that end the Elector's promotion: a role change (promoting → follower on a
+ * newer epoch, a failure or the promote timeout; → primary comes only from
+ * promoted(), after the executor took the promotion up) or a move to another
+ * epoch. Acting on it then would make redis a writable master of an epoch
+ * this node did not win, beside the primary that did.
+ */
 export function knowledgeAfterEvent(k: Knowledge, ev: ElectorEvent, selfId: string): Knowledge {
   if (ev.type === 'promote') return { ...k, promote: ev.epoch };
-  const desired = desiredAfter(k.desired, ev, selfId);
-  return desired === k.desired ? k : { ...k, desired };
+  let next = k;
+  if (k.promote !== null && ((ev.type === 'role' && ev.to !== 'candidate') || (ev.type === 'epoch' && ev.to !== k.promote))) next = { ...next, promote: null };
+  const desired = desiredAfter(next.desired, ev, selfId);
+  return desired === next.desired ? next : { ...next, desired };
 }
 
 /**

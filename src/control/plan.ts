@@ -7,7 +7,9 @@
  * checks below is the order of priority:
  *
  * 1. A pending promotion first (the Elector waits on it), unless redis
- *    restarted since the node stood: then it is abandoned.
+ *    restarted since the node stood: then it is abandoned. Only while the
+ *    Elector is still promoting that epoch: one that moved on (a newer
+ *    epoch, a timeout) must not find its redis made a writable master.
  * 2. The fence, whenever it is wanted and not held, before any role step and
  *    also when the poll failed: a redis that may be a master and may not take
  *    writes is paused first, asked questions later.
@@ -18,6 +20,7 @@
  *    last poll showed as a replica (so after a demotion was
  *    confirmed, never before), or on the primary allowed to take writes.
  */
+import type { PhaseName } from '../elector/phase.js';
 import type { HostPort } from '../protocol/index.js';
 import { isDetachTarget } from '../redis/detach.js';
 import type { ControlAction } from './action.js';
@@ -25,6 +28,8 @@ import type { FenceBelief, Knowledge } from './knowledge.js';
 import type { Observed } from './observed.js';
 
 export interface PlanContext {
+  /** The epoch the Elector is promoting now (see promotingEpoch); null when it is not promoting. */
+  promoting: number | null;
   /** Elector.writesAllowed(now): primary, lease held, no hand-off draining writes. */
   writesAllowed: boolean;
   /** The executor's knowledge of the fence. */
@@ -37,6 +42,15 @@ export interface PlanContext {
   minReplicasMaxLagSec: number;
   /** Whether `--kill-clients` names any client type. */
   killClients: boolean;
+}
+
+/**
+ * The epoch an Elector in this state waits to see promoted, or null: from
+ * its snapshot (`phase`, `epoch`). A promoting Elector's epoch is the one it
+ * won: adopting any other ends the promotion (elector.ts adoptEpoch).
+ */
+export function promotingEpoch(s: { phase: PhaseName; epoch: number }): number | null {
+  return s.phase === 'promoting' ? s.epoch : null;
 }
 
 /**
@@ -54,7 +68,8 @@ export function wantsFence(k: Knowledge, o: Observed | undefined, writesAllowed:
 }
 
 export function nextAction(k: Knowledge, o: Observed | undefined, ctx: PlanContext): ControlAction {
-  if (k.promote !== null) {
+  // A `promote` the Elector no longer waits on is ignored here (and forgotten on the event that ended it, outcome.ts).
+  if (k.promote !== null && k.promote === ctx.promoting) {
     if (k.restartedUnder !== undefined) return { kind: 'abandon-promotion', epoch: k.promote, why: k.restartedUnder };
     return { kind: 'promote', epoch: k.promote };
   }

@@ -42,8 +42,29 @@ export interface LocalRedisOptions {
   connectTimeout?: number;
   /** Upper bound for any one command's reply. Default 1000 ms. */
   commandTimeout?: number;
-  /** CLIENT SETNAME of the adapter's connection, to tell it apart in CLIENT LIST. Default `resp-elect`. */
+  /** CLIENT SETNAME of the adapter's connection, to tell it apart in CLIENT LIST. Default `resp-elect`; keep the prefix (killClients spares it). */
   connectionName?: string;
+}
+
+/**
+ * The start of every connection name a sidecar gives its own connections to
+ * redis (the poll's `resp-elect`, the fence's `resp-elect-fence`):
+ * killClients() never disconnects those.
+ */
+export const SIDECAR_CONNECTION_PREFIX = 'resp-elect';
+
+/** The ids in a `CLIENT LIST` reply of the clients that are not a sidecar's own connections. */
+export function applicationClientIds(clientList: string): string[] {
+  const ids: string[] = [];
+  for (const line of clientList.split('\n')) {
+    // Fields are `key=value` separated by spaces; a client name cannot contain a space (CLIENT SETNAME refuses it).
+    const fields = new Map(line.trim().split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const));
+    const id = fields.get('id');
+    if (id === undefined || !/^\d+$/.test(id)) continue;
+    if ((fields.get('name') ?? '').startsWith(SIDECAR_CONNECTION_PREFIX)) continue;
+    ids.push(id);
+  }
+  return ids;
 }
 
 /** Client classes killClients() can disconnect. Replicas and the master link are never touched. */
@@ -88,7 +109,7 @@ export class LocalRedis {
       username: options.username,
       password: options.password,
       tls: options.tls,
-      connectionName: options.connectionName ?? 'resp-elect',
+      connectionName: options.connectionName ?? SIDECAR_CONNECTION_PREFIX,
       connectTimeout: this.connectTimeoutMs,
       commandTimeout: this.commandTimeoutMs,
       lazyConnect: true,
@@ -284,17 +305,33 @@ export class LocalRedis {
 
   /**
    * Disconnect application clients so they reconnect and rediscover the
-   * primary: `CLIENT KILL TYPE <type> SKIPME yes` per type. The adapter's own
-   * connection is skipped; replicas and the master link are other types and
-   * are never touched. Returns how many clients were killed.
+   * primary: per type, `CLIENT LIST TYPE <type>`, then `CLIENT KILL ID <id>`
+   * (pipelined) for each client listed whose name does not start with
+   * SIDECAR_CONNECTION_PREFIX. So the sidecar's own connections survive, all
+   * of them: `SKIPME yes` spared only the connection sending the kill, and
+   * the fence connection (also a normal client) was cut at every demotion and
+   * promotion, failing its renewal or the unfence. Replicas and the master
+   * link are other types and are never listed. A client that connects between
+   * the list and the kills is left alone: it connected after the role change.
+   * Returns how many clients were killed.
    */
   async killClients(types: readonly KillableClientType[]): Promise<number> {
     let killed = 0;
     for (const type of new Set(types)) {
-      const command = `CLIENT KILL TYPE ${type} SKIPME yes`;
-      if (type !== 'normal' && type !== 'pubsub') throw new RedisCommandError(this.addr, command, 'unknown client type');
-      const reply = await this.run(command, (c) => c.call('CLIENT', 'KILL', 'TYPE', type, 'SKIPME', 'yes'));
-      killed += typeof reply === 'number' ? reply : Number(reply) || 0;
+      if (type !== 'normal' && type !== 'pubsub') throw new RedisCommandError(this.addr, `CLIENT LIST TYPE ${type}`, 'unknown client type');
+      const list = await this.run(`CLIENT LIST TYPE ${type}`, (c) => c.call('CLIENT', 'LIST', 'TYPE', type), 'read-only');
+      const ids = applicationClientIds(String(list));
+      if (ids.length === 0) continue;
+      const command = `CLIENT KILL ID (${ids.length} ${type} clients)`;
+      const replies = await this.run(command, async (c) => {
+        const p = c.pipeline();
+        for (const id of ids) p.call('CLIENT', 'KILL', 'ID', id);
+        return (await p.exec()) ?? [];
+      });
+      for (const [err, reply] of replies) {
+        // A client gone by itself since the list answers 0 (or "No such client" on old servers): not an error.
+        if (err === null) killed += Number(reply) || 0;
+      }
     }
     return killed;
   }

@@ -28,7 +28,10 @@ export function requiredCommands(opts: { killClients: boolean; minReplicas: bool
     { name: 'acl|setuser', why: 'the replication user on a new primary', argv: ['ACL', 'SETUSER', 'resp-elect-repl'] },
     { name: 'function|load', why: 'writing the epoch marker on a new primary', argv: ['FUNCTION', 'LOAD', 'REPLACE', '#!lua name=x\n'] },
   ];
-  if (opts.killClients) list.push({ name: 'client|kill', why: '--kill-clients', argv: ['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'] });
+  if (opts.killClients) {
+    list.push({ name: 'client|list', why: '--kill-clients (which clients are the application\'s)', argv: ['CLIENT', 'LIST', 'TYPE', 'normal'] });
+    list.push({ name: 'client|kill', why: '--kill-clients', argv: ['CLIENT', 'KILL', 'ID', '1'] });
+  }
   if (opts.minReplicas) list.push({ name: 'config|set', why: '--min-replicas', argv: ['CONFIG', 'SET', 'min-replicas-to-write', '0'] });
   return list;
 }

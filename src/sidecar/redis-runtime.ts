@@ -5,7 +5,7 @@ import { healthOf, type HealthReport } from '../control/health.js';
 import { initialKnowledge, type Knowledge } from '../control/knowledge.js';
 import { observedFromStatus, type Observed } from '../control/observed.js';
 import { knowledgeAfterAction, knowledgeAfterEvent, knowledgeAfterPoll, leading, promotionEnded, promotionStarted, settled } from '../control/outcome.js';
-import { nextAction, wantsFence, type PlanContext } from '../control/plan.js';
+import { nextAction, promotingEpoch, wantsFence, type PlanContext } from '../control/plan.js';
 import { formatAddress, type HostPort } from '../protocol/index.js';
 import { LocalRedis } from '../redis/local-redis.js';
 import { requiredCommands } from '../redis/required-commands.js';
@@ -41,8 +41,12 @@ const MAX_STEPS_WITHOUT_SLEEP = 8;
  * The write fence is the one exception to "one step at a time": it is held
  * and renewed by a FenceKeeper on its own connection and timer, so a slow or
  * failed poll cannot let it lapse, and an Elector that stops writes gets its
- * fence at once instead of after the poll under way. Every step is logged
- * only after redis confirmed it, with the field `action` naming it.
+ * fence at once instead of after the poll under way. So a fence can be
+ * confirmed while a poll is in flight, and redis may have run that poll's
+ * INFO before the pause: while the fence is wanted, an offset is reported
+ * only from a poll issued after the fence was confirmed (a hand-off releases
+ * with it). Every step is logged only after redis confirmed it, with the
+ * field `action` naming it.
  */
 export class RedisRuntime {
   readonly redis: LocalRedis;
@@ -171,6 +175,10 @@ export class RedisRuntime {
 
   /** One poll, one plan, at most one step. Returns true when a step succeeded (poll again at once). */
   private async step(): Promise<boolean> {
+    // Read before the poll goes out: only a fence redis confirmed by then is sure to have run before
+    // the poll's INFO (the two share no connection, so a PAUSE sent during the poll may run after
+    // its INFO and still be confirmed first).
+    const fencedBeforePoll = this.fence.belief === 'held';
     const issuedAt = this.opts.now();
     const status = await this.redis.poll();
     if (!this.running) return false;
@@ -180,10 +188,18 @@ export class RedisRuntime {
     // /health and the Sentinel events show what the Elector is told, not only what INFO says.
     this.status = withControlHealth(status, healthOf(this.knowledge, o));
     this.opts.onStatus?.(this.status);
-    const action = nextAction(this.knowledge, o, this.planContext());
+    const ctx = this.planContext();
+    const action = nextAction(this.knowledge, o, ctx);
     if (action.kind === 'none') {
       this.knowledge = settled(this.knowledge);
       this.noteHold(action.hold);
+      if (!fencedBeforePoll && wantsFence(this.knowledge, o, ctx.writesAllowed)) {
+        // The fence was confirmed while this poll was under way: its offset may miss writes redis
+        // took before the pause (a hand-off releasing with it could lose an acknowledged write).
+        // Health only, and poll again at once: that poll comes after the fence.
+        this.reportHealth(o);
+        return true;
+      }
       this.report(o, issuedAt);
       return false;
     }
@@ -198,6 +214,7 @@ export class RedisRuntime {
   private planContext(): PlanContext {
     const { config, elector } = this.opts;
     return {
+      promoting: promotingEpoch(elector.snapshot(this.opts.now())),
       writesAllowed: elector.writesAllowed(this.opts.now()),
       fence: this.fence.belief,
       redisOf: (id) => config.members.find((m) => m.id === id)?.redis,
@@ -274,15 +291,28 @@ export class RedisRuntime {
    * The `promote` step, whole: replication user, REPLICAOF NO ONE, fence lifted (it would hold the
    * marker write), epoch marker, a poll that confirms a master, then the Elector is told. Always
    * returns true (a failure is the Elector's to handle: it steps down).
+   *
+   * The Elector may abandon the promotion while this runs (a newer epoch, its promote timeout):
+   * then another node may be promoting, and this redis must not become a writable master. So it
+   * is asked again before REPLICAOF NO ONE, before the fence is lifted and before promoted(true);
+   * when it moved on the promotion is abandoned: no promoted() at all (promoted(false) would fail
+   * a newer promotion of this node), redis fenced if it may be a master already, and the next
+   * plan step makes redis what the Elector now wants.
    */
   private async promote(epoch: number): Promise<boolean> {
     const { elector, log, now, deliver, config } = this.opts;
     const trusted = this.knowledge.trustedRunId;
     this.knowledge = promotionStarted(this.knowledge);
+    const stillWanted = (): boolean => promotingEpoch(elector.snapshot(now())) === epoch;
+    // Set once REPLICAOF NO ONE went out (it may have run even when its reply never came).
+    let mayBeMaster = false;
     try {
       const cred = replicationCredentials(config.secret, epoch, config.id);
       await this.redis.ensureReplicationUser(REPLICATION_USER, cred.password);
+      if (!stillWanted()) return await this.abandonPromotion(epoch, 'before REPLICAOF NO ONE', false);
+      mayBeMaster = true;
       await this.redis.promote();
+      if (!stillWanted()) return await this.abandonPromotion(epoch, 'after REPLICAOF NO ONE, before the fence was lifted', true);
       if (this.fence.belief !== 'lifted') await this.fence.release();
       // Mark the stream: everything before this point is what the primary of `epoch` was elected with.
       await this.redis.writeEpochMarker(epoch);
@@ -291,13 +321,39 @@ export class RedisRuntime {
       if (trusted !== undefined && after.runId !== trusted) throw new Error(`local redis restarted (run_id ${trusted} -> ${after.runId}); its data may be gone`);
       this.status = after;
       this.observed = observedFromStatus(after);
+      if (!stillWanted()) return await this.abandonPromotion(epoch, 'after the epoch marker, before the Elector was told', true);
       this.knowledge = promotionEnded(this.knowledge, true, after.runId);
       log.info('local redis promoted: REPLICAOF NO ONE', { action: 'promote', epoch, offset: after.offset });
       deliver(elector.promoted(true, now()));
     } catch (err) {
       this.knowledge = promotionEnded(this.knowledge, false);
-      log.error('promotion failed: stepping down', { action: 'action-failed', failed: 'promote', epoch, error: (err as Error).message });
-      deliver(elector.promoted(false, now(), (err as Error).message));
+      const msg = (err as Error).message;
+      if (!stillWanted()) {
+        log.warn('promotion failed, and the Elector had already given it up', { action: 'action-failed', failed: 'promote', epoch, error: msg });
+        if (mayBeMaster) this.fence.kick();
+        return true;
+      }
+      log.error('promotion failed: stepping down', { action: 'action-failed', failed: 'promote', epoch, error: msg });
+      deliver(elector.promoted(false, now(), msg));
+    }
+    return true;
+  }
+
+  /**
+   * The Elector stopped promoting `epoch` while the promote step ran: the step ends without telling
+   * it anything. When REPLICAOF NO ONE already went out, redis may be a master taking writes: it is
+   * fenced at once, not one poll later; the next plan step demotes it.
+   */
+  private async abandonPromotion(epoch: number, where: string, mayBeMaster: boolean): Promise<boolean> {
+    const { elector, log } = this.opts;
+    this.knowledge = promotionEnded(this.knowledge, false);
+    log.warn(`promotion abandoned ${where}: the Elector no longer promotes epoch ${epoch}`, { action: 'promote-abandoned', epoch, electorEpoch: elector.epoch, role: elector.role });
+    if (mayBeMaster) {
+      try {
+        await this.fence.hold();
+      } catch {
+        // Logged by the keeper; the plan fences again on its next step.
+      }
     }
     return true;
   }

@@ -37,6 +37,17 @@ describe('desiredAfter', () => {
   it('a promote event is remembered as pending', () => {
     expect(knowledgeAfterEvent(initialKnowledge(), { type: 'promote', epoch: 5 }, 'n1').promote).toBe(5);
   });
+
+  // The events that end the Elector's promotion forget it: the loop must not promote an epoch given up.
+  const pending = knowledgeAfterEvent(initialKnowledge(), { type: 'promote', epoch: 5 }, 'n2');
+  const ends: Array<[string, ElectorEvent, number | null]> = [
+    ['a newer epoch (late REFUSE, granted OFFER) forgets it', { type: 'epoch', from: 5, to: 6, reason: 'refused' }, null],
+    ['stepping down (promote timeout, promoted(false)) forgets it', role('candidate', 'replica', 5), null],
+    ['a repeated epoch event of the same epoch keeps it', { type: 'epoch', from: 4, to: 5, reason: 't' }, 5],
+    ['a follow event keeps it', { type: 'follow', primary: null, epoch: 5, reason: 't' }, 5],
+    ['a writes event keeps it', { type: 'writes', allowed: false, epoch: 5, reason: 't' }, 5],
+  ];
+  for (const [name, ev, want] of ends) it(name, () => expect(knowledgeAfterEvent(pending, ev, 'n2').promote).toBe(want));
 });
 
 describe('knowledgeAfterPoll', () => {

@@ -11,6 +11,7 @@ const N2 = { host: '127.0.0.1', port: 6002 };
 
 function ctx(over: Partial<PlanContext> = {}): PlanContext {
   return {
+    promoting: null,
     writesAllowed: false,
     fence: 'lifted',
     redisOf: (id) => (id === 'n2' ? N2 : undefined),
@@ -33,8 +34,13 @@ const following: Knowledge = k({ desired: { kind: 'follow', id: 'n2', epoch: 3 }
 
 describe('nextAction', () => {
   const rows: Array<[string, Knowledge, Observed | undefined, Partial<PlanContext>, ReturnType<typeof nextAction>]> = [
-    ['a pending promotion comes first, even over a wanted fence', k({ promote: 4 }), master, { fence: 'unknown' }, { kind: 'promote', epoch: 4 }],
-    ['a promotion pending on a redis that restarted since standing is abandoned', k({ promote: 4, restartedUnder: 'restarted' }), master, {}, { kind: 'abandon-promotion', epoch: 4, why: 'restarted' }],
+    ['a pending promotion comes first, even over a wanted fence', k({ promote: 4 }), master, { fence: 'unknown', promoting: 4 }, { kind: 'promote', epoch: 4 }],
+    ['a promotion pending on a redis that restarted since standing is abandoned', k({ promote: 4, restartedUnder: 'restarted' }), master, { promoting: 4 }, { kind: 'abandon-promotion', epoch: 4, why: 'restarted' }],
+    // The Elector moved on before the loop took the promotion up: redis must not become a master.
+    ['a pending promotion the Elector no longer waits on: not promoted, the replica stays as it is', k({ ...following, promote: 4 }), replicaOfN2, { promoting: null }, { kind: 'none' }],
+    ['a pending promotion of an older epoch than the one the Elector promotes: not acted on', k({ ...following, promote: 4 }), replicaOfN2, { promoting: 6 }, { kind: 'none' }],
+    ['an abandoned promotion on a master is no reason to skip the fence', k({ promote: 4 }), master, { fence: 'lifted', promoting: null }, { kind: 'fence' }],
+    ['an abandoned promotion on a redis that restarted: nothing to tell the Elector', k({ ...following, promote: 4, restartedUnder: 'restarted' }), replicaOfN2, { promoting: null }, { kind: 'none' }],
     ['an unreachable redis that may not take writes is fenced (it may be a master)', k(), unreachable, { fence: 'unknown' }, { kind: 'fence' }],
     ['an unreachable redis is fenced also when the last fence is believed lifted', following, unreachable, { fence: 'lifted' }, { kind: 'fence' }],
     ['an unreachable redis already fenced: nothing more', following, unreachable, { fence: 'held' }, { kind: 'none', hold: 'local redis not reachable' }],

@@ -138,6 +138,41 @@ describe('killClients()', () => {
   });
 });
 
+describe('killClients() and the sidecar\'s other connections', () => {
+  it('spares every connection named resp-elect* (the fence connection keeps fencing), kills the application\'s', async () => {
+    const redis = await startRedis();
+    const local = adapter(redis);
+    const fenceConn = new LocalRedis({ port: redis.port, connectionName: 'resp-elect-fence' });
+    adapters.push(fenceConn);
+    await fenceConn.fence(60_000);
+    await fenceConn.unfence();
+    // An application client named like a sidecar's, but only by prefix, is still killed.
+    const app = redis.client({ connectionName: 'app', retryStrategy: () => null });
+    const lookalike = redis.client({ connectionName: 'resp_elect', retryStrategy: () => null });
+    await Promise.all([app.ping(), lookalike.ping()]);
+    const observer = redis.client({ connectionName: 'resp-elect-observer' });
+    const idOf = async (name: string) =>
+      String(await observer.client('LIST'))
+        .split('\n')
+        .find((l) => l.includes(` name=${name} `))
+        ?.match(/^id=(\d+)/)?.[1];
+    const fenceId = await idOf('resp-elect-fence');
+    expect(fenceId).toBeDefined();
+
+    expect(await local.killClients(['normal'])).toBe(2);
+    await waitFor(() => app.status === 'end' && lookalike.status === 'end', { what: 'the application clients to be disconnected' });
+    // The same fence connection, not a reconnected one: it fences and unfences with no error.
+    expect(await idOf('resp-elect-fence')).toBe(fenceId);
+    await fenceConn.fence(60_000);
+    const writer = redis.client({ commandTimeout: 150, maxRetriesPerRequest: 0 });
+    await expect(writer.set('k', 'v')).rejects.toThrow();
+    await fenceConn.unfence();
+    expect(await idOf('resp-elect-fence')).toBe(fenceId);
+    expect(await writer.set('k', 'v')).toBe('OK');
+    expect(observer.status).toBe('ready');
+  });
+});
+
 describe('setMinReplicas()', () => {
   it('makes a master without enough replicas refuse writes, and n = 0 lifts it', async () => {
     const redis = await startRedis();

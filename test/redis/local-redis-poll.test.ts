@@ -157,7 +157,7 @@ describe('poll() across restarts and failures', () => {
         ['REPLICAOF 127.0.0.1 1', () => local.detach()],
         ['CLIENT PAUSE 100 WRITE', () => local.fence(100)],
         ['CLIENT UNPAUSE', () => local.unfence()],
-        ['CLIENT KILL TYPE normal', () => local.killClients(['normal'])],
+        ['CLIENT LIST TYPE normal', () => local.killClients(['normal'])],
         ['CONFIG SET min-replicas-max-lag', () => local.setMinReplicas(1, 10)],
       ];
       for (const [command, call] of attempts) {
