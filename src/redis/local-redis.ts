@@ -342,6 +342,17 @@ export class LocalRedis {
    * `min-replicas-to-write` (lag first, so a raised `n` never applies with a
    * stale lag). `n = 0` turns the check off.
    */
+  /** The `min-replicas-to-write` and `min-replicas-max-lag` redis holds now (`CONFIG GET`). */
+  async minReplicas(): Promise<{ n: number; maxLagSec: number }> {
+    const read = async (name: string): Promise<number> => {
+      const reply = await this.run(`CONFIG GET ${name}`, (c) => c.call('CONFIG', 'GET', name));
+      const value = Array.isArray(reply) ? Number(reply[1]) : NaN;
+      if (!Number.isInteger(value) || value < 0) throw new RedisCommandError(this.addr, `CONFIG GET ${name}`, `unexpected reply ${JSON.stringify(reply)}`);
+      return value;
+    };
+    return { n: await read('min-replicas-to-write'), maxLagSec: await read('min-replicas-max-lag') };
+  }
+
   async setMinReplicas(n: number, maxLagSec: number): Promise<void> {
     const lagCommand = `CONFIG SET min-replicas-max-lag ${maxLagSec}`;
     const countCommand = `CONFIG SET min-replicas-to-write ${n}`;

@@ -315,7 +315,17 @@ export class RedisRuntime {
       if (!stillWanted()) return await this.abandonPromotion(epoch, 'after REPLICAOF NO ONE, before the fence was lifted', true);
       if (this.fence.belief !== 'lifted') await this.fence.release();
       // Mark the stream: everything before this point is what the primary of `epoch` was elected with.
-      await this.redis.writeEpochMarker(epoch);
+      // A min-replicas-to-write already in redis (the user's own setting, or one a sidecar that crashed
+      // with --min-replicas left) refuses that write with NOREPLICAS: right after REPLICAOF NO ONE no
+      // replica is attached yet, so every promotion of this node would fail. Write the marker with the
+      // check off, then put the setting back as it was.
+      const minReplicas = await this.redis.minReplicas();
+      if (minReplicas.n > 0) await this.redis.setMinReplicas(0, minReplicas.maxLagSec);
+      try {
+        await this.redis.writeEpochMarker(epoch);
+      } finally {
+        if (minReplicas.n > 0) await this.redis.setMinReplicas(minReplicas.n, minReplicas.maxLagSec);
+      }
       const after = await this.redis.poll();
       if (!after.reachable || after.role !== 'master') throw new Error(`redis did not become a master (${after.error ?? after.role ?? 'unknown'})`);
       if (trusted !== undefined && after.runId !== trusted) throw new Error(`local redis restarted (run_id ${trusted} -> ${after.runId}); its data may be gone`);
