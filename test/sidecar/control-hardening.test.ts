@@ -78,7 +78,8 @@ describe('resp-elect run: the control loop when redis refuses', { timeout: 120_0
     await adminCall(r, 'REPLICAOF', 'NO', 'ONE');
     await waitFor(() => /redis action failed .*failed=replicate.*action=action-failed/.test(r.logs(mark)), { what: `${r.id} to fail its REPLICAOF`, timeoutMs: 5000 });
     await waitFor(async () => !(await r.writable(200)), { what: `${r.id}'s redis to be fenced`, timeoutMs: 5000 });
-    expect(r.logs(mark)).toMatch(/local redis unhealthy.*reason="redis replicate failed: .*NOPERM/);
+    // Logged right after the failure, in the same millisecond: wait for it rather than race the log file.
+    await waitFor(() => /local redis unhealthy.*reason="redis replicate failed: .*NOPERM/.test(r.logs(mark)), { what: `${r.id} to report itself unhealthy`, timeoutMs: 5000 });
     // Fenced for as long as the step keeps failing, not just once.
     await new Promise((res) => setTimeout(res, 1000));
     expect(await r.writable(200)).toBe(false);

@@ -34,7 +34,10 @@ function master_addr(array $sentinels, string $master): ?array
 {
     foreach ($sentinels as [$host, $port]) {
         try {
-            $sentinel = new RedisSentinel($host, (int) $port, 0.5);
+            // 0.5 s to connect and 0.5 s to read: without a read timeout a sentinel address that
+            // accepts but never answers (a frozen host, or its port taken by another process) holds
+            // this call for PHP's default_socket_timeout, 60 s.
+            $sentinel = new RedisSentinel($host, (int) $port, 0.5, null, 0, 0.5);
             $addr = $sentinel->getMasterAddrByName($master);
             // No master known (none elected yet) is an empty array, not false.
             if (is_array($addr) && count($addr) === 2) {
