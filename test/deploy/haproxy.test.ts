@@ -100,28 +100,31 @@ async function writesRouteTo(write: number, primary: ClusterNode): Promise<void>
   );
 }
 
-/** Read connections land only on replicas of `primary`, and on each of `replicas` (round robin). */
+/**
+ * Read connections land only on replicas of `primary`, and on each of `replicas` (round robin):
+ * six in a row, every replica seen among them. Right after a switchover HAProxy may still send a
+ * read to the node just promoted (its /replica check fails only at the next checks, `fall 2`), so
+ * a streak is asked for rather than "nothing else once every replica was seen"; a read served by
+ * the new primary is still a correct read.
+ */
 async function readsRouteToReplicasOf(read: number, primary: ClusterNode, replicas: ClusterNode[]): Promise<void> {
   const want = new Set(replicas.map((r) => r.redis!.port));
   const seen = new Set<number>();
+  let streak = 0;
   await waitFor(
     async () => {
       const a = await whoAnswers(read);
       if (a.role !== 'slave' || a.masterPort !== primary.redis!.port || !want.has(a.redisPort)) {
         seen.clear();
+        streak = 0;
         throw new Error(`a read connection reached ${JSON.stringify(a)}`);
       }
       seen.add(a.redisPort);
-      return seen.size === want.size;
+      streak += 1;
+      return seen.size === want.size && streak >= 6;
     },
-    { what: `reads reaching each replica of ${primary.id} (redis ports ${[...want].join(', ')}), and only those`, timeoutMs: 10_000, intervalMs: 20 },
+    { what: `six reads in a row reaching only replicas of ${primary.id} (redis ports ${[...want].join(', ')}), each of them`, timeoutMs: 10_000, intervalMs: 20 },
   );
-  // Once they are up, no read connection may reach anything else.
-  for (let i = 0; i < 6; i++) {
-    const a = await whoAnswers(read);
-    expect(a.role, `read connection ${i} after both replicas were seen`).toBe('slave');
-    expect(want.has(a.redisPort), `read connection ${i} reached redis port ${a.redisPort}, not a replica of ${primary.id}`).toBe(true);
-  }
 }
 
 /**
