@@ -339,10 +339,17 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     // A tick is a poll: the executor steps through the plan and reports, then the Elector ticks,
     // then the executor acts on what the tick changed (a lapsed lease: fence).
     this.route(node, node.control(local, true));
-    const outs = e.tick(local);
+    this.afterEntry(node, local, e.tick(local));
+  }
+
+  /**
+   * After an Elector entry point on `node`: send what it returned, let the executor act on what it
+   * changed (a lapsed lease: fence; a role change: the next plan step), and let the checker look.
+   */
+  private afterEntry(node: SimNode, local: number, outs: Outbound[]): void {
     this.route(node, outs);
-    this.route(node, node.control(local, false));
-    this.checker.afterCall(node.idx, e.hasLease(local), this.now);
+    if (node.elector !== null) this.route(node, node.control(local, false));
+    this.checker.afterCall(node.idx, node.elector?.hasLease(local) ?? false, this.now);
   }
 
   private onDeliver(ev: Ev): void {
@@ -352,12 +359,8 @@ export class World implements GlueHost, FaultHost, CheckerHost {
       node.inbox.push(ev);
       return;
     }
-    const e = node.elector;
     const local = node.local(this.now);
-    const outs = e.onMessage(this.nodes[ev.a]!.id, ev.msg!, local);
-    this.route(node, outs);
-    this.route(node, node.control(local, false));
-    this.checker.afterCall(node.idx, e.hasLease(local), this.now);
+    this.afterEntry(node, local, node.elector.onMessage(this.nodes[ev.a]!.id, ev.msg!, local));
   }
 
   private onPromote(ev: Ev): void {
@@ -370,9 +373,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const local = node.local(this.now);
     const outs = node.promotionDone(local, this);
     this.timeline?.add(this.now, 'event', `${node.id} REPLICAOF NO ONE done (redis ${node.redis?.alive ? 'up' : 'down'})`);
-    this.route(node, outs);
-    if (node.elector !== null) this.route(node, node.control(local, false));
-    this.checker.afterCall(node.idx, node.elector?.hasLease(local) ?? false, this.now);
+    this.afterEntry(node, local, outs);
   }
 
   private onStep(ev: Ev): void {
@@ -811,8 +812,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const local = node.local(this.now);
     try {
       e.handOff(target, local);
-      this.route(node, node.control(local, false));
-      this.checker.afterCall(p, e.hasLease(local), this.now);
+      this.afterEntry(node, local, []);
       return `switchover: ${node.id} hands off to ${target}`;
     } catch (err) {
       return `switchover: ${(err as Error).message}`;
