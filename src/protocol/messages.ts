@@ -36,7 +36,13 @@ export type RefuseReason =
   /** The candidate is not an electable member in the voter's configuration (unknown, witness, priority 0). */
   | 'not-electable'
   /** The voter could not persist its vote. */
-  | 'persist-failed';
+  | 'persist-failed'
+  /**
+   * The candidate's member configuration is older than the voter's, differs at
+   * the same version, is unknown, or the voter's own is not agreed on yet
+   * (rules config-order, config-agreement).
+   */
+  | 'stale-config';
 
 export const REFUSE_REASONS: readonly RefuseReason[] = [
   'primary-alive',
@@ -48,6 +54,7 @@ export const REFUSE_REASONS: readonly RefuseReason[] = [
   'starting',
   'not-electable',
   'persist-failed',
+  'stale-config',
 ];
 
 // ---------------------------------------------------------------------------
@@ -155,6 +162,43 @@ export interface HandoffMessage {
   primaryOffset: number;
 }
 
+/**
+ * `CONFVER <node_id> <version> <config_epoch> <digest> <data_epoch>`: what the
+ * sender holds: the member configuration it uses (protocol.md §5.12) and the
+ * epoch its data last caught up with. Sent with every fifth HB, at once when
+ * either changes, and before every PREVOTE and OFFER, so a voter always knows
+ * the configuration a candidate counts its votes in.
+ */
+export interface ConfverMessage {
+  type: 'CONFVER';
+  nodeId: string;
+  version: number;
+  configEpoch: number;
+  /** sha256 of the canonical members text, lowercase hex. */
+  digest: string;
+  dataEpoch: number;
+}
+
+/**
+ * `CONFIG <node_id> <version> <config_epoch> <members>`: a whole member
+ * configuration. The primary sends it to every member whose CONFVER shows an
+ * older one; a listener sends it once to a joining node that asked with CONFGET.
+ */
+export interface ConfigMessage {
+  type: 'CONFIG';
+  nodeId: string;
+  version: number;
+  configEpoch: number;
+  /** The members field: `id,kind,priority,peer,redis` entries sorted by id, `;`-separated (src/protocol/members.ts). */
+  members: string;
+}
+
+/** `CONFGET <node_id>`: a joining node, not a member yet, asks for the configuration (protocol.md §4.10). */
+export interface ConfgetMessage {
+  type: 'CONFGET';
+  nodeId: string;
+}
+
 /** `PEER <version> <node_id> <nonce>`: first frame of an outbound peer connection. */
 export interface PeerMessage {
   type: 'PEER';
@@ -191,9 +235,11 @@ export type ElectionMessage =
   | RefuseMessage
   | LeaseMessage
   | LeaseAckMessage
-  | HandoffMessage;
+  | HandoffMessage
+  | ConfverMessage
+  | ConfigMessage;
 
-export type HandshakeMessage = PeerMessage | ChallengeMessage | ProofMessage;
+export type HandshakeMessage = PeerMessage | ChallengeMessage | ProofMessage | ConfgetMessage;
 
 export type Message = ElectionMessage | HandshakeMessage;
 
