@@ -1,12 +1,17 @@
-import type { ElectionMessage, Message, RefuseReason, Role } from '../protocol/messages.js';
+import type { ConfigMessage, ConfverMessage, ElectionMessage, Message, RefuseReason, Role } from '../protocol/messages.js';
+import { membersProblem, membersText, parseMembersText } from '../protocol/members.js';
+import { compareConfigIds, configDigest, configQuorum, describeConfig, memberOf, votersOf, type ClusterConfig, type ConfigId } from './cluster-config.js';
+import { applyChange, describeChange, type ConfigChange } from './config-change.js';
+import { ConfigProgress } from './config-progress.js';
+import { MemoryConfigStore, type ConfigStore } from './config-store.js';
 import { isHoldableEpoch, MAX_HELD_EPOCH } from '../protocol/limits.js';
-import { resolveConfig, type ElectorConfig } from './config.js';
+import { ConfigError, resolveConfig, type ElectorConfig } from './config.js';
 import { DataMemory } from './data-memory.js';
 import type { ElectorEvent, ElectorEventListener } from './events.js';
 import { InvariantError, invariantViolations } from './invariants.js';
 import { LeaseTracker } from './lease-tracker.js';
 import { epochBoundGate, epochGate, senderGate, type GateVerdict } from './message-gate.js';
-import { compareStanding, isElectable, quorumSize, resolveMembers, type Member, type MemberSpec } from './membership.js';
+import { bornConfig, compareStanding, isElectable, memberFromConfig, resolveMembers, type Member, type MemberSpec } from './membership.js';
 import { roleOf, type Handoff, type Phase, type PhaseName } from './phase.js';
 import { RuleSet, type SafetyRule } from './safety-rules.js';
 import { judgeVote, type VoterSnapshot, type VoteVerdict } from './vote-rules.js';
@@ -21,8 +26,16 @@ export interface Outbound {
 
 export interface ElectorOptions {
   nodeId: string;
-  /** Full membership, self included; every node must be given the same list. */
-  members: readonly MemberSpec[];
+  /**
+   * The member list of a fresh cluster, self included (`--member` flags):
+   * the configuration it is born with (version 1, epoch 0), used only when
+   * the config store holds none. Every node must be given the same list.
+   */
+  members?: readonly (MemberSpec & { peer?: string; redis?: string })[];
+  /** Instead of `members`: the born configuration itself. */
+  initialConfig?: ClusterConfig;
+  /** Where the configuration in use is kept durably (protocol.md §5.12); default: in memory. */
+  configStore?: ConfigStore;
   /** This node's redis address as peers should REPLICAOF it; carried in ANNOUNCE. */
   advertisedAddr: string;
   /** 'primary' only for the bootstrap node: it stands at once, and only while it has never taken part in an epoch. */
@@ -66,8 +79,31 @@ export interface ElectorSnapshot {
   offset: number;
   healthy: boolean;
   handoff: { target: string; released: boolean } | null;
-  peers: { id: string; witness: boolean; priority: number; up: boolean; lastHeard: number | null; epoch: number; role: Role; offset: number }[];
+  peers: { id: string; witness: boolean; learner: boolean; priority: number; up: boolean; lastHeard: number | null; epoch: number; role: Role; offset: number }[];
+  /** The member configuration in use (protocol.md §5.12). */
+  config: ConfigSnapshot;
 }
+
+export interface ConfigSnapshot {
+  version: number;
+  epoch: number;
+  digest: string;
+  members: { id: string; kind: 'voter' | 'learner' | 'witness'; priority: number; peer?: string; redis?: string }[];
+  voters: string[];
+  learners: string[];
+  quorum: number;
+  /** Born from flags and not yet held by a majority of its voters: this node neither votes nor stands. */
+  agreed: boolean;
+  /** This node is not in the configuration it holds (removed). */
+  removed: boolean;
+  /** On the primary: whether a majority of the configuration's voters hold it; null elsewhere (unknown). */
+  committed: boolean | null;
+  /** A peer holding a configuration of the same version and epoch with other members. */
+  conflict: { peer: string; digest: string } | null;
+}
+
+/** Every node tells its peers what configuration it holds every this many heartbeats (and at once on a change). */
+const CONFVER_EVERY = 5;
 
 /**
  * The election state machine. Pure: time comes in as `nowMs`, randomness from
@@ -85,16 +121,38 @@ export interface ElectorSnapshot {
 export class Elector {
   readonly nodeId: string;
   readonly config: ElectorConfig;
-  readonly members: readonly Member[];
-  private readonly self: Member;
-  private readonly quorum: number;
+  /** The members of the configuration in use, as the rules see them (learners flagged). */
+  members: readonly Member[] = [];
+  /** This node's entry; a non-voting placeholder when the configuration does not name it (removed). */
+  private self!: Member;
+  private quorum = 1;
+  private voterIds: ReadonlySet<string> = new Set();
+  /** The configuration in use (protocol.md §5.12) and its digest. */
+  private cfg!: ClusterConfig;
+  private cfgDigest = '';
+  private readonly configStore: ConfigStore;
+  /** Rule config-agreement: a configuration born from flags is used only once a majority of its voters hold the same one. */
+  private agreed: boolean;
+  private conflict: { peer: string; digest: string } | null = null;
+  private readonly progress = new ConfigProgress();
+  /** On the primary: the configuration last seen held by a majority of its voters. */
+  private committedId: { version: number; epoch: number } | null = null;
+  /** The configuration at the last invariant check: configurations never go back. */
+  private checkedConfig: { version: number; epoch: number };
+  private hbCount = 0;
+  /** A CONFVER must go out with the next heartbeat (the configuration or the data epoch changed). */
+  private confverDue = true;
+  /** When CONFIG was last sent to each peer, so a lagging peer gets it at most once per heartbeat. */
+  private readonly configSentAt = new Map<string, number>();
+  /** The primary's recent offsets, to tell a learner that keeps up from one that does not. */
+  private readonly offsetHistory: { at: number; offset: number }[] = [];
   private readonly advertisedAddr: string;
   private readonly store: VoteStore;
   private readonly random: () => number;
   private readonly listeners: ElectorEventListener[] = [];
   private readonly confirmPromotion: boolean;
   private readonly rules: RuleSet;
-  private readonly memberIds: ReadonlySet<string>;
+  private memberIds: ReadonlySet<string> = new Set();
 
   private _epoch: number;
   private votedFor: string | null;
@@ -142,15 +200,29 @@ export class Elector {
   constructor(opts: ElectorOptions) {
     this.nodeId = opts.nodeId;
     this.config = resolveConfig(opts.config);
-    this.members = resolveMembers(opts.nodeId, opts.members);
-    this.memberIds = new Set(this.members.map((m) => m.id));
-    this.self = this.members.find((m) => m.id === opts.nodeId)!;
-    this.quorum = quorumSize(this.members.length);
+    this.rules = new RuleSet(opts.disabledRules);
+    this.configStore = opts.configStore ?? new MemoryConfigStore();
+    // A store that cannot be read throws here, like the vote store: never start as "no configuration".
+    const storedConfig = this.configStore.load();
+    let born = opts.initialConfig;
+    if (!born && opts.members && !storedConfig) {
+      resolveMembers(opts.nodeId, opts.members); // throws ConfigError naming what is wrong
+      born = bornConfig(opts.members);
+    }
+    if (!storedConfig && !born) throw new ConfigError('members', 'no member configuration: none stored and none given');
+    if (!storedConfig && born) {
+      const problem = membersProblem(born.members);
+      if (problem) throw new ConfigError('members', problem);
+      if (!memberOf(born, opts.nodeId)) throw new ConfigError('members', `this node's id ${opts.nodeId} is not in the membership (${born.members.map((m) => m.id).join(', ')})`);
+    }
+    // A stored configuration is one this node agreed to or adopted from a primary; a born one must be agreed first.
+    this.agreed = storedConfig !== null || !this.rules.enforced('config-agreement');
+    this.installConfig(storedConfig ?? born!);
+    this.checkedConfig = { version: this.cfg.version, epoch: this.cfg.epoch };
     this.advertisedAddr = opts.advertisedAddr;
     this.store = opts.voteStore;
     this.random = opts.random;
     this.confirmPromotion = opts.confirmPromotion ?? false;
-    this.rules = new RuleSet(opts.disabledRules);
     // rule data-memory off behaves as dataMemoryMs 0: judge by the data held now.
     this.dataMemory = new DataMemory(this.rules.enforced('data-memory') ? this.config.dataMemoryMs : 0, this.rules.enforced('data-epoch-order'));
     if (opts.onEvent) this.listeners.push(opts.onEvent);
@@ -165,11 +237,7 @@ export class Elector {
     this.loadedEpoch = stored.epoch;
     this.checkedEpoch = stored.epoch;
     this.bootstrap = opts.startRole === 'primary' && stored.epoch === 0 && isElectable(this.self);
-
-    for (const m of this.members) {
-      if (m.id === this.nodeId) continue;
-      this.peers.set(m.id, { lastHeard: null, up: false, epoch: 0, role: 'replica', offset: 0 });
-    }
+    this.checkAgreement();
   }
 
   // -------------------------------------------------------------------------
@@ -240,9 +308,33 @@ export class Elector {
         .filter((m) => m.id !== this.nodeId)
         .map((m) => {
           const p = this.peers.get(m.id)!;
-          return { id: m.id, witness: m.witness, priority: m.priority, up: p.up, lastHeard: p.lastHeard, epoch: p.epoch, role: p.role, offset: p.offset };
+          return { id: m.id, witness: m.witness, learner: m.learner, priority: m.priority, up: p.up, lastHeard: p.lastHeard, epoch: p.epoch, role: p.role, offset: p.offset };
         }),
+      config: this.configSnapshot(),
     };
+  }
+
+  /** The member configuration in use, for `member list`, INFO and /metrics. */
+  configSnapshot(): ConfigSnapshot {
+    const c = this.cfg;
+    return {
+      version: c.version,
+      epoch: c.epoch,
+      digest: this.cfgDigest,
+      members: c.members.map((m) => ({ ...m })),
+      voters: votersOf(c).map((m) => m.id),
+      learners: c.members.filter((m) => m.kind === 'learner').map((m) => m.id),
+      quorum: this.quorum,
+      agreed: this.agreed,
+      removed: this.isRemoved(),
+      committed: this.phase.kind === 'primary' ? this.isCommitted() : null,
+      conflict: this.conflict ? { ...this.conflict } : null,
+    };
+  }
+
+  /** The configuration in use. */
+  get clusterConfig(): ClusterConfig {
+    return structuredClone(this.cfg);
   }
 
   /**
@@ -262,8 +354,12 @@ export class Elector {
       isMember: (id) => this.memberIds.has(id),
       hasLease: this.hasLease(nowMs),
       writesAllowed: this.writesAllowed(nowMs),
+      config: { version: this.cfg.version, epoch: this.cfg.epoch },
+      previousConfig: this.checkedConfig,
+      countedNonVoter: this.countedNonVoter(),
     });
     this.checkedEpoch = this._epoch;
+    this.checkedConfig = { version: this.cfg.version, epoch: this.cfg.epoch };
     if (bad.length > 0) throw new InvariantError(`${this.nodeId} (${this.phase.kind}, epoch ${this._epoch}): ${bad.join('; ')}`);
   }
 
@@ -288,10 +384,12 @@ export class Elector {
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`replication offset must be a non-negative safe integer, got ${offset}`);
     if (dataEpoch !== undefined) {
       if (!Number.isSafeInteger(dataEpoch) || dataEpoch < 0) throw new RangeError(`data epoch must be a non-negative safe integer, got ${dataEpoch}`);
+      if (dataEpoch !== this.dataEpoch) this.confverDue = true;
       this.dataEpoch = dataEpoch;
     }
     this.offset = offset;
     this.offsetAt = nowMs;
+    if (this.phase.kind === 'primary') this.rememberOffset(offset, nowMs);
     const now = { dataEpoch: this.dataEpoch, offset: this.offset };
     const before = this.dataMemory.observe(now, nowMs);
     if (before) this.emit({ type: 'data-lost', held: before, now, holdMs: this.config.dataMemoryMs });
@@ -316,7 +414,7 @@ export class Elector {
   /** Time passes: peers go up or down, rounds and hand-offs time out, followers stand, HB and LEASE go out. */
   tick(nowMs: number): Outbound[] {
     this.advance(nowMs);
-    const out: Outbound[] = [];
+    const out: Outbound[] = this.pendingOut.splice(0);
     this.refreshPeers(nowMs);
     this.expireDataMemory(nowMs);
     const p = this.phase;
@@ -339,9 +437,14 @@ export class Elector {
         break;
     }
     if (nowMs >= this.nextHbAt) {
-      out.push({ to: '*', msg: this.hb() });
-      const q = this.phase;
-      if (q.kind === 'primary' && !q.handoff?.released) out.push(this.leaseRound(q.lease, nowMs));
+      if (!this.isRemoved()) {
+        out.push({ to: '*', msg: this.hb() });
+        const q = this.phase;
+        if (q.kind === 'primary' && !q.handoff?.released) out.push(this.leaseRound(q.lease, nowMs));
+        // rule config-order: peers learn what we hold every CONFVER_EVERY heartbeats, and at once on a change.
+        if (this.confverDue || this.hbCount % CONFVER_EVERY === 0) this.pushConfver(out);
+        this.hbCount += 1;
+      }
       this.nextHbAt = nowMs + this.config.hbIntervalMs;
     }
     return this.finish(nowMs, out);
@@ -354,11 +457,21 @@ export class Elector {
    * still counts as hearing from the peer.
    */
   onMessage(fromId: string, msg: Message, nowMs: number): Outbound[] {
-    this.advance(nowMs);
     const out: Outbound[] = [];
     const peer = this.peers.get(fromId);
-    if (!peer) {
-      this.emit({ type: 'ignored', from: fromId, what: msg.type, reason: fromId === this.nodeId ? 'message from self' : 'sender is not a member' });
+    if ((msg.type === 'CONFIG' || msg.type === 'CONFVER') && fromId !== this.nodeId && msg.nodeId === fromId && epochBoundGate(msg).pass) {
+      // Configuration messages count from anyone the transport authenticated, member or not: a removed
+      // node learns from them that a removal was undone, a primary tells a removed node it is removed.
+      // They say nothing about time or liveness, so they neither start the boot clock nor mark a peer up.
+      if (this.bootAt !== null && nowMs > this.now) this.now = nowMs;
+      if (msg.type === 'CONFIG') this.onConfig(fromId, msg, nowMs, out);
+      else this.onConfver(fromId, msg, nowMs, out);
+      return this.finish(nowMs, out);
+    }
+    this.advance(nowMs);
+    if (!peer || this.isRemoved()) {
+      const reason = fromId === this.nodeId ? 'message from self' : !peer ? 'sender is not a member' : `this node is not in configuration ${this.cfg.version}`;
+      this.emit({ type: 'ignored', from: fromId, what: msg.type, reason });
       this.assertInvariants(nowMs);
       return out;
     }
@@ -369,7 +482,7 @@ export class Elector {
     }
     // No election reaches past the epoch bound, and holding it would leave no epoch to stand in.
     if (!this.passes(fromId, peer, msg, epochBoundGate(msg))) return this.finish(nowMs, out);
-    if (msg.type === 'PEER' || msg.type === 'CHALLENGE' || msg.type === 'PROOF') {
+    if (msg.type === 'PEER' || msg.type === 'CHALLENGE' || msg.type === 'PROOF' || msg.type === 'CONFGET') {
       this.emit({ type: 'ignored', from: fromId, what: msg.type, reason: 'handshake message reached the Elector' });
       return this.finish(nowMs, out);
     }
@@ -407,6 +520,9 @@ export class Elector {
       case 'HANDOFF':
         this.onHandoff(fromId, msg.epoch, msg.targetId, msg.primaryOffset);
         break;
+      case 'CONFIG':
+      case 'CONFVER':
+        break; // handled above
     }
     return this.finish(nowMs, out);
   }
@@ -484,9 +600,11 @@ export class Elector {
   /** rule prevote-probe: ask whether a quorum would vote for us in epoch + 1, changing nothing anywhere. */
   private becomePrevote(nowMs: number, out: Outbound[]): void {
     const epoch = this._epoch + 1;
-    const tally = new VoteTally(epoch, this.quorum, this.members.length, this.nodeId);
+    const tally = this.newTally(epoch);
     this.phase = { kind: 'prevote', tally, deadline: nowMs + this.config.electionTimeoutMs, askAgain: null };
     this.emit({ type: 'prevote-start', epoch, offset: this.offset });
+    // rule config-order: on the same connections, so every voter knows the configuration we count in before judging us.
+    this.pushConfver(out);
     out.push({ to: '*', msg: { type: 'PREVOTE', epoch, candidateId: this.nodeId, replOffset: this.offset, dataEpoch: this.dataEpoch } });
     if (tally.result() === 'won') this.becomeCandidate(nowMs, out, false);
   }
@@ -501,8 +619,9 @@ export class Elector {
     }
     const fromRole = this.role;
     this.adoptEpoch(epoch, this.nodeId, nowMs, 'stood for election');
-    const tally = new VoteTally(epoch, this.quorum, this.members.length, this.nodeId);
+    const tally = this.newTally(epoch);
     this.phase = { kind: 'candidate', tally, deadline: nowMs + this.config.electionTimeoutMs, handoff };
+    this.pushConfver(out);
     this.emitRole(fromRole, handoff ? `hand-off from the primary of epoch ${epoch - 1}` : 'primary lost and a majority would vote for us');
     this.emit({ type: 'election-start', epoch, offset: this.offset, handoff });
     out.push({ to: '*', msg: { type: 'OFFER', epoch, candidateId: this.nodeId, replOffset: this.offset } });
@@ -526,6 +645,9 @@ export class Elector {
     const fromRole = this.role;
     const lease = new LeaseTracker(this.quorum, this.config.leaseMs);
     this.phase = { kind: 'primary', lease, handoff: null };
+    this.committedId = null;
+    this.offsetHistory.length = 0;
+    this.rememberOffset(this.offset, nowMs);
     this.bootstrap = false;
     this.primary = this.nodeId;
     this.primaryLost = false;
@@ -572,6 +694,276 @@ export class Elector {
   }
 
   // -------------------------------------------------------------------------
+  // Membership (protocol.md §5.12)
+  // -------------------------------------------------------------------------
+
+  /**
+   * On the primary: make one membership change. It is persisted, in use here
+   * at once, and sent to every member; it is committed once a majority of its
+   * voters report holding it (`config-committed` event). Throws an Error
+   * naming the reason when no change may be made now: not the primary or no
+   * lease, a hand-off under way, the previous change (or the new primary's
+   * restamp) not committed yet, or a change the configuration cannot take.
+   */
+  proposeChange(change: ConfigChange, nowMs: number): ClusterConfig {
+    this.advance(nowMs);
+    const p = this.phase;
+    if (p.kind !== 'primary') throw new Error(`membership change refused: ${this.nodeId} is not the primary (it is ${this.role})`);
+    if (!this.hasLease(nowMs)) throw new Error('membership change refused: this primary holds no lease');
+    if (p.handoff) throw new Error(`membership change refused: a hand-off to ${p.handoff.target} is under way`);
+    if (change.kind !== 'restamp') {
+      // rule one-change: the previous change, and this primary's restamp, must be committed first.
+      if (this.cfg.epoch !== this._epoch && this.rules.enforced('config-own-epoch')) throw new Error(`membership change refused: configuration ${this.cfg.version} is not yet restamped in epoch ${this._epoch}; try again in a moment`);
+      if (!this.isCommitted() && this.rules.enforced('one-change')) {
+        const holders = this.progress.holders(this.cfg, this.nodeId, this.cfgDigest);
+        throw new Error(`membership change refused: configuration ${this.cfg.version} is still in flight (held by ${holders.join(', ')}, needs ${this.quorum} of ${[...this.voterIds].join(', ')}); try again once it is committed`);
+      }
+      if (change.kind === 'remove' && change.id === this.nodeId) throw new Error('membership change refused: the primary cannot remove itself; hand off first (resp-elect member remove does)');
+    }
+    const next = applyChange(this.cfg, change, this._epoch);
+    if (typeof next === 'string') throw new Error(`membership change refused: ${next}`);
+    if (!this.saveConfig(next, describeChange(change))) throw new Error('membership change refused: the configuration could not be saved (see the error event)');
+    this.installConfig(next, `${describeChange(change)} (by ${this.nodeId}, primary of epoch ${this._epoch})`);
+    const out: Outbound[] = [{ to: '*', msg: this.configMessage() }];
+    this.pushConfver(out);
+    this.pendingOut.push(...out);
+    this.finish(nowMs, []);
+    return structuredClone(next);
+  }
+
+  /**
+   * Disaster recovery (protocol.md §5.12, "Forcing a configuration"): when a
+   * majority of the voters is gone for good, make a configuration of
+   * `keep` (this node included) without any quorum, numbered above anything
+   * the lost members may hold. Unsafe by nature: if the others are not really
+   * gone, two primaries can result. The caller asks for confirmation.
+   */
+  forceConfig(keep: readonly string[], nowMs: number): ClusterConfig {
+    this.advance(nowMs);
+    if (!keep.includes(this.nodeId)) throw new Error(`forcing a configuration refused: ${this.nodeId} must be one of the members kept`);
+    for (const id of keep) if (!memberOf(this.cfg, id)) throw new Error(`forcing a configuration refused: ${id} is not a member of configuration ${this.cfg.version}`);
+    const members = this.cfg.members.filter((m) => keep.includes(m.id)).map((m) => (m.kind === 'learner' ? { ...m, kind: 'voter' as const } : { ...m }));
+    const problem = membersProblem(members);
+    if (problem) throw new Error(`forcing a configuration refused: ${problem}`);
+    // Two above ours: the lost members may hold ours plus one uncommitted change, never more.
+    const next: ClusterConfig = { version: this.cfg.version + 2, epoch: this._epoch, members };
+    if (!this.saveConfig(next, 'forcing a configuration')) throw new Error('forcing a configuration refused: it could not be saved (see the error event)');
+    const lost = this.cfg.members.filter((m) => !keep.includes(m.id)).map((m) => m.id);
+    this.installConfig(next, `forced by the operator, dropping ${lost.join(', ')}: writes acknowledged only by them may be lost`);
+    this.agreed = true;
+    this.conflict = null;
+    const out: Outbound[] = [{ to: '*', msg: this.configMessage() }];
+    this.pushConfver(out);
+    this.pendingOut.push(...out);
+    this.finish(nowMs, []);
+    return structuredClone(next);
+  }
+
+  /** Messages made outside a call that returns messages (proposeChange, forceConfig): sent with the next tick. */
+  private readonly pendingOut: Outbound[] = [];
+
+  /** The configuration this node does not appear in: it takes no part (protocol.md §5.12, removing a member). */
+  private isRemoved(): boolean {
+    return !this.memberIds.has(this.nodeId);
+  }
+
+  /** On the primary: a majority of the configuration's voters hold it. */
+  private isCommitted(): boolean {
+    return this.progress.heldByMajority(this.cfg, this.nodeId, this.cfgDigest);
+  }
+
+  /** Make `c` the configuration in use: members, voters, quorum, peers and the lease follow it. */
+  private installConfig(c: ClusterConfig, reason?: string): void {
+    const before = this.cfg as ClusterConfig | undefined;
+    this.cfg = c;
+    this.cfgDigest = configDigest(c);
+    this.members = c.members.map(memberFromConfig);
+    this.memberIds = new Set(c.members.map((m) => m.id));
+    this.self = this.members.find((m) => m.id === this.nodeId) ?? { id: this.nodeId, witness: false, priority: 0, learner: true };
+    this.voterIds = new Set(votersOf(c).map((m) => m.id));
+    this.quorum = configQuorum(c);
+    for (const m of c.members) {
+      if (m.id !== this.nodeId && !this.peers.has(m.id)) this.peers.set(m.id, { lastHeard: null, up: false, epoch: 0, role: 'replica', offset: 0 });
+    }
+    for (const id of [...this.peers.keys()]) if (!this.memberIds.has(id)) this.peers.delete(id);
+    this.confverDue = true;
+    if (this.primary !== null && this.primary !== this.nodeId && !this.memberIds.has(this.primary)) {
+      // The primary we followed is not a member any more (a forced configuration dropped it).
+      if (!this.primaryLost) this.markPrimaryLost(this.now, `${this.primary} is not in configuration ${c.version}`);
+      this.primary = null;
+    }
+    const p = this.phase;
+    if (p.kind === 'primary') {
+      p.lease.retain(this.voterIds, this.quorum);
+      if (this.primary === this.nodeId && !this.memberIds.has(this.nodeId)) this.stepDown(this.now, [], 'this node is not in the new configuration');
+    }
+    if (before === undefined) return;
+    const removed = !this.memberIds.has(this.nodeId);
+    this.emit({ type: 'config', version: c.version, epoch: c.epoch, members: describeConfig(c), self: removed ? 'removed' : this.self.learner ? 'learner' : this.self.witness ? 'witness' : 'voter', reason: reason ?? 'configuration changed' });
+    // A round counts votes in the configuration it began in; in a new one it starts again.
+    if ((p.kind === 'prevote' || p.kind === 'candidate') && !p.tally.eligibleEquals(this.voterIds)) this.failRound(this.now, `configuration ${c.version} arrived during the round`, true);
+    if (removed && (p.kind === 'promoting')) this.stepDown(this.now, [], 'this node is not in the new configuration');
+  }
+
+  private saveConfig(c: ClusterConfig, what: string): boolean {
+    try {
+      this.configStore.save(c);
+      return true;
+    } catch (err) {
+      this.emit({ type: 'error', what: `persisting configuration ${c.version} (${what})`, message: (err as Error).message });
+      return false;
+    }
+  }
+
+  private newTally(epoch: number): VoteTally {
+    return new VoteTally(epoch, this.quorum, this.voterIds.size, this.nodeId, this.rules.enforced('learner-no-vote') ? this.voterIds : undefined);
+  }
+
+  /** Rule config-agreement for a configuration born from flags: held by a majority of its voters and by nobody else differently. */
+  private checkAgreement(): void {
+    const conflict = this.progress.conflict(this.cfg, this.cfgDigest);
+    if (conflict && (!this.conflict || this.conflict.peer !== conflict.peer || this.conflict.digest !== conflict.digest)) {
+      this.conflict = conflict;
+      this.emit({ type: 'config-conflict', peer: conflict.peer, version: this.cfg.version, epoch: this.cfg.epoch, ours: this.cfgDigest, theirs: conflict.digest });
+    }
+    if (this.agreed || this.cfg.epoch !== 0) return;
+    if (!this.progress.heldByMajority(this.cfg, this.nodeId, this.cfgDigest)) return;
+    if (!this.saveConfig(this.cfg, 'the member list a majority agreed on')) return;
+    this.agreed = true;
+    this.emit({ type: 'config', version: this.cfg.version, epoch: this.cfg.epoch, members: describeConfig(this.cfg), self: this.self.witness ? 'witness' : 'voter', reason: `a majority holds the same member list (${this.progress.holders(this.cfg, this.nodeId, this.cfgDigest).join(', ')})` });
+  }
+
+  private configMessage(): ConfigMessage {
+    return { type: 'CONFIG', nodeId: this.nodeId, version: this.cfg.version, configEpoch: this.cfg.epoch, members: membersText(this.cfg.members) };
+  }
+
+  private pushConfver(out: Outbound[]): void {
+    this.confverDue = false;
+    const msg: ConfverMessage = { type: 'CONFVER', nodeId: this.nodeId, version: this.cfg.version, configEpoch: this.cfg.epoch, digest: this.cfgDigest, dataEpoch: this.dataEpoch };
+    out.push({ to: '*', msg });
+  }
+
+  /** Send our configuration to a peer that holds an older one; at most once per heartbeat unless `now`. Born configurations are never sent. */
+  private sendConfigTo(peer: string, nowMs: number, out: Outbound[], now = false): void {
+    if (this.cfg.epoch === 0 || (!this.agreed && this.rules.enforced('config-agreement'))) return;
+    const last = this.configSentAt.get(peer) ?? -Infinity;
+    if (!now && nowMs - last < this.config.hbIntervalMs) return;
+    this.configSentAt.set(peer, nowMs);
+    out.push({ to: peer, msg: this.configMessage() });
+  }
+
+  /** CONFVER: what a peer holds. */
+  private onConfver(from: string, msg: ConfverMessage, nowMs: number, out: Outbound[]): void {
+    const id: ConfigId = { version: msg.version, epoch: msg.configEpoch, digest: msg.digest };
+    this.progress.report(from, id, msg.dataEpoch, nowMs);
+    if (compareConfigIds(id, this.cfg) < 0) this.sendConfigTo(from, nowMs, out);
+    this.checkAgreement();
+  }
+
+  /** CONFIG: a whole configuration; adopted when newer than ours (protocol.md §5.12). */
+  private onConfig(from: string, msg: ConfigMessage, nowMs: number, out: Outbound[]): void {
+    const members = parseMembersText(msg.members);
+    if (typeof members === 'string') {
+      this.emit({ type: 'ignored', from, what: 'CONFIG', reason: `bad member list: ${members}` });
+      return;
+    }
+    const incoming: ClusterConfig = { version: msg.version, epoch: msg.configEpoch, members };
+    const cmp = compareConfigIds(incoming, this.cfg);
+    if (cmp < 0) return; // older than ours: our CONFVER tells the sender
+    if (cmp === 0) {
+      if (configDigest(incoming) !== this.cfgDigest) {
+        this.progress.report(from, { version: incoming.version, epoch: incoming.epoch, digest: configDigest(incoming) }, this.progress.of(from)?.dataEpoch ?? 0, nowMs);
+        this.checkAgreement();
+      }
+      return;
+    }
+    // Only a primary makes configurations; a born one (epoch 0) is the flags of one node, never adopted from another.
+    if (incoming.epoch === 0) {
+      this.emit({ type: 'ignored', from, what: 'CONFIG', reason: 'a configuration of epoch 0 comes from flags and is never adopted from a peer' });
+      return;
+    }
+    if (!this.saveConfig(incoming, `adopting configuration ${incoming.version} from ${from}`)) return;
+    this.installConfig(incoming, `CONFIG from ${from}`);
+    this.agreed = true;
+    this.conflict = null;
+    this.pushConfver(out);
+  }
+
+  /**
+   * On the primary holding its lease, once per tick: commit what a majority
+   * holds, then make the next change it owes — the restamp of a new primary
+   * first (rule config-own-epoch), then one promotion of a learner that keeps
+   * up — and resend the configuration to members that lag.
+   */
+  private advanceConfig(nowMs: number, out: Outbound[]): void {
+    for (const peer of this.progress.behind(this.cfg)) if (this.peers.has(peer)) this.sendConfigTo(peer, nowMs, out);
+    if (!this.hasLease(nowMs)) return;
+    const committed = this.isCommitted();
+    if (committed && (this.committedId?.version !== this.cfg.version || this.committedId.epoch !== this.cfg.epoch)) {
+      this.committedId = { version: this.cfg.version, epoch: this.cfg.epoch };
+      this.emit({ type: 'config-committed', version: this.cfg.version, epoch: this.cfg.epoch, members: describeConfig(this.cfg) });
+    }
+    if (this.cfg.epoch !== this._epoch && this.rules.enforced('config-own-epoch')) {
+      if (this.cfg.epoch === 0 && !this.agreed) return;
+      this.proposeInternal({ kind: 'restamp' }, nowMs, out);
+      return;
+    }
+    if (!committed && this.rules.enforced('one-change')) return;
+    for (const m of this.cfg.members) {
+      if (m.kind === 'learner' && this.learnerCaughtUp(m.id, nowMs)) {
+        this.proposeInternal({ kind: 'promote', id: m.id }, nowMs, out);
+        return;
+      }
+    }
+  }
+
+  private proposeInternal(change: ConfigChange, nowMs: number, out: Outbound[]): void {
+    const next = applyChange(this.cfg, change, this._epoch);
+    if (typeof next === 'string') return;
+    if (!this.saveConfig(next, describeChange(change))) return;
+    this.installConfig(next, `${describeChange(change)} (by ${this.nodeId}, primary of epoch ${this._epoch})`);
+    out.push({ to: '*', msg: this.configMessage() });
+    this.pushConfver(out);
+    void nowMs;
+  }
+
+  /**
+   * A learner keeps up (rule learner-catch-up): heard recently, following us in
+   * our epoch, its data holds our epoch's marker (so it caught up with our
+   * stream), and its offset reached the offset we had three heartbeats ago.
+   */
+  private learnerCaughtUp(id: string, nowMs: number): boolean {
+    const peer = this.peers.get(id);
+    const held = this.progress.of(id);
+    if (!peer || !peer.up || !held) return false;
+    if (peer.role !== 'replica' || peer.epoch !== this._epoch || held.dataEpoch !== this._epoch) return false;
+    const target = this.offsetAgo(nowMs - 3 * this.config.hbIntervalMs);
+    return target !== undefined && peer.offset >= target;
+  }
+
+  private rememberOffset(offset: number, nowMs: number): void {
+    const h = this.offsetHistory;
+    h.push({ at: nowMs, offset });
+    const keepFrom = nowMs - 10 * this.config.hbIntervalMs;
+    while (h.length > 2 && h[1]!.at <= keepFrom) h.shift();
+  }
+
+  /** Our offset as of `at` (the newest sample not after it), or undefined when we have none that old. */
+  private offsetAgo(at: number): number | undefined {
+    let found: number | undefined;
+    for (const s of this.offsetHistory) if (s.at <= at) found = s.offset;
+    return found;
+  }
+
+  /** Invariant: a round never counts a member that is not a voter of the configuration (rule learner-no-vote). */
+  private countedNonVoter(): string | null {
+    const p = this.phase;
+    if ((p.kind !== 'prevote' && p.kind !== 'candidate') || !this.rules.enforced('learner-no-vote')) return null;
+    for (const id of p.tally.granted()) if (id !== this.nodeId && !p.tally.counts(id)) return id;
+    return null;
+  }
+
+  // -------------------------------------------------------------------------
   // Time-driven behaviour
   // -------------------------------------------------------------------------
 
@@ -610,7 +1002,10 @@ export class Elector {
     }
     if (!p.handoff?.released) p.lease.recompute(nowMs);
     const h = p.handoff;
-    if (!h) return;
+    if (!h) {
+      this.advanceConfig(nowMs, out);
+      return;
+    }
     if (nowMs >= h.deadline) {
       p.handoff = null;
       this.emit({ type: 'handoff-end', target: h.target, epoch: h.epoch, ok: false, reason: `${h.target} did not take over within ${this.config.handoffTimeoutMs} ms; resuming as primary` });
@@ -635,11 +1030,18 @@ export class Elector {
       return;
     }
     if (this.primaryAlive(nowMs)) return;
+    if (this.isRemoved()) {
+      if (this.primary !== null || !this.primaryLost) this.markPrimaryLost(nowMs, `this node is not in configuration ${this.cfg.version}`);
+      this.primary = null;
+      return;
+    }
     // Just started and no primary heard yet: give the cluster downAfterMs to introduce itself.
     const learning = !this.primaryLost && this.primary === null && nowMs - this.primaryContactAt < this.config.downAfterMs;
     if (!this.primaryLost && !learning) this.markPrimaryLost(nowMs, this.lostReason(nowMs));
-    // rule electable-only: witnesses, priority 0 and unhealthy nodes never stand.
+    // rule electable-only: witnesses, learners, priority 0 and unhealthy nodes never stand.
     if (!electable) return;
+    // rule config-agreement: never stand on a member list a majority has not confirmed, or that another node contradicts.
+    if ((!this.agreed || this.conflict !== null) && this.rules.enforced('config-agreement')) return;
     if (nowMs < this.nextStandAt) return;
     // The bootstrap node of a fresh cluster does not wait; it retries (with back-off) until it leads or follows.
     if (learning && !this.bootstrap) return;
@@ -840,10 +1242,17 @@ export class Elector {
   /** A PREVOTE or OFFER from `candidate` itself, of any epoch (the epoch gate's exception). */
   private onVoteRequest(candidate: string, epoch: number, candOffset: number, prevote: boolean, nowMs: number, out: Outbound[]): void {
     const from = candidate;
+    if (!this.voterIds.has(this.nodeId) && this.rules.enforced('learner-no-vote')) {
+      // A learner does not vote, and its answer would not count: silence, as from a stranger.
+      this.emit({ type: 'ignored', from, what: prevote ? 'PREVOTE' : 'OFFER', reason: `this node is a learner in configuration ${this.cfg.version}: it does not vote` });
+      return;
+    }
     const verdict = this.judge(candidate, epoch, candOffset, prevote, nowMs);
     if (verdict.kind === 'refuse') {
       this.emit({ type: 'vote', candidate, epoch, granted: false, prevote, reason: verdict.reason, detail: verdict.detail });
       out.push({ to: from, msg: { type: 'REFUSE', epoch, voterId: this.nodeId, voterEpoch: this._epoch, reason: verdict.reason } });
+      // A candidate that counts its votes in an older configuration learns ours at once.
+      if (verdict.reason === 'stale-config') this.sendConfigTo(from, nowMs, out, true);
       return;
     }
     if (prevote) {
@@ -921,6 +1330,9 @@ export class Elector {
       current,
       mayStand: isElectable(this.self) && nowMs >= this.nextStandAt,
       rules: this.rules,
+      config: { version: this.cfg.version, epoch: this.cfg.epoch, digest: this.cfgDigest },
+      configAgreed: this.agreed && this.conflict === null,
+      candidateConfig: this.progress.of(candidate)?.config,
     };
   }
 
@@ -984,6 +1396,8 @@ export class Elector {
   private onLeaseAck(from: string, seq: number, nowMs: number): void {
     const p = this.phase;
     if (p.kind !== 'primary') return;
+    // rule learner-no-vote: only the voters of the configuration in use keep a lease.
+    if (!this.voterIds.has(from) && this.rules.enforced('learner-no-vote')) return;
     // rule lease-quorum
     if (p.lease.acked(from, seq)) p.lease.recompute(nowMs);
   }

@@ -35,6 +35,15 @@ export type ElectorEvent =
   | { type: 'data-lost'; held: DataPoint; now: DataPoint; holdMs: number }
   /** `dataMemoryMs` passed without the data coming back: candidates are judged against the data held now. */
   | { type: 'data-forgotten'; held: DataPoint; now: DataPoint }
+  /**
+   * The member configuration in use changed (protocol.md §5.12), or a born one was agreed:
+   * `self` is this node's place in it.
+   */
+  | { type: 'config'; version: number; epoch: number; members: string; self: 'voter' | 'learner' | 'witness' | 'removed'; reason: string }
+  /** On the primary: a majority of the configuration's voters hold it. */
+  | { type: 'config-committed'; version: number; epoch: number; members: string }
+  /** A peer holds a configuration with the same version and epoch but other members: neither may be used to vote or stand. */
+  | { type: 'config-conflict'; peer: string; version: number; epoch: number; ours: string; theirs: string }
   | { type: 'ignored'; from: string; what: string; reason: string }
   | { type: 'error'; what: string; message: string };
 

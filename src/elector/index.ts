@@ -6,3 +6,8 @@ export { isElectable, quorumSize, compareStanding, resolveMembers, type Member, 
 export { RULES, RULE_IDS, RULE_OF_REFUSAL, SAFETY_RULES, isSafetyRule, type RuleId, type RuleInfo, type SafetyRule } from './safety-rules.js';
 export { InvariantError } from './invariants.js';
 export type { ElectorEvent, ElectorEventListener } from './events.js';
+export { bornConfig, memberFromConfig } from './membership.js';
+export { compareConfigIds, configDigest, configIdOf, configQuorum, describeConfig, describeDifference, memberOf, votersOf, type ClusterConfig, type ConfigId, type ConfigMember, type MemberKind } from './cluster-config.js';
+export { applyChange, describeChange, type ConfigChange } from './config-change.js';
+export { MemoryConfigStore, ConfigStoreError, assertClusterConfig, type ConfigStore } from './config-store.js';
+export type { ConfigSnapshot } from './elector.js';

@@ -14,6 +14,11 @@ export interface InvariantState {
   isMember: (id: string) => boolean;
   hasLease: boolean;
   writesAllowed: boolean;
+  /** The configuration in use, and at the previous check: configurations never go back (protocol.md §5.12). */
+  config: { version: number; epoch: number };
+  previousConfig: { version: number; epoch: number };
+  /** A member counted in the current round that is not a voter of the round's configuration, or null. */
+  countedNonVoter: string | null;
 }
 
 /** Thrown by `Elector.assertInvariants()`: the state machine reached a state its design rules out. */
@@ -32,6 +37,10 @@ export function invariantViolations(s: InvariantState): string[] {
   const p = s.phase;
   if (!Number.isInteger(s.epoch) || s.epoch < 0 || s.epoch > MAX_HELD_EPOCH) bad.push(`epoch ${s.epoch} is not an integer in 0..${MAX_HELD_EPOCH}`);
   if (s.epoch < s.previousEpoch) bad.push(`epoch went back from ${s.previousEpoch} to ${s.epoch}`);
+  const c = s.config;
+  const pc = s.previousConfig;
+  if (c.version < pc.version || (c.version === pc.version && c.epoch < pc.epoch)) bad.push(`configuration went back from ${pc.version}/${pc.epoch} to ${c.version}/${c.epoch}`);
+  if (s.countedNonVoter !== null) bad.push(`${s.countedNonVoter} counted in a round but is not a voter`);
   if (s.currentPrimary !== null && !s.isMember(s.currentPrimary)) bad.push(`follows ${s.currentPrimary}, which is not a member`);
   // No invariant on `votedFor` being a member: a vote file may legitimately name a member that has
   // since been removed (the sidecar warns at start-up and keeps the vote). Asserting it wedged such a

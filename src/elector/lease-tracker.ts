@@ -14,9 +14,23 @@ export class LeaseTracker {
   private until = -Infinity;
 
   constructor(
-    readonly quorum: number,
+    private _quorum: number,
     readonly leaseMs: number,
   ) {}
+
+  get quorum(): number {
+    return this._quorum;
+  }
+
+  /**
+   * The configuration changed (protocol.md §5.12): only `voters` count from
+   * now on, with their quorum. Acknowledgements of members that no longer
+   * vote are dropped, so a learner or a removed member never holds up a lease.
+   */
+  retain(voters: ReadonlySet<string>, quorum: number): void {
+    for (const id of [...this.ackedAt.keys()]) if (!voters.has(id)) this.ackedAt.delete(id);
+    this._quorum = quorum;
+  }
 
   /** A round `seq` went out at `nowMs`. Rounds older than two leases are forgotten: their acks are worthless. */
   sent(seq: number, nowMs: number): void {
@@ -38,7 +52,7 @@ export class LeaseTracker {
     const times = [nowMs];
     for (const at of this.ackedAt.values()) times.push(at);
     times.sort((a, b) => b - a);
-    const qth = times[this.quorum - 1];
+    const qth = times[this._quorum - 1];
     this.until = qth === undefined ? -Infinity : qth + this.leaseMs;
     return this.until;
   }

@@ -1,3 +1,4 @@
+import type { ClusterConfig, ConfigMember } from './cluster-config.js';
 import { ConfigError } from './config.js';
 
 /** One member of the cluster as configured; every node must be given the same list. */
@@ -13,6 +14,22 @@ export interface Member {
   id: string;
   witness: boolean;
   priority: number;
+  /** A learner follows the primary but never votes, stands or counts toward a quorum (protocol.md §5.12). */
+  learner: boolean;
+}
+
+/** The Elector's view of one configuration entry. */
+export function memberFromConfig(m: ConfigMember): Member {
+  return { id: m.id, witness: m.kind === 'witness', priority: m.priority, learner: m.kind === 'learner' };
+}
+
+/** The configuration a fresh cluster is born with, from the member list every node is given (version 1, epoch 0). */
+export function bornConfig(specs: readonly (MemberSpec & { peer?: string; redis?: string })[]): ClusterConfig {
+  return {
+    version: 1,
+    epoch: 0,
+    members: specs.map((s) => ({ id: s.id, kind: s.witness === true ? 'witness' : 'voter', priority: s.priority ?? 1, peer: s.peer, redis: s.redis })),
+  };
 }
 
 /** Validates and normalises the membership. Throws ConfigError. */
@@ -25,7 +42,7 @@ export function resolveMembers(nodeId: string, specs: readonly MemberSpec[]): Me
     seen.add(spec.id);
     const priority = spec.priority ?? 1;
     if (!Number.isInteger(priority) || priority < 0) throw new ConfigError('members', `member ${spec.id}: priority must be a non-negative integer, got ${JSON.stringify(spec.priority)}`);
-    return { id: spec.id, witness: spec.witness === true, priority };
+    return { id: spec.id, witness: spec.witness === true, priority, learner: false };
   });
   if (!seen.has(nodeId)) throw new ConfigError('members', `this node's id ${nodeId} is not in the membership (${[...seen].join(', ')})`);
   if (!members.some(isElectable)) throw new ConfigError('members', 'no member can ever stand: every member is a witness or has priority 0');
@@ -34,7 +51,7 @@ export function resolveMembers(nodeId: string, specs: readonly MemberSpec[]): Me
 
 /** May this member ever become primary? Witnesses hold no data; priority 0 is an operator's "never". */
 export function isElectable(m: Member): boolean {
-  return !m.witness && m.priority > 0;
+  return !m.witness && !m.learner && m.priority > 0;
 }
 
 /** Votes needed to win: a strict majority of all voting members, witnesses included. Two such sets always intersect. */

@@ -28,9 +28,14 @@ export function highestEpochIn(msg: Message): number {
       return Math.max(msg.epoch, msg.voterEpoch);
     case 'PREVOTE':
       return Math.max(msg.epoch, msg.dataEpoch);
+    case 'CONFVER':
+      return Math.max(msg.configEpoch, msg.dataEpoch);
+    case 'CONFIG':
+      return msg.configEpoch;
     case 'PEER':
     case 'CHALLENGE':
     case 'PROOF':
+    case 'CONFGET':
       return 0;
     default:
       return msg.epoch;
@@ -69,6 +74,9 @@ export function senderGate(from: string, msg: ElectionMessage, announceChecked: 
       return msg.accepterId === from ? PASS : DROP;
     case 'HANDOFF':
       return PASS;
+    case 'CONFVER':
+    case 'CONFIG':
+      return msg.nodeId === from ? PASS : DROP;
   }
 }
 
@@ -108,5 +116,8 @@ export function epochGate(msg: ElectionMessage, epoch: number): GateVerdict {
     case 'HB':
     case 'LEASE':
       return msg.epoch >= epoch ? PASS : { pass: false, keepClaim: true };
+    case 'CONFVER':
+    case 'CONFIG':
+      return PASS; // configurations have their own order (protocol.md §5.12), not the election's
   }
 }

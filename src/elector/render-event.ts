@@ -90,6 +90,22 @@ function describe(ev: ElectorEvent): { level: EventLevel; msg: string; why: Even
         msg: 'local redis data not recovered: judging candidates by the data held now; acknowledged writes only we held may be lost',
         why: { held: point(ev.held), now: point(ev.now) },
       };
+    case 'config':
+      return ev.self === 'removed'
+        ? {
+            level: 'warn',
+            msg: `this node is not in configuration ${ev.version}: it no longer votes, stands or names a primary to clients; its redis is detached (read-only, data kept). To take part again, run resp-elect member add on any member`,
+            why: { reason: ev.reason, members: ev.members },
+          }
+        : { level: 'info', msg: `configuration ${ev.version} in use: this node is a ${ev.self}`, why: { configEpoch: ev.epoch, reason: ev.reason, members: ev.members } };
+    case 'config-committed':
+      return { level: 'info', msg: `configuration ${ev.version} committed: a majority of its voters hold it`, why: { configEpoch: ev.epoch, members: ev.members } };
+    case 'config-conflict':
+      return {
+        level: 'error',
+        msg: `${ev.peer} holds configuration ${ev.version} with other members: this node will not vote or stand with it. Give every node the same --member list, or start a new node with --join instead of --member`,
+        why: { configEpoch: ev.epoch },
+      };
     case 'ignored':
       return { level: 'debug', msg: `ignored ${ev.what} from ${ev.from}`, why: { reason: ev.reason } };
     case 'error':

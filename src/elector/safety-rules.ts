@@ -136,6 +136,47 @@ export const RULES = {
     switchable: false,
     refusals: [],
   },
+  'config-order': {
+    name: 'No vote for a candidate whose configuration is older than ours, unknown, or different at the same version',
+    section: '5.12',
+    switchable: true,
+    refusals: ['stale-config'],
+    simulator: { missing: 'membership faults are not in the sweep yet' },
+  },
+  'config-agreement': {
+    name: 'A member list born from flags is used to vote or stand only once a majority holds the same one and nobody holds another',
+    section: '5.12',
+    switchable: true,
+    refusals: [],
+    simulator: { missing: 'membership faults are not in the sweep yet' },
+  },
+  'config-own-epoch': {
+    name: 'A new primary restamps the configuration in its epoch, committed, before any change',
+    section: '5.12',
+    switchable: true,
+    refusals: [],
+    simulator: { missing: 'membership faults are not in the sweep yet' },
+  },
+  'one-change': {
+    name: 'One change at a time: the next only once the last is held by a majority of its voters',
+    section: '5.12',
+    switchable: true,
+    refusals: [],
+    simulator: { missing: 'membership faults are not in the sweep yet' },
+  },
+  'learner-no-vote': {
+    name: 'Learners never vote, and never count toward a quorum or a lease',
+    section: '5.12',
+    switchable: true,
+    refusals: [],
+    simulator: { missing: 'membership faults are not in the sweep yet' },
+  },
+  'learner-catch-up': {
+    name: 'A learner becomes a voter only once its data holds the primary epoch and keeps up',
+    section: '5.12',
+    switchable: false,
+    refusals: [],
+  },
 } as const satisfies Record<string, RuleInfo>;
 
 export type RuleId = keyof typeof RULES;

@@ -1,4 +1,5 @@
 import type { RefuseReason } from '../protocol/messages.js';
+import { compareConfigIds, type ConfigId } from './cluster-config.js';
 import { compareData } from './data-memory.js';
 import type { DataPoint } from './events.js';
 import { compareStanding, isElectable, type Member } from './membership.js';
@@ -46,6 +47,10 @@ export interface VoterSnapshot {
   /** This node could stand itself now: electable and not backing off. */
   mayStand: boolean;
   rules: RuleSet;
+  /** The configuration this voter uses, whether it may vote with it (rule config-agreement), and the candidate's from its last CONFVER. */
+  config: ConfigId;
+  configAgreed: boolean;
+  candidateConfig: ConfigId | undefined;
 }
 
 export type VoteVerdict =
@@ -80,6 +85,19 @@ export function judgeVote(v: VoterSnapshot, r: VoteRequest): VoteVerdict {
   } else if (r.epoch === v.epoch && oneVote) {
     if (v.votedFor === r.candidate) return { kind: 'grant', dataCompared: false }; // a repeated OFFER gets the same answer
     if (v.votedFor !== null) return refuse('durable-vote', 'already-voted', `voted for ${v.votedFor} in epoch ${r.epoch}`);
+  }
+
+  // rule config-agreement: a member list born from flags that a majority has not confirmed, or that a peer contradicts.
+  if (!v.configAgreed && rules.enforced('config-agreement')) {
+    return refuse('config-agreement', 'stale-config', `our configuration ${v.config.version} (from --member) is not agreed: a majority has not reported the same member list, or a peer holds a different one`);
+  }
+  // rule config-order: the candidate counts votes in a configuration at least as new as ours, and the same one at the same version.
+  if (rules.enforced('config-order')) {
+    const theirs = v.candidateConfig;
+    if (!theirs) return refuse('config-order', 'stale-config', `no CONFVER from ${r.candidate}: its configuration is unknown`);
+    const cmp = compareConfigIds(theirs, v.config);
+    if (cmp < 0) return refuse('config-order', 'stale-config', `candidate configuration ${theirs.version}/${theirs.epoch} is older than ours ${v.config.version}/${v.config.epoch}`);
+    if (cmp === 0 && theirs.digest !== v.config.digest) return refuse('config-order', 'stale-config', `candidate configuration ${theirs.version}/${theirs.epoch} has other members than ours`);
   }
 
   // A restarted voter may have acknowledged a LEASE it no longer remembers.

@@ -20,17 +20,23 @@ export class VoteTally {
     /** Every voting member, the candidate included. */
     readonly voters: number,
     candidate: string,
+    /**
+     * The members whose answers count: the voters of the configuration the
+     * round began in (protocol.md §5.12). Undefined: everyone's. A learner's
+     * or a stranger's answer never counts toward a quorum.
+     */
+    private readonly eligible?: ReadonlySet<string>,
   ) {
     this.yes.add(candidate);
   }
 
   grant(voter: string): TallyResult {
-    this.yes.add(voter);
+    if (!this.eligible || this.eligible.has(voter)) this.yes.add(voter);
     return this.result();
   }
 
   refuse(voter: string): TallyResult {
-    this.no.add(voter);
+    if (!this.eligible || this.eligible.has(voter)) this.no.add(voter);
     return this.result();
   }
 
@@ -38,6 +44,19 @@ export class VoteTally {
     if (this.yes.size >= this.quorum) return 'won';
     if (this.no.size > this.voters - this.quorum) return 'lost';
     return 'pending';
+  }
+
+  /** Whether `voter`'s answer counts in this round. */
+  counts(voter: string): boolean {
+    return !this.eligible || this.eligible.has(voter);
+  }
+
+  /** Whether this round counts exactly `voters` (a round begun in another configuration does not). */
+  eligibleEquals(voters: ReadonlySet<string>): boolean {
+    if (!this.eligible) return true;
+    if (this.eligible.size !== voters.size) return false;
+    for (const v of voters) if (!this.eligible.has(v)) return false;
+    return true;
   }
 
   /** Who said yes, sorted: the candidate and its voters. */

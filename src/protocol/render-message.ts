@@ -29,5 +29,9 @@ export function renderMessage(m: ElectionMessage): string {
       return `LEASEACK e${m.epoch} seq=${m.seq}`;
     case 'HANDOFF':
       return `HANDOFF e${m.epoch} to=${m.targetId} off=${m.primaryOffset}`;
+    case 'CONFVER':
+      return `CONFVER v${m.version}/e${m.configEpoch} data-epoch=${m.dataEpoch}`;
+    case 'CONFIG':
+      return `CONFIG v${m.version}/e${m.configEpoch} ${m.members.split(';').map((e) => e.split(',').slice(0, 2).join(':')).join(' ')}`;
   }
 }

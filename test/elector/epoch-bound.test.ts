@@ -20,12 +20,13 @@ import {
   type Message,
 } from '../../src/index.js';
 import { Cluster, FAST } from './harness.js';
+import { agreedStore, knowPeers } from './agree.js';
 
 const three = [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }];
 
 function lone(store: MemoryVoteStore, id = 'n3') {
   const events: ElectorEvent[] = [];
-  const e = new Elector({ nodeId: id, members: three, advertisedAddr: '127.0.0.1:6379', voteStore: store, random: () => 0.5, config: FAST, onEvent: (ev) => events.push(ev) });
+  const e = knowPeers(new Elector({ configStore: agreedStore(three), nodeId: id, members: three, advertisedAddr: '127.0.0.1:6379', voteStore: store, random: () => 0.5, config: FAST, onEvent: (ev) => events.push(ev) }));
   return { e, events };
 }
 

@@ -6,13 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { Elector, MemoryVoteStore, type ElectionMessage, type ElectorEvent, type Outbound } from '../../src/index.js';
 import { FAST } from './harness.js';
+import { agreedStore, knowPeers } from './agree.js';
 
 const three = [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }];
 
 /** n1 at epoch 4, following n2, the primary of epoch 4, past its restart grace (downAfterMs 300). */
 function follower() {
   const events: ElectorEvent[] = [];
-  const e = new Elector({ nodeId: 'n1', members: three, advertisedAddr: 'a:1', voteStore: new MemoryVoteStore({ epoch: 4, votedFor: null }), random: () => 0.5, config: FAST, onEvent: (ev) => events.push(ev) });
+  const e = knowPeers(new Elector({ configStore: agreedStore(three), nodeId: 'n1', members: three, advertisedAddr: 'a:1', voteStore: new MemoryVoteStore({ epoch: 4, votedFor: null }), random: () => 0.5, config: FAST, onEvent: (ev) => events.push(ev) }));
   e.tick(0);
   e.onMessage('n2', { type: 'HB', epoch: 4, nodeId: 'n2', role: 'primary', replOffset: 0 }, 1);
   e.onMessage('n2', { type: 'HB', epoch: 4, nodeId: 'n2', role: 'primary', replOffset: 0 }, 305);
@@ -62,7 +63,7 @@ describe('epoch gate: messages of an older epoch', () => {
 
 describe('epoch gate: answers to our own rounds count only in their epoch', () => {
   it('a LEASEACK of an older epoch gives a primary no lease', () => {
-    const e = new Elector({ nodeId: 'n1', members: three, startRole: 'primary', advertisedAddr: 'a:1', voteStore: new MemoryVoteStore(), random: () => 0.5, config: FAST });
+    const e = knowPeers(new Elector({ configStore: agreedStore(three), nodeId: 'n1', members: three, startRole: 'primary', advertisedAddr: 'a:1', voteStore: new MemoryVoteStore(), random: () => 0.5, config: FAST }));
     e.onMessage('n2', { type: 'HB', epoch: 0, nodeId: 'n2', role: 'replica', replOffset: 0 }, 1);
     e.setReplOffset(0, 1);
     e.tick(2);

@@ -16,6 +16,8 @@ import {
   type ElectionMessage,
 } from '../../src/index.js';
 import { mulberry32 as seeded } from '../../lab/util/mulberry32.js';
+import { agreedStore, knowPeers } from './agree.js';
+import { MemoryConfigStore as MemoryConfigStoreImpl, type ClusterConfig, type MemoryConfigStore } from '../../src/index.js';
 
 export const FAST: Partial<ElectorConfig> = { hbIntervalMs: 20, downAfterMs: 300, leaseMs: 180, maxDriftMs: 40 };
 
@@ -29,6 +31,10 @@ export interface HarnessOptions {
   stepMs?: number;
   seed?: number;
   offsets?: Record<string, number>;
+  /** Per-node born member lists, where a test gives nodes different ones (default: `members` for all). */
+  bornLists?: Record<string, MemberSpec[]>;
+  /** Start with born lists that still have to be agreed (default: agreed, as after the first CONFVER exchange). */
+  unagreed?: boolean;
 }
 
 interface Node {
@@ -83,9 +89,14 @@ export class Cluster {
   private create(id: string, store: MemoryVoteStore, offset: number): Node {
     const events: ElectorEvent[] = [];
     const rng = seeded((this.opts.seed ?? 1) * 7919 + [...id].reduce((a, c) => a * 31 + c.charCodeAt(0), 0));
+    const first = !this.configStores.has(id);
+    const born = this.opts.bornLists?.[id] ?? this.opts.members;
+    if (first) this.configStores.set(id, this.opts.unagreed ? new MemoryConfigStoreImpl() : agreedStore(born));
     const e = new Elector({
       nodeId: id,
-      members: this.opts.members,
+      members: born,
+      // Born agreed, as after the first CONFVER exchange (agree.ts); a restart keeps what it holds.
+      configStore: this.configStores.get(id),
       advertisedAddr: `127.0.0.1:${6000 + this.opts.members.findIndex((m) => m.id === id)}`,
       startRole: this.opts.bootstrap === id ? 'primary' : 'replica',
       config: this.opts.config ?? FAST,
@@ -101,10 +112,13 @@ export class Cluster {
         }
       },
     });
+    if (first && !this.opts.unagreed) knowPeers(e);
     const node: Node = { id, e, store, events, alive: true, offset, healthy: true, dataEpoch: 0, rngState: 0 };
     this.nodes.set(id, node);
     return node;
   }
+
+  private readonly configStores = new Map<string, MemoryConfigStore>();
 
   node(id: string): Node {
     const n = this.nodes.get(id);
@@ -155,6 +169,23 @@ export class Cluster {
     return n;
   }
 
+  /**
+   * A new member starts, as `resp-elect run --join` does: its config store
+   * holds the configuration fetched from `from` (which must already name it).
+   */
+  join(id: string, from: string, offset = 0): Node {
+    const config: ClusterConfig = this.elector(from).clusterConfig;
+    this.configStores.set(id, new MemoryConfigStoreImpl(config));
+    return this.create(id, new MemoryVoteStore(), offset);
+  }
+
+  /** Drop every message of `type` from `from` to `to` (a lossy link that happens to lose just those). */
+  dropType(from: string, to: string, type: ElectionMessage['type']): void {
+    this.dropped.add(`${from}>${to}:${type}`);
+  }
+
+  private readonly dropped = new Set<string>();
+
   setOffset(id: string, offset: number): void {
     this.node(id).offset = offset;
   }
@@ -170,7 +201,7 @@ export class Cluster {
       const targets = o.to === '*' ? [...this.nodes.keys()].filter((id) => id !== from) : [o.to];
       for (const to of targets) {
         this.sent.push({ at: this.now, from, to, msg: o.msg });
-        if (this.cuts.has(`${from}>${to}`)) continue;
+        if (this.cuts.has(`${from}>${to}`) || this.dropped.has(`${from}>${to}:${o.msg.type}`)) continue;
         this.queue.push({ at: this.now + this.opts.delayMs + (this.slow.get(`${from}>${to}`) ?? 0), from, to, msg: o.msg });
       }
     }

@@ -28,6 +28,9 @@ function state(over: Partial<InvariantState>): InvariantState {
     isMember: (id) => members.has(id),
     hasLease: false,
     writesAllowed: false,
+    config: { version: 3, epoch: 4 },
+    previousConfig: { version: 3, epoch: 4 },
+    countedNonVoter: null,
     ...over,
   };
 }
@@ -35,6 +38,9 @@ function state(over: Partial<InvariantState>): InvariantState {
 const broken: [string, Partial<InvariantState>, RegExp][] = [
   ['epoch past the bound', { epoch: MAX_EPOCH, previousEpoch: 0 }, /not an integer in 0\.\./],
   ['epoch going back', { epoch: 3 }, /went back from 4 to 3/],
+  ['a configuration going back a version', { config: { version: 2, epoch: 9 } }, /configuration went back from 3\/4 to 2\/9/],
+  ['a configuration going back an epoch', { config: { version: 3, epoch: 2 } }, /configuration went back from 3\/4 to 3\/2/],
+  ['a learner counted in a round', { countedNonVoter: 'n4' }, /n4 counted in a round but is not a voter/],
   ['following a non-member', { currentPrimary: 'zz' }, /follows zz, which is not a member/],
   ['a primary following another node', { phase: primary, currentPrimary: 'n2', hasLease: true }, /a primary must follow itself/],
   ['a primary that lost its primary', { phase: primary, currentPrimary: 'n1', primaryLost: true }, /a primary has lost its primary/],

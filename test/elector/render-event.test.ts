@@ -29,6 +29,9 @@ const EXAMPLES: { [T in ElectorEvent['type']]: Extract<ElectorEvent, { type: T }
   'data-forgotten': { type: 'data-forgotten', held: { dataEpoch: 1, offset: 100 }, now: { dataEpoch: 1, offset: 0 } },
   ignored: { type: 'ignored', from: 'n2', what: 'ANNOUNCE', reason: 'announces n3 but came from n2' },
   error: { type: 'error', what: 'persisting vote', message: 'EIO' },
+  config: { type: 'config', version: 3, epoch: 2, members: 'version 3 (epoch 2): n1 voter, n2 voter, n4 learner', self: 'voter', reason: 'add n4 as learner' },
+  'config-committed': { type: 'config-committed', version: 3, epoch: 2, members: 'version 3 (epoch 2): n1 voter, n2 voter, n4 learner' },
+  'config-conflict': { type: 'config-conflict', peer: 'n2', version: 1, epoch: 0, ours: 'a'.repeat(64), theirs: 'b'.repeat(64) },
 };
 
 describe('renderEvent', () => {

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Elector, MemoryVoteStore, type Message, type SafetyRule } from '../../src/index.js';
 import { Cluster, FAST } from './harness.js';
+import { agreedStore, knowPeers } from './agree.js';
 
 const three = [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }];
 
@@ -20,7 +21,9 @@ function lone(opts: { id?: string; members?: { id: string; witness?: boolean; pr
     random: opts.random ?? (() => 0.5),
     config: FAST,
     disabledRules: opts.disabled,
+    configStore: agreedStore(opts.members ?? three),
   });
+  knowPeers(e);
   return { e, store };
 }
 

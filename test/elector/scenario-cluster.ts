@@ -11,12 +11,14 @@ import { Elector, MemoryVoteStore, type ElectionMessage, type ElectorConfig, typ
 import { eventLine } from '../../src/elector/render-event.js';
 import { renderMessage } from '../../src/protocol/render-message.js';
 import { mulberry32 } from '../../lab/util/mulberry32.js';
+import { agreedStore, confverLike, knowPeers } from './agree.js';
+import type { MemoryConfigStore } from '../../src/index.js';
 
 export const STEP_MS = 5;
 export const DELAY_MS = 2;
 
 /** Heartbeat-level chatter left out of the transcript unless asked for (`verbose`). */
-const CHATTER = new Set<string>(['HB', 'LEASE', 'LEASEACK']);
+const CHATTER = new Set<string>(['HB', 'LEASE', 'LEASEACK', 'CONFVER']);
 
 export interface ClusterSpec {
   members: MemberSpec[];
@@ -47,7 +49,7 @@ interface InFlight {
 export interface TranscriptLine {
   t: number;
   text: string;
-  /** HB, LEASE, LEASEACK and peer up/down. */
+  /** HB, LEASE, LEASEACK, CONFVER and peer up/down. */
   chatter: boolean;
 }
 
@@ -71,9 +73,13 @@ export class ScenarioCluster {
     const index = this.spec.members.findIndex((m) => m.id === id);
     const events: ElectorEvent[] = [];
     const node: Node = { id, store, alive: true, offset, healthy: true, dataEpoch, events, e: undefined as unknown as Elector };
+    const first = !this.configStores.has(id);
+    if (first) this.configStores.set(id, agreedStore(this.spec.members));
     node.e = new Elector({
       nodeId: id,
       members: this.spec.members,
+      // Born agreed, as after the first CONFVER exchange (test/elector/agree.ts); a restart keeps what it holds.
+      configStore: this.configStores.get(id),
       advertisedAddr: `127.0.0.1:${6000 + index}`,
       startRole: this.spec.bootstrap === id ? 'primary' : 'replica',
       config: this.spec.config,
@@ -83,9 +89,12 @@ export class ScenarioCluster {
       disabledRules: this.spec.disabledRules,
       onEvent: (ev) => this.onEvent(node, ev),
     });
+    if (first) knowPeers(node.e);
     this.nodes.set(id, node);
     return node;
   }
+
+  private readonly configStores = new Map<string, MemoryConfigStore>();
 
   private readonly incarnations = new Map<string, number>();
   private restarts(id: string): number {
@@ -160,7 +169,14 @@ export class ScenarioCluster {
   inject(from: string, to: string, msg: ElectionMessage): void {
     this.record(`${from}->${to} ${renderMessage(msg)} (injected)`, false);
     const n = this.node(to);
-    if (n.alive) this.route(to, n.e.onMessage(from, msg, this.now));
+    if (!n.alive) return;
+    // A real candidate sends its CONFVER just before (protocol.md §5.12): the one `from` holds, or,
+    // for a forged sender, the receiver's own.
+    if (msg.type === 'PREVOTE' || msg.type === 'OFFER') {
+      const sender = this.nodes.get(from)?.e ?? n.e;
+      this.route(to, n.e.onMessage(from, { ...confverLike(sender, from) }, this.now));
+    }
+    this.route(to, n.e.onMessage(from, msg, this.now));
   }
 
   step(): void {

@@ -5,7 +5,7 @@
  *
  *   cluster n1 n2 n3 [bootstrap=n1] [witness=w] [priority=n2:0] [data-memory-ms=0] [disable=rule,…]
  *   settle                      run until one lease holder is followed by everyone; prints who, when
- *   run 300ms [fold|quiet] [verbose]  advance time; prints what was sent (HB/LEASE/LEASEACK only if verbose) and every event
+ *   run 300ms [fold|quiet] [verbose]  advance time; prints what was sent (HB/LEASE/LEASEACK/CONFVER only if verbose) and every event
  *   run-until leader[=n2] [max=5s] [fold]      …until a single lease holder (that one) is followed by everyone
  *   run-until lease[=n2] [max=5s] [fold]       …until a single node (that one) holds a lease
  *   run-until n3:prevote-start [max=5s] [fold] …until that node emits that event type

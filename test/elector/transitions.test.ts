@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Elector, MemoryVoteStore, type ElectorEvent, type Outbound } from '../../src/index.js';
 import { Cluster, FAST } from './harness.js';
+import { agreedStore, knowPeers } from './agree.js';
 
 const three = [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }];
 
@@ -13,7 +14,7 @@ describe('transitions: every way out of a hand-off ends it', () => {
   /** n1, bootstrap primary of epoch 1 with a lease from n2, hands off to n2. */
   function primaryHandingOff() {
     const events: ElectorEvent[] = [];
-    const e = new Elector({ nodeId: 'n1', members: three, startRole: 'primary', advertisedAddr: '127.0.0.1:6379', voteStore: new MemoryVoteStore(), random: () => 0.5, config: FAST, onEvent: (ev) => events.push(ev) });
+    const e = knowPeers(new Elector({ configStore: agreedStore(three), nodeId: 'n1', members: three, startRole: 'primary', advertisedAddr: '127.0.0.1:6379', voteStore: new MemoryVoteStore(), random: () => 0.5, config: FAST, onEvent: (ev) => events.push(ev) }));
     e.onMessage('n2', { type: 'HB', epoch: 0, nodeId: 'n2', role: 'replica', replOffset: 0 }, 1);
     e.setReplOffset(0, 1);
     expect(e.tick(2).map((o) => o.msg.type)).toContain('PREVOTE');
@@ -49,7 +50,7 @@ describe('transitions: every way out of a hand-off ends it', () => {
 describe('transitions: a newer epoch ends a candidacy of an older one', () => {
   function candidateOfEpoch2() {
     const events: ElectorEvent[] = [];
-    const e = new Elector({
+    const e = knowPeers(new Elector({ configStore: agreedStore(three),
       nodeId: 'n2',
       members: three,
       advertisedAddr: '127.0.0.1:6379',
@@ -57,7 +58,7 @@ describe('transitions: a newer epoch ends a candidacy of an older one', () => {
       random: () => 0.5,
       config: FAST,
       onEvent: (ev) => events.push(ev),
-    });
+    }));
     e.tick(0);
     e.tick(400); // no primary heard: lost
     e.setReplOffset(0, 400);

@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { RuleSet, type SafetyRule } from '../../src/elector/safety-rules.js';
 import { judgeVote, type VoteRequest, type VoterSnapshot } from '../../src/elector/vote-rules.js';
 
-const n1 = { id: 'n1', witness: false, priority: 1 };
-const n2 = { id: 'n2', witness: false, priority: 1 };
-const w = { id: 'w', witness: true, priority: 1 };
+const n1 = { id: 'n1', witness: false, priority: 1, learner: false };
+const n2 = { id: 'n2', witness: false, priority: 1, learner: false };
+const w = { id: 'w', witness: true, priority: 1, learner: false };
+const cfg = { version: 3, epoch: 2, digest: 'a'.repeat(64) };
 
 /** A data voter n1 at epoch 4 whose primary is lost, with a fresh offset: it would grant an equal candidate. */
 function voter(over: Partial<VoterSnapshot> = {}, disabled: SafetyRule[] = []): VoterSnapshot {
@@ -34,6 +35,9 @@ function voter(over: Partial<VoterSnapshot> = {}, disabled: SafetyRule[] = []): 
     current: { dataEpoch: 4, offset: 100 },
     mayStand: false,
     rules: new RuleSet(disabled),
+    config: cfg,
+    configAgreed: true,
+    candidateConfig: cfg,
     ...over,
   };
 }
@@ -48,6 +52,15 @@ const cases: { what: string; v: VoterSnapshot; r: VoteRequest; want: Want }[] = 
   { what: 'an equal candidate of the next epoch is granted', v: voter(), r: offer(), want: 'grant' },
   { what: 'a witness candidate', v: voter(), r: offer({ candidate: 'w', member: w }), want: ['not-electable', 'electable-only'] },
   { what: 'a non-member', v: voter(), r: offer({ candidate: 'zz', member: undefined }), want: ['not-electable', 'electable-only'] },
+  { what: 'a learner candidate', v: voter(), r: offer({ member: { ...n2, learner: true } }), want: ['not-electable', 'electable-only'] },
+  { what: 'a voter whose born member list is not agreed', v: voter({ configAgreed: false }), r: offer(), want: ['stale-config', 'config-agreement'] },
+  { what: 'the same without config-agreement', v: voter({ configAgreed: false }, ['config-agreement']), r: offer(), want: 'grant' },
+  { what: 'a candidate whose configuration is unknown', v: voter({ candidateConfig: undefined }), r: offer(), want: ['stale-config', 'config-order'] },
+  { what: 'a candidate of an older configuration version', v: voter({ candidateConfig: { ...cfg, version: 2, epoch: 9 } }), r: offer(), want: ['stale-config', 'config-order'] },
+  { what: 'a candidate of the same version made in an older epoch', v: voter({ candidateConfig: { ...cfg, epoch: 1 } }), r: offer(), want: ['stale-config', 'config-order'] },
+  { what: 'a candidate of the same id with other members', v: voter({ candidateConfig: { ...cfg, digest: 'b'.repeat(64) } }), r: offer(), want: ['stale-config', 'config-order'] },
+  { what: 'a candidate of a newer configuration', v: voter({ candidateConfig: { ...cfg, version: 4 } }), r: offer(), want: 'grant' },
+  { what: 'an older configuration without config-order', v: voter({ candidateConfig: { ...cfg, version: 1 } }, ['config-order']), r: offer(), want: 'grant' },
   { what: 'a priority-0 candidate', v: voter(), r: offer({ member: { ...n2, priority: 0 } }), want: ['not-electable', 'electable-only'] },
   { what: 'a PREVOTE for our own epoch', v: voter(), r: offer({ prevote: true, epoch: 4 }), want: ['stale-epoch', 'newer-epoch-only'] },
   { what: 'an OFFER for an older epoch', v: voter(), r: offer({ epoch: 3 }), want: ['stale-epoch', 'newer-epoch-only'] },
@@ -79,7 +92,7 @@ const cases: { what: string; v: VoterSnapshot; r: VoteRequest; want: Want }[] = 
   { what: 'a PREVOTE of equal data when we rank first and may stand', v: voter({ mayStand: true }), r: offer({ prevote: true }), want: ['better-candidate', 'ranked-standing'] },
   { what: 'the same OFFER is no ranking matter', v: voter({ mayStand: true }), r: offer(), want: 'grant' },
   { what: 'a PREVOTE of equal data when we rank first but back off', v: voter({ mayStand: false }), r: offer({ prevote: true }), want: 'grant' },
-  { what: 'a PREVOTE of equal data from a better-ranked candidate', v: voter({ mayStand: true, self: { id: 'n3', witness: false, priority: 1 } }), r: offer({ prevote: true }), want: 'grant' },
+  { what: 'a PREVOTE of equal data from a better-ranked candidate', v: voter({ mayStand: true, self: { id: 'n3', witness: false, priority: 1, learner: false } }), r: offer({ prevote: true }), want: 'grant' },
 ];
 
 describe('judgeVote', () => {
