@@ -15,6 +15,8 @@ import type { ElectorEvent } from '../../src/elector/events.js';
 import type { MemberSpec } from '../../src/elector/membership.js';
 import type { SafetyRule } from '../../src/elector/safety-rules.js';
 import { MemoryVoteStore } from '../../src/elector/vote-store.js';
+import { MemoryConfigStore } from '../../src/elector/config-store.js';
+import { bornConfig } from '../../src/elector/membership.js';
 import type { ElectorConfig } from '../../src/elector/config.js';
 import type { ControlAction } from '../../src/control/action.js';
 import { healthOf } from '../../src/control/health.js';
@@ -76,6 +78,11 @@ export class SimNode {
   readonly witness: boolean;
   readonly priority: number;
   readonly store = new MemoryVoteStore();
+  /**
+   * The configuration store, kept across sidecar restarts like the vote store. A simulated cluster
+   * starts past its first CONFVER exchange: the born member list already agreed (protocol.md §5.12).
+   */
+  configStore: MemoryConfigStore | null = null;
   readonly redis: RedisModel | null;
   /** Local clock: offset + rate * trueTime. */
   readonly rate: number;
@@ -146,9 +153,11 @@ export class SimNode {
     this.resetControl();
     const host = opts.host;
     this.host = host;
+    this.configStore ??= new MemoryConfigStore(bornConfig(opts.members));
     this.elector = new Elector({
       nodeId: this.id,
       members: opts.members,
+      configStore: this.configStore,
       advertisedAddr: `${simRedisAddr(this.idx).host}:${REDIS_PORT}`,
       startRole: opts.bootstrap ? 'primary' : 'replica',
       config: opts.config,
