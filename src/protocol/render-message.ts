@@ -29,5 +29,9 @@ export function renderMessage(m: ElectionMessage): string {
       return `LEASEACK e${m.epoch} seq=${m.seq}`;
     case 'HANDOFF':
       return `HANDOFF e${m.epoch} to=${m.targetId} off=${m.primaryOffset}`;
+    case 'CONFVER':
+      return `CONFVER v${m.version} (epoch ${m.configEpoch}) digest=${m.digest.slice(0, 8)} data-epoch=${m.dataEpoch}`;
+    case 'CONFIG':
+      return `CONFIG v${m.version} (epoch ${m.configEpoch}) ${m.members.split(';').map((e) => e.split(',', 2).join(' ')).join(', ')}`;
   }
 }
