@@ -18,13 +18,21 @@
  *    above the high-water mark; then they wait in a bounded queue that drops
  *    its OLDEST frame when full, and drains on 'drain';
  *  - when an open connection is lost, whatever is still queued is dropped.
+ *
+ * Handshake version (protocol.md §4.3): the link dials with the newest
+ * version it speaks. An older listener refuses `PEER 2` by closing without
+ * a word, so two version-2 attempts in a row that end that way make the next
+ * attempt use version 1; any failure on version 1 makes the next one try 2
+ * again, so a peer that was upgraded is noticed at its next reconnect. On a
+ * version-1 connection, frames the peer would not understand are dropped
+ * and counted instead of sent (it would close the connection on them).
  */
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { MessageDecoder, ProtocolError, encodeMessage } from '../protocol/index.js';
 import type { Message } from '../protocol/messages.js';
 import { Backoff } from './backoff.js';
-import { HANDSHAKE_VERSION, isHex32, computeProof, newNonce, verifyProof } from './handshake-crypto.js';
+import { CONFIG_HANDSHAKE_VERSION, isHex32, computeProof, newNonce, verifyProof, type HandshakeVersion } from './handshake-crypto.js';
 import { SendQueue } from './send-queue.js';
 import { describeRemote, errorText, tuneSocket } from './socket-util.js';
 import type { ConnectionFailureInfo, FailureCode, PeerAddress, PeerStats, TransportTlsOptions } from './types.js';
@@ -37,6 +45,8 @@ export interface OutboundHost {
   readonly maxFrameBytes: number;
   readonly queueLimit: number;
   readonly writeBufferHighWater: number;
+  /** The version to dial with first. */
+  readonly maxVersion: HandshakeVersion;
   readonly tls: TransportTlsOptions | undefined;
   readonly reconnect: { baseMs?: number; maxMs?: number; random?: () => number };
   peerUp(id: string): void;
@@ -60,6 +70,11 @@ export class OutboundLink {
   private sent = 0;
   private dropped = 0;
   private lastError: string | undefined;
+  private droppedForVersion = 0;
+  /** The version of the current (or next) attempt. */
+  private version: HandshakeVersion;
+  /** Version-2 attempts in a row that the listener closed during the handshake. */
+  private closedOnV2 = 0;
 
   constructor(
     private readonly host: OutboundHost,
@@ -67,6 +82,7 @@ export class OutboundLink {
   ) {
     this.queue = new SendQueue(host.queueLimit);
     this.backoff = new Backoff(host.reconnect);
+    this.version = host.maxVersion;
     this.remote = peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
   }
 
@@ -78,8 +94,8 @@ export class OutboundLink {
     if (this.state === 'idle') this.dial();
   }
 
-  /** Closes the link for good (transport stop). Emits peer-down if it was open. */
-  stop(): Promise<void> {
+  /** Closes the link for good (transport stop, member removed). Emits peer-down if it was open. */
+  stop(reason = 'transport stopped'): Promise<void> {
     const socket = this.socket;
     const wasOpen = this.state === 'open';
     this.state = 'stopped';
@@ -87,7 +103,7 @@ export class OutboundLink {
     this.dropped += this.queue.clear();
     this.socket = undefined;
     this.decoder = undefined;
-    if (wasOpen) this.host.peerDown(this.peer.id, 'transport stopped');
+    if (wasOpen) this.host.peerDown(this.peer.id, reason);
     if (socket === undefined || socket.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
       socket.once('close', () => resolve());
@@ -95,10 +111,19 @@ export class OutboundLink {
     });
   }
 
-  /** Queues or writes one encoded frame. Returns false when it was dropped because the link is down. */
-  send(frame: Buffer): boolean {
+  /**
+   * Queues or writes one encoded frame. Returns false when it was dropped
+   * because the link is down, or because it needs the configuration verbs
+   * (needsConfigVersion) and the peer's handshake version predates them.
+   */
+  send(frame: Buffer, needsConfigVersion = false): boolean {
     if (this.state !== 'open' || this.socket === undefined) {
       this.dropped++;
+      return false;
+    }
+    if (needsConfigVersion && this.version < CONFIG_HANDSHAKE_VERSION) {
+      this.dropped++;
+      this.droppedForVersion++;
       return false;
     }
     if (this.queue.length === 0 && this.canWrite(this.socket)) {
@@ -116,6 +141,8 @@ export class OutboundLink {
       sent: this.sent,
       dropped: this.dropped,
       queued: this.queue.length,
+      droppedForVersion: this.droppedForVersion,
+      handshakeVersion: this.version,
     };
     if (this.lastError !== undefined) s.lastError = this.lastError;
     return s;
@@ -200,7 +227,7 @@ export class OutboundLink {
     tuneSocket(socket);
     this.remote = describeRemote(socket, this.peer.host, this.peer.port);
     this.state = 'await-challenge';
-    socket.write(encodeMessage({ type: 'PEER', version: HANDSHAKE_VERSION, nodeId: this.host.nodeId, nonce: this.nonce }));
+    socket.write(encodeMessage({ type: 'PEER', version: this.version, nodeId: this.host.nodeId, nonce: this.nonce }));
   }
 
   private receive(socket: Socket, chunk: Buffer): void {
@@ -253,6 +280,7 @@ export class OutboundLink {
     this.deadline = undefined;
     this.state = 'open';
     this.lastError = undefined;
+    this.closedOnV2 = 0;
     this.backoff.reset();
     this.host.peerUp(this.peer.id);
   }
@@ -277,7 +305,15 @@ export class OutboundLink {
       reason: `${kind}: ${detail} from ${this.remote}${claim} (dialing ${this.peer.id})`,
     };
     if (claimed !== undefined) info.claimedId = claimed;
+    if (this.version >= CONFIG_HANDSHAKE_VERSION) {
+      this.closedOnV2 = code === 'closed-during-handshake' ? this.closedOnV2 + 1 : 0;
+    }
     this.lost(info.reason);
+    if (this.closedOnV2 >= 2) {
+      // Most likely an older listener refusing `PEER 2`: the next attempt speaks its version.
+      this.closedOnV2 = 0;
+      this.version = 1;
+    }
     if (kind === 'auth-failed') this.host.authFailed(info);
     else this.host.protocolError(info);
   }
@@ -293,6 +329,8 @@ export class OutboundLink {
     socket?.destroy();
     this.dropped += this.queue.clear();
     this.lastError = reason;
+    // Any failure on version 1 tries the newest version next: the peer may have been upgraded.
+    if (this.version < this.host.maxVersion) this.version = this.host.maxVersion;
     this.state = 'backoff';
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
