@@ -112,6 +112,23 @@ export class OutboundLink {
   }
 
   /**
+   * The peer was seen speaking a newer handshake version than this open link
+   * uses (its own connection to us): redial at the newest version. Covers the
+   * one way a link lands on version 1 between two version-2 nodes: the peer
+   * refused us as unknown while it did not have us as a member yet, which
+   * looks like an older listener (two closed version-2 handshakes).
+   */
+  redialAtNewest(reason: string): void {
+    if (this.state !== 'open' || this.version >= this.host.maxVersion) return;
+    this.lost(reason);
+  }
+
+  /** The version of the open connection (or of the next attempt). */
+  get handshakeVersion(): HandshakeVersion {
+    return this.version;
+  }
+
+  /**
    * Queues or writes one encoded frame. Returns false when it was dropped
    * because the link is down, or because it needs the configuration verbs
    * (needsConfigVersion) and the peer's handshake version predates them.

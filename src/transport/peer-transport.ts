@@ -131,6 +131,15 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
     this.closeUnaccepted();
   }
 
+  /** Our link to id runs at an older version than id's own connection to us: redial it at the newest (§4.11). */
+  private upgradeLinkIfNewer(id: string): void {
+    const conn = this.inbound.get(id);
+    const link = this.links.get(id);
+    if (conn?.isOpen && conn.version !== undefined && link?.isOpen && link.handshakeVersion < conn.version) {
+      link.redialAtNewest(`${id} speaks handshake version ${conn.version} on its own connection: redialing at it`);
+    }
+  }
+
   private isAccepted(id: string): boolean {
     if (id === this.opts.nodeId) return false;
     return this.acceptIds !== undefined ? this.acceptIds.has(id) : this.links.has(id);
@@ -376,6 +385,7 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
         self.inbound.set(id, conn);
         // Only a connection that proved the same id can displace one: a bare PEER claim cannot.
         if (old !== undefined && old !== conn) old.close('replaced by a newer authenticated connection');
+        self.upgradeLinkIfNewer(id);
       },
       message: (conn, msg) => {
         const id = conn.peerId!;
@@ -408,7 +418,10 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
       maxVersion: this.maxVersion,
       tls: o.tls,
       reconnect,
-      peerUp: (id) => self.fire('peer-up', id),
+      peerUp: (id) => {
+        self.fire('peer-up', id);
+        self.upgradeLinkIfNewer(id);
+      },
       peerDown: (id, reason) => self.fire('peer-down', id, reason),
       authFailed: (info) => self.fire('auth-failed', info),
       protocolError: (info) => self.fire('protocol-error', info),

@@ -51,6 +51,20 @@ describe('handshake versions', () => {
     await waitFor(() => upgraded.messages.some((m) => m.msg.type === 'CONFVER'), 'CONFVER on the upgraded link');
   });
 
+  it('a version-1 link is redialed at 2 once the peer is seen speaking 2 on its own connection to us', async () => {
+    const { nodes } = await mesh(['new', 'old'], (id) => (id === 'old' ? { maxHandshakeVersion: 1 } : {}));
+    const [nu, old] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    await fullyConnected(nodes);
+    expect(old.authFailed.filter((f) => f.code === 'bad-version')).toHaveLength(2);
+    // Stand-in for "old" after an upgrade that kept our link: its connection to us says version 2.
+    await rawHandshake(nu.port, 'old', 'new', undefined, 2);
+    await waitFor(() => nu.downs.some((d) => /speaks handshake version 2/.test(d.reason)), 'the link redialed');
+    // This "old" is really still at 1: it refuses version 2 twice more, and the link settles on 1 again.
+    await waitFor(() => old.authFailed.filter((f) => f.code === 'bad-version').length === 4, 'two more version-2 attempts');
+    await waitFor(() => nu.t.isConnected('old'), 'the link back up');
+    expect(nu.t.stats().old!.handshakeVersion).toBe(1);
+  });
+
   it('two version-2 nodes speak 2 and carry the config frames', async () => {
     const { nodes } = await mesh(['a', 'b']);
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
