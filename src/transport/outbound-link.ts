@@ -7,7 +7,7 @@
  *
  * Lifecycle: dial -> PEER -> verify CHALLENGE -> PROOF -> open. Any failure
  * closes the socket and redials after a capped, jittered exponential
- * back-off; a successful handshake resets the back-off.
+ * back-off; a link that stayed open for STABLE_LINK_MS resets the back-off.
  *
  * Sending never blocks and never throws for a down peer:
  *  - while the link is not open, frames are dropped at once (counted), so
@@ -36,6 +36,9 @@ import { CONFIG_HANDSHAKE_VERSION, isHex32, computeProof, newNonce, verifyProof,
 import { SendQueue } from './send-queue.js';
 import { describeRemote, errorText, tuneSocket } from './socket-util.js';
 import type { ConnectionFailureInfo, FailureCode, PeerAddress, PeerStats, TransportTlsOptions } from './types.js';
+
+/** How long a link must stay open for its loss to restart the back-off from baseMs. */
+export const STABLE_LINK_MS = 1000;
 
 /** What a link needs from the transport that owns it. */
 export interface OutboundHost {
@@ -75,6 +78,8 @@ export class OutboundLink {
   private version: HandshakeVersion;
   /** Version-2 attempts in a row that the listener closed during the handshake. */
   private closedOnV2 = 0;
+  /** When the current connection completed its handshake. */
+  private openedAt = 0;
 
   constructor(
     private readonly host: OutboundHost,
@@ -298,7 +303,7 @@ export class OutboundLink {
     this.state = 'open';
     this.lastError = undefined;
     this.closedOnV2 = 0;
-    this.backoff.reset();
+    this.openedAt = Date.now();
     this.host.peerUp(this.peer.id);
   }
 
@@ -339,6 +344,9 @@ export class OutboundLink {
   private lost(reason: string): void {
     if (this.state === 'stopped' || this.state === 'backoff' || this.state === 'idle') return;
     const wasOpen = this.state === 'open';
+    // Only a link that stayed up resets the back-off: one closed right after its handshake (a
+    // listener taking us for a joining guest, §4.10, or refusing our frames) must not redial at once, forever.
+    if (wasOpen && Date.now() - this.openedAt >= STABLE_LINK_MS) this.backoff.reset();
     const socket = this.socket;
     this.socket = undefined;
     this.decoder = undefined;

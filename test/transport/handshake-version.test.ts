@@ -22,6 +22,8 @@ describe('handshake versions', () => {
     expect(old.authFailed.map((f) => f.code)).toEqual(['bad-version', 'bad-version']);
     expect(nu.authFailed.map((f) => f.code)).toEqual(['closed-during-handshake', 'closed-during-handshake']);
     expect(nu.t.stats().old).toMatchObject({ handshakeVersion: 1, droppedForVersion: 0 });
+    // The dialer is up once it sent PROOF; the listener's side of it completes a moment later.
+    await waitFor(() => old.t.stats().new!.inboundConnected, 'old to accept new');
     expect(old.t.stats().new).toMatchObject({ handshakeVersion: 1, inboundVersion: 1 });
 
     for (const m of [CONFVER, CONFIG, STALE]) expect(nu.t.send('old', m)).toBe(false);
@@ -69,6 +71,7 @@ describe('handshake versions', () => {
     const { nodes } = await mesh(['a', 'b']);
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
     await fullyConnected(nodes);
+    await waitFor(() => a.t.stats().b!.inboundConnected, 'a to accept b');
     expect(a.t.stats().b).toMatchObject({ handshakeVersion: 2, inboundVersion: 2 });
     expect(a.authFailed).toEqual([]);
     for (const m of [CONFVER, CONFIG, STALE]) expect(a.t.send('b', m)).toBe(true);

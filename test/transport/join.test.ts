@@ -103,6 +103,26 @@ describe('fetchConfig against a member with a configProvider', () => {
   });
 });
 
+describe('a member-to-be dialing a member that does not have it yet', () => {
+  it('is taken for a guest and closed after its first frame, and keeps backing off instead of redialing at once', async () => {
+    // n1 serves configurations and does not know n2; n2's transport dials n1 as a peer would.
+    const { nodes } = await mesh(['n1', 'n2'], (id) =>
+      id === 'n1' ? { configProvider: () => CONFIG, peers: [] } : { reconnect: { baseMs: 20, maxMs: 5000 }, random: () => 0 },
+    );
+    const [n1, n2] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const ups: number[] = [];
+    n2.t.on('peer-up', () => ups.push(Date.now()));
+    const sender = setInterval(() => n2.t.send('n1', hb(1, 'n2')), 2);
+    cleanups.push(() => clearInterval(sender));
+    await waitFor(() => ups.length >= 5, 'five short-lived links');
+    await waitFor(() => n1.protocolErrors.length >= 4, 'the listener refusing the guest frames');
+    expect(n1.protocolErrors[0]!.reason).toMatch(/a non-member may only send CONFGET after PROOF, got HB/);
+    expect(n1.messages).toEqual([]);
+    // Delays double from 10 ms (random 0 takes step/2): the 4th gap waits at least 80 ms. Timers never fire early.
+    expect(ups[4]! - ups[3]!).toBeGreaterThanOrEqual(75);
+  });
+});
+
 describe('fetchConfig failures', () => {
   async function rawServer(onSocket: (s: net.Socket) => void): Promise<number> {
     const server = net.createServer((s) => {
