@@ -9,6 +9,7 @@
  * Field names for error messages come from the verb table in verbs.ts.
  */
 import { checkAddress, MAX_ADDRESS_BYTES } from './address.js';
+import { MAX_MEMBERS_FIELD_BYTES, membersFieldProblem } from './members-field.js';
 import { ProtocolError, fieldError, showValue } from './errors.js';
 import { isHex64Bytes, parseNumberBytes, parseReasonBytes, parseRoleBytes } from './fields.js';
 import { internNodeId } from './intern.js';
@@ -54,6 +55,12 @@ export function decodeElements(e: Elements): Message {
       return refuse(e, s);
     case 'HANDOFF':
       return handoff(e, s);
+    case 'CONFVER':
+      return confver(e, s);
+    case 'CONFIG':
+      return config(e, s);
+    case 'CONFGET':
+      return confget(e, s);
     case 'PEER':
       return peer(e, s);
     case 'CHALLENGE':
@@ -94,6 +101,15 @@ function refuse(e: Elements, s: VerbSpec): Decoded<'REFUSE'> {
 }
 function handoff(e: Elements, s: VerbSpec): Decoded<'HANDOFF'> {
   return { type: 'HANDOFF', epoch: epoch(e, s, 0), targetId: id(e, s, 1), primaryOffset: num(e, s, 2) };
+}
+function confver(e: Elements, s: VerbSpec): Decoded<'CONFVER'> {
+  return { type: 'CONFVER', nodeId: id(e, s, 0), version: num(e, s, 1), configEpoch: epoch(e, s, 2), digest: hex(e, s, 3), dataEpoch: epoch(e, s, 4) };
+}
+function config(e: Elements, s: VerbSpec): Decoded<'CONFIG'> {
+  return { type: 'CONFIG', nodeId: id(e, s, 0), version: num(e, s, 1), configEpoch: epoch(e, s, 2), members: members(e, s, 3) };
+}
+function confget(e: Elements, s: VerbSpec): Decoded<'CONFGET'> {
+  return { type: 'CONFGET', nodeId: id(e, s, 0) };
 }
 function peer(e: Elements, s: VerbSpec): Decoded<'PEER'> {
   return { type: 'PEER', version: num(e, s, 0), nodeId: id(e, s, 1), nonce: hex(e, s, 2) };
@@ -157,4 +173,13 @@ function addr(e: Elements, s: VerbSpec, k: number): string {
   const r = b.length > MAX_ADDRESS_BYTES ? `longer than ${MAX_ADDRESS_BYTES} bytes` : checkAddress(text);
   if (typeof r !== 'string') return text;
   throw fieldError('bad-address', s.type, s.fields[k]!.wire, r, b);
+}
+
+/** A CONFIG members field (rare: parsed with strings, not byte by byte). */
+function members(e: Elements, s: VerbSpec, k: number): string {
+  const b = e[k + 1]!;
+  const text = b.length > MAX_MEMBERS_FIELD_BYTES ? '' : b.toString('latin1');
+  const r = b.length > MAX_MEMBERS_FIELD_BYTES ? `longer than ${MAX_MEMBERS_FIELD_BYTES} bytes` : membersFieldProblem(text);
+  if (r === undefined) return text;
+  throw fieldError('bad-members', s.type, s.fields[k]!.wire, r, b);
 }

@@ -5,6 +5,7 @@
  * it) instead of surfacing as a closed connection on another node.
  */
 import { checkAddress } from './address.js';
+import { membersFieldProblem } from './members-field.js';
 import { ProtocolError, fieldError, showValue } from './errors.js';
 import { isHex64, isRefuseReason, isRole, isValidNodeId, isWireNumber } from './fields.js';
 import { MAX_EPOCH } from './limits.js';
@@ -51,6 +52,12 @@ function fieldText(spec: VerbSpec, field: FieldSpec, value: unknown): string {
     case 'reason':
       if (isRefuseReason(value)) return value;
       throw bad('bad-reason', 'not a known refuse reason');
+    case 'members': {
+      if (typeof value !== 'string') throw bad('bad-members', 'not a string');
+      const r = membersFieldProblem(value);
+      if (r !== undefined) throw bad('bad-members', r);
+      return value;
+    }
     case 'address': {
       if (typeof value !== 'string') throw bad('bad-address', 'not a string');
       const r = checkAddress(value);

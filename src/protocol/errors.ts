@@ -30,6 +30,8 @@ export type ProtocolErrorCode =
   | 'bad-hex'
   /** A REFUSE reason is not one of REFUSE_REASONS. */
   | 'bad-reason'
+  /** A CONFIG members field does not parse, is not a valid member list, or is not in canonical form. */
+  | 'bad-members'
   /** The frame is a RESP2 value other than an array (+, -, :, $) or a null array (*-1). */
   | 'not-array'
   /** An array element is not a bulk string (integer, simple string, nested array...). */

@@ -1,7 +1,8 @@
 /**
  * Size limits of the wire protocol. They exist so that a confused or hostile
  * peer cannot make a sidecar allocate memory in proportion to a number it
- * wrote in a header: every frame resp-elect sends is a few hundred bytes.
+ * wrote in a header: every frame resp-elect sends is a few hundred bytes,
+ * but CONFIG, which is tens of bytes per member (members-field.ts bounds it).
  */
 
 /** Default largest frame accepted, headers included: 64 KiB. */
@@ -14,7 +15,7 @@ export const MIN_FRAME_BYTES_OPTION = 1024;
 export const MAX_FRAME_BYTES_OPTION = 512 * 1024 * 1024;
 
 /**
- * Largest element count in an array header. The longest verb has 5 elements;
+ * Largest element count in an array header. The longest verb (CONFVER) has 6 elements;
  * 16 leaves headroom so a frame with a few extra fields is reported as
  * `wrong-arity` (useful when debugging a peer) while `*1000000` is refused as
  * `oversize` before any element array is allocated.

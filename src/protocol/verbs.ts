@@ -8,8 +8,8 @@
  */
 import type { Message, MessageType } from './messages.js';
 
-/** Which rule a field obeys; see fields.ts and address.ts. An `epoch` is a number of at most MAX_EPOCH (limits.ts). */
-export type FieldKind = 'number' | 'epoch' | 'id' | 'role' | 'address' | 'hex' | 'reason';
+/** Which rule a field obeys; see fields.ts, address.ts and members-field.ts. An `epoch` is a number of at most MAX_EPOCH (limits.ts). */
+export type FieldKind = 'number' | 'epoch' | 'id' | 'role' | 'address' | 'hex' | 'reason' | 'members';
 
 export interface FieldSpec {
   /** Name used in protocol.md and in error messages, e.g. `repl_offset`. */
@@ -68,6 +68,23 @@ export const VERBS: { readonly [T in MessageType]: VerbSpec } = {
     base: false,
     fields: [epoch, f('target_id', 'targetId', 'id'), f('primary_offset', 'primaryOffset', 'number')],
   },
+  CONFVER: {
+    type: 'CONFVER',
+    base: false,
+    fields: [
+      f('node_id', 'nodeId', 'id'),
+      f('version', 'version', 'number'),
+      f('config_epoch', 'configEpoch', 'epoch'),
+      f('digest', 'digest', 'hex'),
+      f('data_epoch', 'dataEpoch', 'epoch'),
+    ],
+  },
+  CONFIG: {
+    type: 'CONFIG',
+    base: false,
+    fields: [f('node_id', 'nodeId', 'id'), f('version', 'version', 'number'), f('config_epoch', 'configEpoch', 'epoch'), f('members', 'members', 'members')],
+  },
+  CONFGET: { type: 'CONFGET', base: false, fields: [f('node_id', 'nodeId', 'id')] },
   PEER: {
     type: 'PEER',
     base: false,

@@ -11,8 +11,21 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** The only handshake version this implementation speaks (`PEER <version>`). */
-export const HANDSHAKE_VERSION = 1;
+/**
+ * The newest handshake version this implementation speaks (`PEER <version>`),
+ * the one its dialer tries first. Version 2 means "speaks the configuration
+ * verbs" (CONFVER, CONFIG, CONFGET, REFUSE stale-config; protocol.md §4.3);
+ * version 1 is the protocol before them. The HMAC inputs are the same in both.
+ */
+export const HANDSHAKE_VERSION = 2;
+
+/** The first version whose peers understand CONFVER, CONFIG and REFUSE stale-config. */
+export const CONFIG_HANDSHAKE_VERSION = 2;
+
+/** Every version a listener accepts. */
+export const SUPPORTED_HANDSHAKE_VERSIONS: readonly number[] = [1, 2];
+
+export type HandshakeVersion = 1 | 2;
 
 /** Nonces are 32 random bytes, written on the wire as 64 lowercase hex digits. */
 export const NONCE_BYTES = 32;

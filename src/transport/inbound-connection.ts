@@ -11,11 +11,18 @@
  * One absolute deadline covers sniffing and the handshake, so a connection
  * that sends nothing, or trickles bytes, is closed on time instead of
  * resetting an idle timer forever.
+ *
+ * A dialer that is not an accepted member may still complete the handshake
+ * as a *guest* (protocol.md §4.10) when it speaks version 2 and the transport
+ * has a configuration provider: it then sends exactly one CONFGET, gets one
+ * CONFIG written on this connection (the only frame a listener ever writes
+ * after CHALLENGE) and the connection closes. All of it runs within the same
+ * deadline and counts as pending.
  */
 import type { Socket } from 'node:net';
 import { MessageDecoder, ProtocolError, encodeMessage } from '../protocol/index.js';
-import type { ElectionMessage, Message } from '../protocol/messages.js';
-import { HANDSHAKE_VERSION, computeProof, isHex32, newNonce, verifyProof } from './handshake-crypto.js';
+import type { ConfigMessage, ElectionMessage, Message } from '../protocol/messages.js';
+import { CONFIG_HANDSHAKE_VERSION, computeProof, isHex32, newNonce, verifyProof, type HandshakeVersion } from './handshake-crypto.js';
 import { sniffFirstFrame } from './sniff.js';
 import { describeRemote, errorText, tuneSocket } from './socket-util.js';
 import type { ConnectionFailureInfo, FailureCode } from './types.js';
@@ -26,8 +33,16 @@ export interface InboundHost {
   readonly secret: Buffer;
   readonly handshakeTimeoutMs: number;
   readonly maxFrameBytes: number;
-  /** True when id is a configured peer (never this node itself). */
+  /** The newest handshake version this listener accepts (1 or 2); it accepts every version from 1 up to it. */
+  readonly maxVersion: HandshakeVersion;
+  /** True when id is an accepted member (never this node itself). */
   isPeer(id: string): boolean;
+  /** True when a configuration provider is set, so non-members speaking version 2 may ask for the configuration. */
+  readonly servesConfig: boolean;
+  /** The configuration to give a guest, or undefined when there is none (yet). */
+  currentConfig(): ConfigMessage | undefined;
+  /** A guest got the configuration. */
+  configServed(nodeId: string, remote: string, config: ConfigMessage): void;
   /** The first frame is not PEER: the socket (paused, our listeners removed) now belongs to the client side. */
   handOffClient(socket: Socket, initialBytes: Buffer, remote: string): void;
   /** The handshake succeeded; conn.peerId is the proven id. */
@@ -41,12 +56,16 @@ export interface InboundHost {
   protocolError(info: ConnectionFailureInfo): void;
 }
 
-type State = 'sniff' | 'await-peer' | 'await-proof' | 'open' | 'handed-off' | 'closed';
+type State = 'sniff' | 'await-peer' | 'await-proof' | 'await-confget' | 'answered' | 'open' | 'handed-off' | 'closed';
 
 export class InboundConnection {
   /** The proven peer id; set once the handshake succeeds. */
   peerId: string | undefined;
   readonly remote: string;
+  /** The handshake version the dialer sent in PEER, once it was accepted. */
+  version: HandshakeVersion | undefined;
+  /** A non-member asking for the configuration (§4.10), not a peer. */
+  private guest = false;
 
   private state: State = 'sniff';
   private claimedId: string | undefined;
@@ -79,13 +98,29 @@ export class InboundConnection {
 
   /** Not identified yet, or a peer whose handshake is under way: the connections an attacker can hold without the secret. */
   get isPending(): boolean {
-    return this.state === 'sniff' || this.state === 'await-peer' || this.state === 'await-proof';
+    return (
+      this.state === 'sniff' ||
+      this.state === 'await-peer' ||
+      this.state === 'await-proof' ||
+      this.state === 'await-confget' ||
+      this.state === 'answered'
+    );
   }
 
   /** Closes the connection from our side (stop(), or replaced by a newer connection of the same peer). */
   close(reason: string): void {
     if (this.state === 'closed' || this.state === 'handed-off') return;
     this.finish(reason);
+  }
+
+  /** True for a non-member's join exchange (§4.10): not subject to membership changes. */
+  get isGuestConnection(): boolean {
+    return this.guest;
+  }
+
+  /** The id this connection proved or claimed (for closing the connections of a removed member). */
+  get claimed(): string | undefined {
+    return this.claimedId;
   }
 
   // -------------------------------------------------------------------------
@@ -138,8 +173,11 @@ export class InboundConnection {
       case 'await-proof':
         this.handleProof(msg);
         return;
+      case 'await-confget':
+        this.handleConfget(msg);
+        return;
       case 'open':
-        if (msg.type === 'PEER' || msg.type === 'CHALLENGE' || msg.type === 'PROOF') {
+        if (msg.type === 'PEER' || msg.type === 'CHALLENGE' || msg.type === 'PROOF' || msg.type === 'CONFGET') {
           this.fail('protocol-error', 'unexpected-message', `unexpected ${msg.type} after the handshake`);
           return;
         }
@@ -156,14 +194,24 @@ export class InboundConnection {
       return;
     }
     this.claimedId = msg.nodeId;
-    if (msg.version !== HANDSHAKE_VERSION) {
-      this.fail('auth-failed', 'bad-version', `unsupported handshake version ${msg.version} (this node speaks ${HANDSHAKE_VERSION})`);
+    if (!Number.isInteger(msg.version) || msg.version < 1 || msg.version > this.host.maxVersion) {
+      const speaks = this.host.maxVersion === 1 ? '1' : `1 to ${this.host.maxVersion}`;
+      this.fail('auth-failed', 'bad-version', `unsupported handshake version ${msg.version} (this node speaks ${speaks})`);
       return;
     }
-    if (msg.nodeId === this.host.nodeId || !this.host.isPeer(msg.nodeId)) {
-      this.fail('auth-failed', 'unknown-id', `unknown node id`);
+    if (msg.nodeId === this.host.nodeId) {
+      this.fail('auth-failed', 'unknown-id', `unknown node id (it is this node's own)`);
       return;
     }
+    if (!this.host.isPeer(msg.nodeId)) {
+      if (msg.version < CONFIG_HANDSHAKE_VERSION || !this.host.servesConfig) {
+        this.fail('auth-failed', 'unknown-id', `unknown node id`);
+        return;
+      }
+      // A joining node: it proves the secret like a member, then may only ask for the configuration.
+      this.guest = true;
+    }
+    this.version = msg.version as HandshakeVersion;
     if (!isHex32(msg.nonce)) {
       this.fail('protocol-error', 'malformed', 'PEER nonce is not 64 lowercase hex digits');
       return;
@@ -184,10 +232,38 @@ export class InboundConnection {
       this.fail('auth-failed', 'bad-proof', 'bad proof');
       return;
     }
+    if (this.guest) {
+      // The deadline keeps running: the whole exchange fits in it.
+      this.state = 'await-confget';
+      return;
+    }
     this.clearDeadline();
     this.state = 'open';
     this.peerId = this.claimedId;
     this.host.authenticated(this);
+  }
+
+  /** A guest's one request: CONFGET with its own id; answered with one CONFIG, then the connection closes. */
+  private handleConfget(msg: Message): void {
+    if (msg.type !== 'CONFGET') {
+      this.fail('protocol-error', 'unexpected-message', `a non-member may only send CONFGET after PROOF, got ${msg.type}`);
+      return;
+    }
+    if (msg.nodeId !== this.claimedId) {
+      this.fail('protocol-error', 'wrong-id', `CONFGET for ${msg.nodeId} on a connection that proved ${this.claimedId}`);
+      return;
+    }
+    const config = this.host.currentConfig();
+    if (config === undefined) {
+      this.fail('auth-failed', 'no-config', 'asked for the configuration, but this node has none to give yet');
+      return;
+    }
+    const frame = encodeMessage(config);
+    this.state = 'answered';
+    this.decoder = undefined;
+    // end(), not destroy(): the frame must reach the guest. The deadline still destroys a guest that never reads.
+    this.socket.end(frame);
+    this.host.configServed(msg.nodeId, this.remote, config);
   }
 
   private proofInput() {
@@ -213,13 +289,21 @@ export class InboundConnection {
 
   private timedOut(): void {
     this.deadline = undefined;
-    if (this.state !== 'sniff' && this.state !== 'await-peer' && this.state !== 'await-proof') return;
+    if (this.state === 'answered') {
+      this.finish('configuration served');
+      return;
+    }
+    if (!this.isPending) return;
     const what = this.state === 'sniff' ? (this.sniffed.length === 0 ? 'no data' : 'no complete first frame') : 'no complete handshake';
     this.fail('auth-failed', 'handshake-timeout', `handshake timeout: ${what} within ${this.host.handshakeTimeoutMs} ms`);
   }
 
   private closedByRemote(): void {
     if (this.state === 'closed' || this.state === 'handed-off') return;
+    if (this.state === 'answered') {
+      this.finish('configuration served');
+      return;
+    }
     const why = this.lastSocketError ? `connection lost (${this.lastSocketError})` : 'connection closed by peer';
     if (this.state === 'open') {
       this.finish(why);
@@ -230,7 +314,8 @@ export class InboundConnection {
       this.finish(why);
       return;
     }
-    const stage = this.state === 'await-proof' ? 'before PROOF' : 'before its first frame was complete';
+    const stage =
+      this.state === 'await-proof' ? 'before PROOF' : this.state === 'await-confget' ? 'before CONFGET' : 'before its first frame was complete';
     this.fail('auth-failed', 'closed-during-handshake', `${why} ${stage}`);
   }
 

@@ -10,8 +10,9 @@ export {
   DEFAULT_QUEUE_LIMIT,
   DEFAULT_WRITE_BUFFER_HIGH_WATER,
 } from './peer-transport.js';
-export { HANDSHAKE_VERSION, computeProof, verifyProof, proofMessage, newNonce } from './handshake-crypto.js';
-export type { ProofInput, ProofRole } from './handshake-crypto.js';
+export { fetchConfig, type FetchConfigOptions } from './fetch-config.js';
+export { HANDSHAKE_VERSION, CONFIG_HANDSHAKE_VERSION, SUPPORTED_HANDSHAKE_VERSIONS, computeProof, verifyProof, proofMessage, newNonce } from './handshake-crypto.js';
+export type { HandshakeVersion, ProofInput, ProofRole } from './handshake-crypto.js';
 export { sniffFirstFrame } from './sniff.js';
 export type {
   ConnectionFailureInfo,

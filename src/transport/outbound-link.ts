@@ -7,7 +7,7 @@
  *
  * Lifecycle: dial -> PEER -> verify CHALLENGE -> PROOF -> open. Any failure
  * closes the socket and redials after a capped, jittered exponential
- * back-off; a successful handshake resets the back-off.
+ * back-off; a link that stayed open for STABLE_LINK_MS resets the back-off.
  *
  * Sending never blocks and never throws for a down peer:
  *  - while the link is not open, frames are dropped at once (counted), so
@@ -18,16 +18,27 @@
  *    above the high-water mark; then they wait in a bounded queue that drops
  *    its OLDEST frame when full, and drains on 'drain';
  *  - when an open connection is lost, whatever is still queued is dropped.
+ *
+ * Handshake version (protocol.md §4.3): the link dials with the newest
+ * version it speaks. An older listener refuses `PEER 2` by closing without
+ * a word, so two version-2 attempts in a row that end that way make the next
+ * attempt use version 1; any failure on version 1 makes the next one try 2
+ * again, so a peer that was upgraded is noticed at its next reconnect. On a
+ * version-1 connection, frames the peer would not understand are dropped
+ * and counted instead of sent (it would close the connection on them).
  */
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { MessageDecoder, ProtocolError, encodeMessage } from '../protocol/index.js';
 import type { Message } from '../protocol/messages.js';
 import { Backoff } from './backoff.js';
-import { HANDSHAKE_VERSION, isHex32, computeProof, newNonce, verifyProof } from './handshake-crypto.js';
+import { CONFIG_HANDSHAKE_VERSION, isHex32, computeProof, newNonce, verifyProof, type HandshakeVersion } from './handshake-crypto.js';
 import { SendQueue } from './send-queue.js';
 import { describeRemote, errorText, tuneSocket } from './socket-util.js';
 import type { ConnectionFailureInfo, FailureCode, PeerAddress, PeerStats, TransportTlsOptions } from './types.js';
+
+/** How long a link must stay open for its loss to restart the back-off from baseMs. */
+export const STABLE_LINK_MS = 1000;
 
 /** What a link needs from the transport that owns it. */
 export interface OutboundHost {
@@ -37,6 +48,8 @@ export interface OutboundHost {
   readonly maxFrameBytes: number;
   readonly queueLimit: number;
   readonly writeBufferHighWater: number;
+  /** The version to dial with first. */
+  readonly maxVersion: HandshakeVersion;
   readonly tls: TransportTlsOptions | undefined;
   readonly reconnect: { baseMs?: number; maxMs?: number; random?: () => number };
   peerUp(id: string): void;
@@ -60,6 +73,13 @@ export class OutboundLink {
   private sent = 0;
   private dropped = 0;
   private lastError: string | undefined;
+  private droppedForVersion = 0;
+  /** The version of the current (or next) attempt. */
+  private version: HandshakeVersion;
+  /** Version-2 attempts in a row that the listener closed during the handshake. */
+  private closedOnV2 = 0;
+  /** When the current connection completed its handshake. */
+  private openedAt = 0;
 
   constructor(
     private readonly host: OutboundHost,
@@ -67,6 +87,7 @@ export class OutboundLink {
   ) {
     this.queue = new SendQueue(host.queueLimit);
     this.backoff = new Backoff(host.reconnect);
+    this.version = host.maxVersion;
     this.remote = peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
   }
 
@@ -78,8 +99,8 @@ export class OutboundLink {
     if (this.state === 'idle') this.dial();
   }
 
-  /** Closes the link for good (transport stop). Emits peer-down if it was open. */
-  stop(): Promise<void> {
+  /** Closes the link for good (transport stop, member removed). Emits peer-down if it was open. */
+  stop(reason = 'transport stopped'): Promise<void> {
     const socket = this.socket;
     const wasOpen = this.state === 'open';
     this.state = 'stopped';
@@ -87,7 +108,7 @@ export class OutboundLink {
     this.dropped += this.queue.clear();
     this.socket = undefined;
     this.decoder = undefined;
-    if (wasOpen) this.host.peerDown(this.peer.id, 'transport stopped');
+    if (wasOpen) this.host.peerDown(this.peer.id, reason);
     if (socket === undefined || socket.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
       socket.once('close', () => resolve());
@@ -95,10 +116,36 @@ export class OutboundLink {
     });
   }
 
-  /** Queues or writes one encoded frame. Returns false when it was dropped because the link is down. */
-  send(frame: Buffer): boolean {
+  /**
+   * The peer was seen speaking a newer handshake version than this open link
+   * uses (its own connection to us): redial at the newest version. Covers the
+   * one way a link lands on version 1 between two version-2 nodes: the peer
+   * refused us as unknown while it did not have us as a member yet, which
+   * looks like an older listener (two closed version-2 handshakes).
+   */
+  redialAtNewest(reason: string): void {
+    if (this.state !== 'open' || this.version >= this.host.maxVersion) return;
+    this.lost(reason);
+  }
+
+  /** The version of the open connection (or of the next attempt). */
+  get handshakeVersion(): HandshakeVersion {
+    return this.version;
+  }
+
+  /**
+   * Queues or writes one encoded frame. Returns false when it was dropped
+   * because the link is down, or because it needs the configuration verbs
+   * (needsConfigVersion) and the peer's handshake version predates them.
+   */
+  send(frame: Buffer, needsConfigVersion = false): boolean {
     if (this.state !== 'open' || this.socket === undefined) {
       this.dropped++;
+      return false;
+    }
+    if (needsConfigVersion && this.version < CONFIG_HANDSHAKE_VERSION) {
+      this.dropped++;
+      this.droppedForVersion++;
       return false;
     }
     if (this.queue.length === 0 && this.canWrite(this.socket)) {
@@ -116,6 +163,8 @@ export class OutboundLink {
       sent: this.sent,
       dropped: this.dropped,
       queued: this.queue.length,
+      droppedForVersion: this.droppedForVersion,
+      handshakeVersion: this.version,
     };
     if (this.lastError !== undefined) s.lastError = this.lastError;
     return s;
@@ -200,7 +249,7 @@ export class OutboundLink {
     tuneSocket(socket);
     this.remote = describeRemote(socket, this.peer.host, this.peer.port);
     this.state = 'await-challenge';
-    socket.write(encodeMessage({ type: 'PEER', version: HANDSHAKE_VERSION, nodeId: this.host.nodeId, nonce: this.nonce }));
+    socket.write(encodeMessage({ type: 'PEER', version: this.version, nodeId: this.host.nodeId, nonce: this.nonce }));
   }
 
   private receive(socket: Socket, chunk: Buffer): void {
@@ -253,7 +302,8 @@ export class OutboundLink {
     this.deadline = undefined;
     this.state = 'open';
     this.lastError = undefined;
-    this.backoff.reset();
+    this.closedOnV2 = 0;
+    this.openedAt = Date.now();
     this.host.peerUp(this.peer.id);
   }
 
@@ -277,7 +327,15 @@ export class OutboundLink {
       reason: `${kind}: ${detail} from ${this.remote}${claim} (dialing ${this.peer.id})`,
     };
     if (claimed !== undefined) info.claimedId = claimed;
+    if (this.version >= CONFIG_HANDSHAKE_VERSION) {
+      this.closedOnV2 = code === 'closed-during-handshake' ? this.closedOnV2 + 1 : 0;
+    }
     this.lost(info.reason);
+    if (this.closedOnV2 >= 2) {
+      // Most likely an older listener refusing `PEER 2`: the next attempt speaks its version.
+      this.closedOnV2 = 0;
+      this.version = 1;
+    }
     if (kind === 'auth-failed') this.host.authFailed(info);
     else this.host.protocolError(info);
   }
@@ -286,6 +344,9 @@ export class OutboundLink {
   private lost(reason: string): void {
     if (this.state === 'stopped' || this.state === 'backoff' || this.state === 'idle') return;
     const wasOpen = this.state === 'open';
+    // Only a link that stayed up resets the back-off: one closed right after its handshake (a
+    // listener taking us for a joining guest, §4.10, or refusing our frames) must not redial at once, forever.
+    if (wasOpen && Date.now() - this.openedAt >= STABLE_LINK_MS) this.backoff.reset();
     const socket = this.socket;
     this.socket = undefined;
     this.decoder = undefined;
@@ -293,6 +354,8 @@ export class OutboundLink {
     socket?.destroy();
     this.dropped += this.queue.clear();
     this.lastError = reason;
+    // Any failure on version 1 tries the newest version next: the peer may have been upgraded.
+    if (this.version < this.host.maxVersion) this.version = this.host.maxVersion;
     this.state = 'backoff';
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;

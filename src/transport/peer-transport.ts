@@ -14,18 +14,23 @@
  * Nothing here blocks the event loop or lets an exception escape a socket,
  * timer or listener callback; a misbehaving connection costs that connection
  * only.
+ *
+ * Membership is dynamic (protocol.md §5.12): setPeers() replaces the set of
+ * peers dialed, setAcceptIds() the set of dialer ids accepted as members.
  */
 import { EventEmitter } from 'node:events';
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { encodeMessage, isValidNodeId } from '../protocol/index.js';
 import type { ElectionMessage } from '../protocol/messages.js';
+import { HANDSHAKE_VERSION, type HandshakeVersion } from './handshake-crypto.js';
 import { InboundConnection, type InboundHost } from './inbound-connection.js';
 import { OutboundLink, type OutboundHost } from './outbound-link.js';
 import { describeRemote, errorText } from './socket-util.js';
 import type {
   ConnectionFailureInfo,
   ConnectionRefusedInfo,
+  PeerAddress,
   RefusalReason,
   PeerStats,
   PeerTransportEvents,
@@ -42,7 +47,12 @@ export const DEFAULT_MAX_PENDING_CONNECTIONS = 128;
 const MIN_FRAME_BYTES = 1024;
 const MAX_FRAME_BYTES_LIMIT = 512 * 1024 * 1024;
 
-const HANDSHAKE_TYPES: ReadonlySet<string> = new Set(['PEER', 'CHALLENGE', 'PROOF']);
+const HANDSHAKE_TYPES: ReadonlySet<string> = new Set(['PEER', 'CHALLENGE', 'PROOF', 'CONFGET']);
+
+/** Frames a version-1 peer does not understand (it would close the connection on them). */
+function needsConfigVersion(msg: ElectionMessage): boolean {
+  return msg.type === 'CONFVER' || msg.type === 'CONFIG' || (msg.type === 'REFUSE' && msg.reason === 'stale-config');
+}
 
 export class PeerTransport extends EventEmitter<PeerTransportEvents> {
   private readonly opts: PeerTransportOptions;
@@ -55,15 +65,91 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
   private readonly refusals: Record<RefusalReason, number> = { 'pending-evicted': 0, 'max-connections': 0, 'accept-error': 0 };
   private server: Server | undefined;
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
+  /** Dialer ids accepted as members; undefined means "the peers' ids". */
+  private acceptIds: ReadonlySet<string> | undefined;
+  private readonly linkHost: OutboundHost;
 
   constructor(opts: PeerTransportOptions) {
     super();
     validate(opts);
     this.opts = opts;
-    const host = this.outboundHost();
+    this.linkHost = this.outboundHost();
     for (const p of opts.peers) {
-      this.links.set(p.id, new OutboundLink(host, p));
+      this.links.set(p.id, new OutboundLink(this.linkHost, p));
       this.received.set(p.id, 0);
+    }
+  }
+
+  /**
+   * Replaces the peers this node dials: dials new ids, stops the dialers of
+   * ids no longer listed (emitting peer-down if they were up), and redials
+   * an id whose address changed. Inbound connections of ids no longer
+   * accepted (see setAcceptIds) are closed. Throws TypeError for a bad list,
+   * changing nothing. The promise resolves once removed dialers' sockets have
+   * closed; nothing needs to wait for it.
+   */
+  setPeers(peers: PeerAddress[]): Promise<void> {
+    validatePeers(this.opts.nodeId, peers);
+    const closing: Promise<void>[] = [];
+    const wanted = new Map(peers.map((p) => [p.id, p]));
+    for (const [id, link] of [...this.links]) {
+      const p = wanted.get(id);
+      if (p !== undefined && p.host === link.peer.host && p.port === link.peer.port) continue;
+      this.links.delete(id);
+      closing.push(link.stop(p === undefined ? 'removed from the members' : `address changed to ${p.host}:${p.port}`));
+      if (p === undefined) this.received.delete(id);
+    }
+    for (const p of peers) {
+      if (this.links.has(p.id)) continue;
+      const link = new OutboundLink(this.linkHost, { id: p.id, host: p.host, port: p.port });
+      this.links.set(p.id, link);
+      if (!this.received.has(p.id)) this.received.set(p.id, 0);
+      if (this.state === 'running') link.start();
+    }
+    this.closeUnaccepted();
+    return Promise.all(closing).then(() => undefined);
+  }
+
+  /**
+   * Sets which dialer ids the listener accepts as members; default (or
+   * undefined): exactly the peers' ids. It may be wider than the peers: a
+   * node removed from the configuration keeps accepting the members of the
+   * last configuration that named it, so it still hears the primary that
+   * removed it. Open inbound connections of ids no longer accepted close.
+   */
+  setAcceptIds(ids: Iterable<string> | undefined): void {
+    if (ids === undefined) {
+      this.acceptIds = undefined;
+    } else {
+      const set = new Set<string>();
+      for (const id of ids) {
+        if (!isValidNodeId(id)) throw new TypeError(`PeerTransport.setAcceptIds: invalid node id ${JSON.stringify(id)}`);
+        if (id !== this.opts.nodeId) set.add(id);
+      }
+      this.acceptIds = set;
+    }
+    this.closeUnaccepted();
+  }
+
+  /** Our link to id runs at an older version than id's own connection to us: redial it at the newest (§4.11). */
+  private upgradeLinkIfNewer(id: string): void {
+    const conn = this.inbound.get(id);
+    const link = this.links.get(id);
+    if (conn?.isOpen && conn.version !== undefined && link?.isOpen && link.handshakeVersion < conn.version) {
+      link.redialAtNewest(`${id} speaks handshake version ${conn.version} on its own connection: redialing at it`);
+    }
+  }
+
+  private isAccepted(id: string): boolean {
+    if (id === this.opts.nodeId) return false;
+    return this.acceptIds !== undefined ? this.acceptIds.has(id) : this.links.has(id);
+  }
+
+  /** Closes inbound connections (authenticated or under way) of ids that are no longer accepted members. */
+  private closeUnaccepted(): void {
+    for (const conn of [...this.live]) {
+      const id = conn.peerId ?? (conn.isGuestConnection ? undefined : conn.claimed);
+      if (id !== undefined && !this.isAccepted(id)) conn.close('no longer a member');
     }
   }
 
@@ -123,14 +209,15 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
   send(peerId: string, msg: ElectionMessage): boolean {
     const frame = this.encode(msg);
     // A link that is not open (before start, during an outage, after stop) drops and counts the frame.
-    return this.links.get(peerId)?.send(frame) ?? false;
+    return this.links.get(peerId)?.send(frame, needsConfigVersion(msg)) ?? false;
   }
 
   /** Sends msg to every peer; returns how many peers it was written or queued for. */
   broadcast(msg: ElectionMessage): number {
     const frame = this.encode(msg);
+    const needs = needsConfigVersion(msg);
     let n = 0;
-    for (const link of this.links.values()) if (link.send(frame)) n++;
+    for (const link of this.links.values()) if (link.send(frame, needs)) n++;
     return n;
   }
 
@@ -155,11 +242,13 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
   stats(): Record<string, PeerStats> {
     const out: Record<string, PeerStats> = {};
     for (const [id, link] of this.links) {
+      const conn = this.inbound.get(id);
       out[id] = {
         ...link.stats(),
-        inboundConnected: this.inbound.get(id)?.isOpen ?? false,
+        inboundConnected: conn?.isOpen ?? false,
         received: this.received.get(id) ?? 0,
       };
+      if (conn?.isOpen && conn.version !== undefined) out[id].inboundVersion = conn.version;
     }
     return out;
   }
@@ -269,6 +358,10 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
     this.fire('connection-refused', info);
   }
 
+  private get maxVersion(): HandshakeVersion {
+    return this.opts.maxHandshakeVersion ?? (HANDSHAKE_VERSION as HandshakeVersion);
+  }
+
   private get handshakeTimeoutMs(): number {
     return this.opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   }
@@ -280,7 +373,11 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
       secret: this.opts.secret,
       handshakeTimeoutMs: this.handshakeTimeoutMs,
       maxFrameBytes: this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      isPeer: (id) => self.links.has(id),
+      maxVersion: this.maxVersion,
+      isPeer: (id) => self.isAccepted(id),
+      servesConfig: this.opts.configProvider !== undefined,
+      currentConfig: () => self.opts.configProvider?.(),
+      configServed: (nodeId, remote, config) => self.fire('config-served', nodeId, remote, config),
       handOffClient: (socket, bytes, remote) => self.handOffClient(socket, bytes, remote),
       authenticated: (conn) => {
         const id = conn.peerId!;
@@ -288,6 +385,7 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
         self.inbound.set(id, conn);
         // Only a connection that proved the same id can displace one: a bare PEER claim cannot.
         if (old !== undefined && old !== conn) old.close('replaced by a newer authenticated connection');
+        self.upgradeLinkIfNewer(id);
       },
       message: (conn, msg) => {
         const id = conn.peerId!;
@@ -317,9 +415,13 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
       maxFrameBytes: o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
       queueLimit: o.queueLimit ?? DEFAULT_QUEUE_LIMIT,
       writeBufferHighWater: o.writeBufferHighWater ?? DEFAULT_WRITE_BUFFER_HIGH_WATER,
+      maxVersion: this.maxVersion,
       tls: o.tls,
       reconnect,
-      peerUp: (id) => self.fire('peer-up', id),
+      peerUp: (id) => {
+        self.fire('peer-up', id);
+        self.upgradeLinkIfNewer(id);
+      },
       peerDown: (id, reason) => self.fire('peer-down', id, reason),
       authFailed: (info) => self.fire('auth-failed', info),
       protocolError: (info) => self.fire('protocol-error', info),
@@ -378,15 +480,12 @@ function validate(o: PeerTransportOptions): void {
   if (!o.listen || typeof o.listen.host !== 'string' || !isPort(o.listen.port, true)) {
     throw new TypeError('PeerTransport: listen must be { host, port } with port 0-65535');
   }
-  const seen = new Set<string>();
-  for (const p of o.peers) {
-    if (!isValidNodeId(p.id)) throw new TypeError(`PeerTransport: invalid peer id ${JSON.stringify(p.id)}`);
-    if (p.id === o.nodeId) throw new TypeError(`PeerTransport: peers must not include this node (${p.id})`);
-    if (seen.has(p.id)) throw new TypeError(`PeerTransport: duplicate peer id ${p.id}`);
-    if (typeof p.host !== 'string' || p.host === '' || !isPort(p.port, false)) {
-      throw new TypeError(`PeerTransport: peer ${p.id} needs a host and a port 1-65535`);
-    }
-    seen.add(p.id);
+  validatePeers(o.nodeId, o.peers);
+  if (o.maxHandshakeVersion !== undefined && o.maxHandshakeVersion !== 1 && o.maxHandshakeVersion !== 2) {
+    throw new TypeError('PeerTransport: maxHandshakeVersion must be 1 or 2');
+  }
+  if (o.configProvider !== undefined && typeof o.configProvider !== 'function') {
+    throw new TypeError('PeerTransport: configProvider must be a function');
   }
   positive('handshakeTimeoutMs', o.handshakeTimeoutMs);
   positive('queueLimit', o.queueLimit);
@@ -398,6 +497,20 @@ function validate(o: PeerTransportOptions): void {
   const mfb = o.maxFrameBytes;
   if (mfb !== undefined && !(Number.isInteger(mfb) && mfb >= MIN_FRAME_BYTES && mfb <= MAX_FRAME_BYTES_LIMIT)) {
     throw new TypeError(`PeerTransport: maxFrameBytes must be an integer from ${MIN_FRAME_BYTES} to ${MAX_FRAME_BYTES_LIMIT}`);
+  }
+}
+
+function validatePeers(nodeId: string, peers: PeerAddress[]): void {
+  if (!Array.isArray(peers)) throw new TypeError('PeerTransport: peers must be a list');
+  const seen = new Set<string>();
+  for (const p of peers) {
+    if (!isValidNodeId(p?.id)) throw new TypeError(`PeerTransport: invalid peer id ${JSON.stringify(p?.id)}`);
+    if (p.id === nodeId) throw new TypeError(`PeerTransport: peers must not include this node (${p.id})`);
+    if (seen.has(p.id)) throw new TypeError(`PeerTransport: duplicate peer id ${p.id}`);
+    if (typeof p.host !== 'string' || p.host === '' || !isPort(p.port, false)) {
+      throw new TypeError(`PeerTransport: peer ${p.id} needs a host and a port 1-65535`);
+    }
+    seen.add(p.id);
   }
 }
 

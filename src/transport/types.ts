@@ -4,7 +4,7 @@
  * Elector's tests) can import them without pulling in sockets.
  */
 import type { Socket } from 'node:net';
-import type { ElectionMessage } from '../protocol/messages.js';
+import type { ConfigMessage, ElectionMessage } from '../protocol/messages.js';
 
 export interface PeerAddress {
   /** The peer's node id, exactly as it configures itself. */
@@ -33,8 +33,22 @@ export interface PeerTransportOptions {
   nodeId: string;
   /** Where to listen for peers (and, through onClientConnection, for Redis clients). Port 0 picks a free port. */
   listen: { host: string; port: number };
-  /** Every member of the replica set except this node. */
+  /** Every member of the replica set except this node. Replace them later with setPeers(). */
   peers: PeerAddress[];
+  /**
+   * The newest handshake version to speak (protocol.md §4.3), default 2. A
+   * transport at 1 behaves exactly as a node from before the configuration
+   * verbs: its listener refuses `PEER 2`, its dialer sends `PEER 1`.
+   */
+  maxHandshakeVersion?: 1 | 2;
+  /**
+   * When set, a dialer that is not an accepted member may connect with
+   * `PEER 2`, prove the secret and ask for the configuration with one
+   * CONFGET; it gets what this returns as one CONFIG frame, and the
+   * connection closes (§4.10). Returning undefined refuses it (`no-config`).
+   * Without it, non-members are refused (`unknown-id`).
+   */
+  configProvider?: () => ConfigMessage | undefined;
   /** The shared secret of the replica set. Never sent; keys the handshake HMAC. Use 32 random bytes. */
   secret: Buffer;
   /** When set, both the listener and the dialer use TLS with mutual certificate verification. */
@@ -89,6 +103,8 @@ export type FailureCode =
   | 'handshake-timeout'
   | 'closed-during-handshake'
   | 'tls'
+  /** A joining node asked for the configuration (§4.10) and this node has none to give. */
+  | 'no-config'
   // protocol-error
   | 'malformed'
   | 'not-a-peer'
@@ -133,6 +149,12 @@ export interface PeerStats {
   dropped: number;
   /** Frames currently waiting in the queue (never above queueLimit). */
   queued: number;
+  /** Frames not sent because the peer's handshake version predates them (CONFVER, CONFIG, REFUSE stale-config on a version-1 link). Also counted in dropped. */
+  droppedForVersion: number;
+  /** The handshake version of the open outbound connection, or the one the next attempt will use. */
+  handshakeVersion: 1 | 2;
+  /** The handshake version the peer's authenticated inbound connection used, while one is open. */
+  inboundVersion?: 1 | 2;
   /** Why the last outbound connection or attempt ended, if it did. */
   lastError?: string;
 }
@@ -155,6 +177,8 @@ export interface PeerTransportEvents {
    * the process is out of descriptors).
    */
   'connection-refused': [info: ConnectionRefusedInfo];
+  /** A non-member got the configuration over the join exchange (§4.10); the connection is closing. */
+  'config-served': [nodeId: string, remote: string, config: ConfigMessage];
   /** A listener of one of the events above threw; the transport caught it and carried on. */
   'listener-error': [error: unknown, event: string];
 }

@@ -8,7 +8,7 @@ import {
   type Message,
   type ProtocolErrorCode,
 } from '../../src/index.js';
-import { EXAMPLES, NONCE, PROOF, rawFrame } from './examples.js';
+import { DIGEST, EXAMPLES, MEMBERS, NONCE, PROOF, rawFrame } from './examples.js';
 
 /** Pushes the bytes into a fresh decoder and returns the ProtocolError it throws. */
 function decodeError(bytes: Buffer | string, decoder = new MessageDecoder()): ProtocolError {
@@ -81,11 +81,22 @@ describe('decoding valid input', () => {
   });
 
   it('accepts every refuse reason', () => {
-    for (const reason of ['primary-alive', 'stale-epoch', 'already-voted', 'stale-offset', 'better-candidate', 'offset-unknown', 'starting', 'not-electable', 'persist-failed']) {
+    for (const reason of ['primary-alive', 'stale-epoch', 'already-voted', 'stale-offset', 'better-candidate', 'offset-unknown', 'starting', 'not-electable', 'persist-failed', 'stale-config']) {
       expect(decode(rawFrame('REFUSE', '2', 'n3', '1', reason))).toEqual([
         { type: 'REFUSE', epoch: 2, voterId: 'n3', voterEpoch: 1, reason },
       ]);
     }
+  });
+
+  it('accepts a members field of one voter, and the largest one (64 members, longest fields)', () => {
+    expect(decode(rawFrame('CONFIG', 'n1', '1', '0', 'n1,voter,1,-,-'))).toEqual([
+      { type: 'CONFIG', nodeId: 'n1', version: 1, configEpoch: 0, members: 'n1,voter,1,-,-' },
+    ]);
+    const host = 'h'.repeat(264);
+    const big = Array.from({ length: 64 }, (_, i) => `${String(i).padStart(2, '0')}${'x'.repeat(62)},learner,999999999,${host}:65535,${host}:65535`);
+    big[0] = big[0]!.replace('learner', 'voter');
+    const text = big.join(';');
+    expect(decode(rawFrame('CONFIG', 'n1', '1', '0', text))[0]).toMatchObject({ members: text });
   });
 
   it('returns nothing for an empty chunk or a partial frame', () => {
@@ -145,6 +156,25 @@ describe('error codes', () => {
     ['bad-reason', 'unknown', rawFrame('REFUSE', '1', 'n1', '1', 'busy')],
     ['bad-reason', 'upper case', rawFrame('REFUSE', '1', 'n1', '1', 'STALE-EPOCH')],
     ['bad-reason', 'huge', rawFrame('REFUSE', '1', 'n1', '1', big)],
+    ['bad-hex', 'CONFVER digest upper case', rawFrame('CONFVER', 'n1', '1', '0', DIGEST.toUpperCase(), '0')],
+    ['bad-epoch', 'CONFVER config_epoch', rawFrame('CONFVER', 'n1', '1', String(MAX_EPOCH + 1), DIGEST, '0')],
+    ['bad-epoch', 'CONFIG config_epoch', rawFrame('CONFIG', 'n1', '1', String(MAX_EPOCH + 1), MEMBERS)],
+    ['bad-number', 'CONFIG version', rawFrame('CONFIG', 'n1', '01', '0', MEMBERS)],
+    ['bad-id', 'CONFGET node_id', rawFrame('CONFGET', 'a b')],
+    ['wrong-arity', 'CONFGET with 2 fields', rawFrame('CONFGET', 'n4', 'n5')],
+    ['bad-members', 'empty', rawFrame('CONFIG', 'n1', '1', '0', '')],
+    ['bad-members', 'four parts', rawFrame('CONFIG', 'n1', '1', '0', 'n1,voter,1,-')],
+    ['bad-members', 'unknown kind', rawFrame('CONFIG', 'n1', '1', '0', 'n1,boss,1,-,-')],
+    ['bad-members', 'priority with leading zero', rawFrame('CONFIG', 'n1', '1', '0', 'n1,voter,01,-,-')],
+    ['bad-members', 'bad peer address', rawFrame('CONFIG', 'n1', '1', '0', 'n1,voter,1,host,-')],
+    ['bad-members', 'witness with redis', rawFrame('CONFIG', 'n1', '1', '0', 'n1,voter,1,-,-;n2,witness,0,-,h:1')],
+    ['bad-members', 'duplicate id', rawFrame('CONFIG', 'n1', '1', '0', 'n1,voter,1,-,-;n1,voter,1,-,-')],
+    ['bad-members', 'no voter that can lead', rawFrame('CONFIG', 'n1', '1', '0', 'n1,voter,0,-,-;n2,learner,1,-,-')],
+    ['bad-members', 'not sorted by id', rawFrame('CONFIG', 'n1', '1', '0', 'n2,voter,1,-,-;n1,voter,1,-,-')],
+    ['bad-members', 'trailing separator', rawFrame('CONFIG', 'n1', '1', '0', 'n1,voter,1,-,-;')],
+    ['bad-members', '65 members', rawFrame('CONFIG', 'n1', '1', '0', Array.from({ length: 65 }, (_, i) => `m${String(i).padStart(2, '0')},voter,1,-,-`).join(';'))],
+    ['bad-members', 'huge', rawFrame('CONFIG', 'n1', '1', '0', 'x'.repeat(50_000))],
+    ['bad-members', 'non-ASCII', rawFrame('CONFIG', 'n1', '1', '0', Buffer.from('nœud,voter,1,-,-', 'utf8'))],
     ['not-array', 'simple string', '+OK\r\n'],
     ['not-array', 'error', '-ERR nope\r\n'],
     ['not-array', 'integer', ':1\r\n'],
@@ -198,7 +228,7 @@ describe('error codes', () => {
 
   it('every code above is covered', () => {
     const all: ProtocolErrorCode[] = [
-      'unknown-verb', 'wrong-arity', 'bad-number', 'bad-epoch', 'bad-role', 'bad-id', 'bad-address', 'bad-hex', 'bad-reason',
+      'unknown-verb', 'wrong-arity', 'bad-number', 'bad-epoch', 'bad-role', 'bad-id', 'bad-address', 'bad-hex', 'bad-reason', 'bad-members',
       'not-array', 'non-bulk-element', 'oversize', 'unsupported-type', 'nil-element', 'bad-frame',
     ];
     expect(new Set(cases.map((c) => c[0]))).toEqual(new Set(all));

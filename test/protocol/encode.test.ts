@@ -60,6 +60,12 @@ describe('encodeMessage', () => {
     ['unknown reason', { type: 'REFUSE', epoch: 1, voterId: 'n', voterEpoch: 1, reason: 'busy' }, 'bad-reason'],
     ['address without port', { type: 'ANNOUNCE', epoch: 1, primaryId: 'n', primaryAddr: 'host' }, 'bad-address'],
     ['address port 0', { type: 'ANNOUNCE', epoch: 1, primaryId: 'n', primaryAddr: 'host:0' }, 'bad-address'],
+    ['members not a string', { type: 'CONFIG', nodeId: 'n1', version: 1, configEpoch: 0, members: [] }, 'bad-members', 'CONFIG members: not a string: ""'],
+    ['members unsorted', { type: 'CONFIG', nodeId: 'n1', version: 1, configEpoch: 0, members: 'n2,voter,1,-,-;n1,voter,1,-,-' }, 'bad-members'],
+    ['members with a bad entry', { type: 'CONFIG', nodeId: 'n1', version: 1, configEpoch: 0, members: 'n1,voter,x,-,-' }, 'bad-members', 'CONFIG members: member n1: priority must be an integer 0-999999999: "n1,voter,x,-,-"'],
+    ['CONFVER digest not hex', { type: 'CONFVER', nodeId: 'n1', version: 1, configEpoch: 0, digest: 'abc', dataEpoch: 0 }, 'bad-hex'],
+    ['CONFVER data_epoch above MAX_EPOCH', { type: 'CONFVER', nodeId: 'n1', version: 1, configEpoch: 0, digest: NONCE, dataEpoch: MAX_EPOCH + 1 }, 'bad-epoch'],
+    ['CONFGET without id', { type: 'CONFGET' }, 'bad-id'],
     ['unbracketed IPv6', { type: 'ANNOUNCE', epoch: 1, primaryId: 'n', primaryAddr: '::1:6379' }, 'bad-address'],
   ];
 

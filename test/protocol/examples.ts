@@ -8,6 +8,10 @@ import type { Message } from '../../src/index.js';
 export const NONCE = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 export const PROOF = '8f2b7c41d0e6a95f3b18c2d47e90a6b5c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8';
 
+/** Three members (two voters and a witness) in canonical form; DIGEST is its sha256. */
+export const MEMBERS = 'n1,voter,1,10.0.0.1:7000,10.0.0.1:6379;n2,voter,1,10.0.0.2:7000,10.0.0.2:6379;n3,witness,0,10.0.0.3:7000,-';
+export const DIGEST = '528f20689af990d8a7a804e2a391f46bfbe2a7081572795362ae09df78572396';
+
 export interface Example {
   message: Message;
   /** The frame as bytes (a latin1 string with real CR and LF). */
@@ -58,6 +62,26 @@ export const EXAMPLES: readonly Example[] = [
   {
     message: { type: 'HANDOFF', epoch: 7, targetId: 'n2', primaryOffset: 5000 },
     frame: '*4\r\n$7\r\nHANDOFF\r\n$1\r\n7\r\n$2\r\nn2\r\n$4\r\n5000\r\n',
+  },
+  {
+    message: { type: 'REFUSE', epoch: 8, voterId: 'n3', voterEpoch: 7, reason: 'stale-config' },
+    frame: '*5\r\n$6\r\nREFUSE\r\n$1\r\n8\r\n$2\r\nn3\r\n$1\r\n7\r\n$12\r\nstale-config\r\n',
+  },
+  {
+    message: { type: 'CONFVER', nodeId: 'n2', version: 3, configEpoch: 7, digest: DIGEST, dataEpoch: 7 },
+    frame: `*6\r\n$7\r\nCONFVER\r\n$2\r\nn2\r\n$1\r\n3\r\n$1\r\n7\r\n$64\r\n${DIGEST}\r\n$1\r\n7\r\n`,
+  },
+  {
+    message: { type: 'CONFIG', nodeId: 'n1', version: 3, configEpoch: 7, members: MEMBERS },
+    frame: `*5\r\n$6\r\nCONFIG\r\n$2\r\nn1\r\n$1\r\n3\r\n$1\r\n7\r\n$106\r\n${MEMBERS}\r\n`,
+  },
+  {
+    message: { type: 'CONFGET', nodeId: 'n4' },
+    frame: '*2\r\n$7\r\nCONFGET\r\n$2\r\nn4\r\n',
+  },
+  {
+    message: { type: 'PEER', version: 2, nodeId: 'n4', nonce: NONCE },
+    frame: `*4\r\n$4\r\nPEER\r\n$1\r\n2\r\n$2\r\nn4\r\n$64\r\n${NONCE}\r\n`,
   },
   {
     message: { type: 'PEER', version: 1, nodeId: 'n1', nonce: NONCE },

@@ -83,6 +83,7 @@ describe('re-exported constants', () => {
   it('ROLES and REFUSE_REASONS come from messages.ts', () => {
     expect(ROLES).toEqual(['primary', 'replica', 'candidate']);
     expect(REFUSE_REASONS).toContain('primary-alive');
-    expect(REFUSE_REASONS).toHaveLength(9);
+    expect(REFUSE_REASONS).toHaveLength(10);
+    expect(REFUSE_REASONS).toContain('stale-config');
   });
 });

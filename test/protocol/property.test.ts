@@ -15,6 +15,7 @@ import {
   ROLES,
   type Message,
 } from '../../src/index.js';
+import { MEMBER_KINDS, membersText } from '../../src/protocol/members.js';
 import { allExampleBytes } from './examples.js';
 
 const printable = fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c));
@@ -34,6 +35,22 @@ const address = fc
   .filter(({ host }) => host.length <= 250)
   .map(formatAddress);
 
+/** Valid member lists in canonical form: unique ids, at least one voter that can lead, witnesses without redis. */
+const membersField = fc
+  .uniqueArray(
+    fc.record({
+      id: fc.string({ unit: printable.filter((c) => c !== ',' && c !== ';'), minLength: 1, maxLength: 64 }),
+      kind: fc.constantFrom(...MEMBER_KINDS),
+      priority: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 999_999_999 })),
+      peer: fc.option(address.filter((a) => !/[,;]/.test(a)), { nil: undefined }),
+      redis: fc.option(address.filter((a) => !/[,;]/.test(a)), { nil: undefined }),
+    }),
+    { minLength: 1, maxLength: 6, selector: (m) => m.id },
+  )
+  .map((ms) => ms.map((m) => (m.kind === 'witness' ? { ...m, redis: undefined } : m)))
+  .map((ms) => [{ id: '\x21lead', kind: 'voter' as const, priority: 1 }, ...ms.filter((m) => m.id !== '\x21lead')])
+  .map(membersText);
+
 const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant('HB' as const), epoch, nodeId, role: fc.constantFrom(...ROLES), replOffset: num }),
   fc.record({ type: fc.constant('OFFER' as const), epoch, candidateId: nodeId, replOffset: num }),
@@ -51,6 +68,9 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant('LEASE' as const), epoch, primaryId: nodeId, seq: num }),
   fc.record({ type: fc.constant('LEASEACK' as const), epoch, voterId: nodeId, seq: num }),
   fc.record({ type: fc.constant('HANDOFF' as const), epoch, targetId: nodeId, primaryOffset: num }),
+  fc.record({ type: fc.constant('CONFVER' as const), nodeId, version: num, configEpoch: epoch, digest: hex64, dataEpoch: epoch }),
+  fc.record({ type: fc.constant('CONFIG' as const), nodeId, version: num, configEpoch: epoch, members: membersField }),
+  fc.record({ type: fc.constant('CONFGET' as const), nodeId }),
   fc.record({ type: fc.constant('PEER' as const), version: num, nodeId, nonce: hex64 }),
   fc.record({ type: fc.constant('CHALLENGE' as const), nodeId, nonce: hex64, proof: hex64 }),
   fc.record({ type: fc.constant('PROOF' as const), proof: hex64 }),
@@ -122,7 +142,7 @@ const mutatedStream = fc
 const respishBytes = fc
   .array(
     fc.oneof(
-      fc.constantFrom('*', '$', '\r\n', '\r', '\n', '-1', '0', '1', '2', '5', '64', 'HB', 'hb', 'PROOF', 'n1', ':', '+', '%'),
+      fc.constantFrom('*', '$', '\r\n', '\r', '\n', '-1', '0', '1', '2', '5', '64', 'HB', 'hb', 'PROOF', 'CONFIG', 'CONFGET', 'n1', ':', '+', '%', ',', ';', 'voter', '-'),
       fc.string({ unit: 'binary-ascii', maxLength: 4 }),
     ),
     { maxLength: 80 },

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchConfig } from '../../src/transport/fetch-config.js';
 import { PeerTransport } from '../../src/transport/peer-transport.js';
 import type { ConnectionFailureInfo, TransportTlsOptions } from '../../src/transport/types.js';
 import { freePort } from '../../lab/proc/ports.js';
@@ -64,7 +65,7 @@ async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Pro
   }
 }
 
-async function pair(tlsOf: (id: string) => TransportTlsOptions) {
+async function pair(tlsOf: (id: string) => TransportTlsOptions, extra: Partial<ConstructorParameters<typeof PeerTransport>[0]> = {}) {
   const ports = { n1: await freePort(), n2: await freePort() };
   const nodes = (['n1', 'n2'] as const).map((id) => {
     const other = id === 'n1' ? 'n2' : 'n1';
@@ -76,6 +77,7 @@ async function pair(tlsOf: (id: string) => TransportTlsOptions) {
       tls: tlsOf(id),
       handshakeTimeoutMs: 1000,
       reconnect: { baseMs: 10, maxMs: 100 },
+      ...extra,
     });
     const rec = { t, messages: [] as Array<[string, unknown]>, authFailed: [] as ConnectionFailureInfo[] };
     t.on('message', (from, msg) => rec.messages.push([from, msg]));
@@ -133,5 +135,12 @@ describe.skipIf(opensslVersion === undefined)('PeerTransport over TLS', () => {
       anon.destroy();
     });
     await waitFor(() => anonClosed, 'certificate-less TLS client closed');
+  });
+
+  it('serves the configuration to a joining node over TLS (the CONFIG is written before the close)', async () => {
+    const config = { type: 'CONFIG' as const, nodeId: 'n1', version: 2, configEpoch: 5, members: 'n1,voter,1,-,-;n2,voter,1,-,-' };
+    const { ports } = await pair(() => good, { configProvider: () => config });
+    await expect(fetchConfig({ host: HOST, port: ports.n1 }, { nodeId: 'n9', secret: SECRET, tls: good, timeoutMs: 2000 })).resolves.toEqual(config);
+    await expect(fetchConfig({ host: HOST, port: ports.n1 }, { nodeId: 'n9', secret: SECRET, tls: foreign, timeoutMs: 2000 })).rejects.toThrow(/fetchConfig from 127\.0\.0\.1:\d+: /);
   });
 });
