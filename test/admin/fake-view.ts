@@ -112,6 +112,7 @@ export class FakeView implements SidecarView {
         .map((m, i) => ({
           id: m.id,
           witness: m.witness,
+          learner: false,
           priority: m.priority,
           up: true,
           lastHeard: this.clock - 20 - i * 10,
@@ -119,6 +120,19 @@ export class FakeView implements SidecarView {
           role: m.id === primaryId ? ('primary' as const) : ('replica' as const),
           offset: m.witness ? 0 : 990 - i,
         })),
+      config: {
+        version: 2,
+        epoch: 1,
+        digest: 'c'.repeat(64),
+        members: members.map((m) => ({ id: m.id, kind: m.witness ? ('witness' as const) : ('voter' as const), priority: m.priority })),
+        voters: members.map((m) => m.id),
+        learners: [],
+        quorum: Math.floor(members.length / 2) + 1,
+        agreed: true,
+        removed: false,
+        committed: isPrimary ? true : null,
+        conflict: null,
+      },
     };
     this.redis = selfMember.witness
       ? undefined
