@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { ElectorEvent } from '../elector/events.js';
-import type { ElectorSnapshot } from '../elector/elector.js';
+import type { ConfigSnapshot, ElectorSnapshot } from '../elector/elector.js';
 import type { HostPort } from '../protocol/index.js';
 import type { RedisStatus } from '../redis/status.js';
 import type { SidecarConfig } from './config.js';
@@ -54,8 +54,29 @@ export interface SidecarView {
    * primary to do so. Rejects with an Error whose message says why not.
    */
   switchover(target?: string): Promise<{ from: string; to: string; epoch: number; tookMs: number }>;
+  /**
+   * One membership change (protocol.md §5.12), asked of any sidecar: on the
+   * primary it is made and the promise resolves once it is committed (a
+   * majority of its voters hold it), with the new configuration; on a
+   * replica it is forwarded to the primary's sidecar (`MEMBER …` on its client
+   * port). Removing the primary hands off first, then asks the new primary.
+   * Rejects with an Error saying why: no primary, a change already in flight,
+   * an id taken or unknown, not committed within `timeoutMs`.
+   */
+  memberChange(change: MemberChangeRequest, timeoutMs?: number): Promise<ConfigSnapshot>;
+  /**
+   * Disaster recovery on this node (protocol.md §5.12): a configuration of
+   * `keep` (this node included) without any quorum. Throws with the reason.
+   */
+  forceConfig(keep: string[]): ConfigSnapshot;
   readonly events: EventEmitter<SidecarEvents>;
 }
+
+/**
+ * `add`: `spec` in the `--member` syntax, `ID=HOST:PORT,redis=HOST:PORT[,witness][,priority=N]`.
+ * `remove`: a member id.
+ */
+export type MemberChangeRequest = { kind: 'add'; spec: string } | { kind: 'remove'; id: string };
 
 export interface SidecarCounters {
   electionsStarted: number;
