@@ -23,7 +23,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'config', type: 'string', group: 'Node', placeholder: 'file.json', describe: 'JSON file with any of these options (camelCase keys); flags override it, it overrides RESP_ELECT_* variables' },
   { name: 'id', type: 'string', group: 'Node', placeholder: 'id', describe: "This node's id; must be one of the --member ids" },
   { name: 'listen', type: 'string', group: 'Node', placeholder: 'host:port', describe: 'Address the sidecar binds for peers and for Sentinel-compatible clients' },
-  { name: 'data-dir', type: 'string', group: 'Node', placeholder: 'dir', default: './resp-elect-data', describe: 'Directory for the durable vote file (vote.json)' },
+  { name: 'data-dir', type: 'string', group: 'Node', placeholder: 'dir', default: './resp-elect-data', describe: 'Directory for the durable vote file (vote.json) and the member configuration (config.json)' },
   { name: 'announce', type: 'string', group: 'Node', placeholder: 'host:port', describe: "This node's redis address as peers and clients must use it (NAT, Docker); default: the redis= address of this node's --member" },
   { name: 'member', type: 'array', group: 'Cluster', placeholder: 'id=host:port,redis=host:port[,witness][,priority=N]', describe: 'A cluster member: id and sidecar address, its redis address (not for witnesses), and flags. Repeat for every member, this node included; every node gets the same list' },
   { name: 'join', type: 'array', group: 'Cluster', placeholder: 'host:port[,host:port…]', describe: 'Start a member that is not in any --member list: fetch the configuration from these sidecars and take part once it names this node (after resp-elect member add)' },

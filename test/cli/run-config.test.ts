@@ -322,3 +322,26 @@ describe('resolveRunConfig: secrets and TLS', () => {
     expect(errorOf(() => resolve({ flags: baseFlags({ 'tls-cert': '/c.pem', 'tls-key': '/k.pem', 'tls-ca': '/nope' }), files: pems })).option).toBe('tls-ca');
   });
 });
+
+describe('resolveRunConfig: --join', () => {
+  it('a joining node needs no --member: the sidecars to ask, and its own local settings', () => {
+    const c = resolve({ flags: baseFlags({ id: 'n4', member: undefined, join: ['10.0.0.1:26379,10.0.0.2:26379'], redis: '10.0.0.4:6379' }) });
+    expect(c.join).toEqual([
+      { host: '10.0.0.1', port: 26379 },
+      { host: '10.0.0.2', port: 26379 },
+    ]);
+    expect(c.members).toEqual([]);
+    expect(c.redis?.addr).toEqual({ host: '10.0.0.4', port: 6379 });
+  });
+
+  it('a joining node without --redis is a witness', () => {
+    const c = resolve({ flags: baseFlags({ id: 'w1', member: undefined, join: ['10.0.0.1:26379'] }) });
+    expect(c.redis).toBeUndefined();
+  });
+
+  it('--member and --join together, a bad --join address, and neither are refused naming the option', () => {
+    expect(() => resolve({ flags: baseFlags({ join: ['10.0.0.1:26379'] }) })).toThrow(/--join: give either --member .* or --join/);
+    expect(() => resolve({ flags: baseFlags({ member: undefined, join: ['nowhere'] }) })).toThrow(/--join: .*missing ":port"/);
+    expect(() => resolve({ flags: baseFlags({ member: undefined }) })).toThrow(/--member: at least one --member is required.*or --join/);
+  });
+});

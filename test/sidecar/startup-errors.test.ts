@@ -123,6 +123,16 @@ describe('resp-elect run: refusing to start', { timeout: 120_000 }, () => {
     await expectRefused(await baseArgs(dataDir), new RegExp(`cannot read vote file ${voteFile}`));
   });
 
+  it('a corrupt configuration file: exits non-zero with a message naming the file', async () => {
+    const dataDir = join(dir, 'corrupt-config');
+    mkdirSync(dataDir, { recursive: true });
+    const configFile = join(dataDir, 'config.json');
+    writeFileSync(configFile, '{"version": 3, "epoch": 2, "members": [');
+    await expectRefused(await baseArgs(dataDir), new RegExp(`${configFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*(corrupt|not JSON)`));
+    writeFileSync(configFile, '{"version": 3, "epoch": 2, "members": []}');
+    await expectRefused(await baseArgs(dataDir), new RegExp(`${configFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*no members`));
+  });
+
   // Root ignores permission bits, so the directory is made immutable (chattr +i): no file can be created in it, not even by root.
   it.skipIf(!canMakeImmutable())('a data directory that takes no durable write: exits non-zero naming the directory and the errno', async () => {
     const dataDir = join(dir, 'immutable');
