@@ -142,7 +142,7 @@ export class Sidecar implements SidecarView {
     });
     const limits = config.limits ?? {};
     this.connectionLimits = deriveConnectionLimits(readSoftNofile(), {
-      members: Math.max(config.members.length, 7),
+      members: config.members.length,
       maxClients: limits.maxClients,
       maxPendingConnections: limits.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS,
       httpMaxConnections: limits.httpMaxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS,
