@@ -55,6 +55,7 @@ export class Sidecar implements SidecarView {
   readonly config: SidecarConfig;
   readonly events = new EventEmitter<SidecarEvents>();
   readonly startedAt = Date.now();
+  private readonly startedAtMono = performance.now();
   readonly log: Logger;
   readonly elector: Elector;
   /** The vote file; its save failures make /health unhealthy until a save succeeds. */
@@ -66,6 +67,9 @@ export class Sidecar implements SidecarView {
   /** Members dropped by a change stay dialled this long, so they hear of their removal. */
   private readonly departing = new Map<string, { peer: { id: string; host: string; port: number }; until: number }>();
   private lastVoteRecheck = 0;
+  /** The member list from --member while it is still the configuration in use (not yet replaced by the cluster's). */
+  private bornFromFlags: ClusterConfig | undefined;
+  private lastUnagreedWarning = -Infinity;
   private readonly transport: PeerTransport;
   private readonly redis: RedisRuntime | undefined;
   private readonly clientHandler: ReturnType<ClientHandlerFactory> | undefined;
@@ -124,7 +128,9 @@ export class Sidecar implements SidecarView {
         );
       }
       config.members = memberConfigsOf(stored);
-    } else if (!born) {
+    } else if (born) {
+      this.bornFromFlags = born;
+    } else {
       throw new Error(`--join: no configuration naming ${config.id} was fetched and ${this.configStore.file} holds none`);
     }
     // Throws (fatal start-up error) when the vote file is unreadable or corrupt.
@@ -264,6 +270,7 @@ export class Sidecar implements SidecarView {
     }
     this.eventLog.flush(now);
     if (this.departing.size > 0) this.expireDeparting(now);
+    if (this.bornFromFlags && now - this.lastUnagreedWarning > 30_000 && now - this.startedAtMono > 10_000) this.warnUnagreed(now);
     this.redis?.onTick(now, this.pollEarlyMs);
     if (this.voteStore.saveFailure && now - this.lastVoteRecheck >= VOTE_RECHECK_MS) {
       this.lastVoteRecheck = now;
@@ -437,6 +444,16 @@ export class Sidecar implements SidecarView {
     if (!this.transport) return;
     const before = this.config.members;
     const next = memberConfigsOf(c);
+    const born = this.bornFromFlags;
+    if (born && c.epoch > 0) {
+      this.bornFromFlags = undefined;
+      if (configDigest({ ...born, members: born.members }) !== configDigest({ ...c, members: c.members.map((m) => ({ ...m, kind: m.kind === 'learner' ? 'voter' : m.kind })) })) {
+        this.log.warn(
+          `the --member list is not the cluster's configuration: using the cluster's (${describeConfig(c)}) and ignoring the flags; members are changed with resp-elect member add / member remove, and a new node is started with --join`,
+          { difference: describeDifference(born.members, c.members) },
+        );
+      }
+    }
     this.config.members = next;
     const now = this.now();
     const nextIds = new Set(next.map((m) => m.id));
@@ -456,6 +473,19 @@ export class Sidecar implements SidecarView {
     if (removed) for (const id of this.lastNamedIn) accept.add(id);
     accept.delete(this.config.id);
     this.transport.setAcceptIds(accept);
+  }
+
+  /** A born member list nobody confirms: say why this node neither votes nor stands, and what to do. */
+  private warnUnagreed(now: number): void {
+    const c = this.elector.configSnapshot();
+    if (c.agreed && !c.conflict) return;
+    this.lastUnagreedWarning = now;
+    this.log.warn(
+      c.conflict
+        ? `not voting or standing: ${c.conflict.peer} holds a different member list under configuration ${c.version}; give every node of a new cluster the same --member list`
+        : `not voting or standing: the --member list (configuration ${c.version}) is not confirmed by a majority of its members yet. If this node is being added to a running cluster, stop it, run resp-elect member add on any member, and start it with --join instead of --member`,
+      { members: c.members.map((m) => m.id).join(',') },
+    );
   }
 
   private expireDeparting(now: number): void {
