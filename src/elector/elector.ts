@@ -1,5 +1,6 @@
 import type { ElectionMessage, Message, RefuseReason, Role } from '../protocol/messages.js';
 import { isHoldableEpoch, MAX_HELD_EPOCH } from '../protocol/limits.js';
+import { adoptionStance, describeStance, sameStance, type AdoptionStance, type LocalTopology } from './adoption.js';
 import { resolveConfig, type ElectorConfig } from './config.js';
 import { DataMemory } from './data-memory.js';
 import type { ElectorEvent, ElectorEventListener } from './events.js';
@@ -139,6 +140,14 @@ export class Elector {
   /** The last epoch refused by the epoch bound, so its error event is emitted once, not every poll. */
   private epochBoundReported: number | null = null;
 
+  /** Rule adopt-existing (adoption.ts): what the runtime last said of the local redis's replication role. */
+  private topology: LocalTopology | undefined;
+  private sawReplicas = false;
+  private linkDownSince: number | null = null;
+  /** A stored vote, a primary followed or an election won ends adoption for good. */
+  private adoptionOver: boolean;
+  private stance: AdoptionStance = { kind: 'none' };
+
   constructor(opts: ElectorOptions) {
     this.nodeId = opts.nodeId;
     this.config = resolveConfig(opts.config);
@@ -165,6 +174,7 @@ export class Elector {
     this.loadedEpoch = stored.epoch;
     this.checkedEpoch = stored.epoch;
     this.bootstrap = opts.startRole === 'primary' && stored.epoch === 0 && isElectable(this.self);
+    this.adoptionOver = stored.epoch > 0;
 
     for (const m of this.members) {
       if (m.id === this.nodeId) continue;
@@ -304,6 +314,20 @@ export class Elector {
         this.leaveStaleRole(nowMs, [], `the local data holds newer epoch ${this.dataEpoch}`);
       }
     }
+    this.assertInvariants();
+  }
+
+  /**
+   * The local redis's replication role, from the same poll as the offset (rule adopt-existing):
+   * in a fresh cluster it decides whether this node keeps its redis as the existing master, waits
+   * for the member its redis replicates from, or detaches first (adoption.ts). Never reported:
+   * the ordinary rules.
+   */
+  setLocalTopology(t: LocalTopology, nowMs: number = this.now): void {
+    this.topology = t;
+    if (t.kind === 'master' && t.replicas > 0) this.sawReplicas = true;
+    if (t.kind === 'replica' && !t.linkUp) this.linkDownSince ??= nowMs;
+    else this.linkDownSince = null;
     this.assertInvariants();
   }
 
@@ -527,6 +551,7 @@ export class Elector {
     const lease = new LeaseTracker(this.quorum, this.config.leaseMs);
     this.phase = { kind: 'primary', lease, handoff: null };
     this.bootstrap = false;
+    this.adoptionOver = true;
     this.primary = this.nodeId;
     this.primaryLost = false;
     this.released = null;
@@ -635,17 +660,22 @@ export class Elector {
       return;
     }
     if (this.primaryAlive(nowMs)) return;
-    // Just started and no primary heard yet: give the cluster downAfterMs to introduce itself.
-    const learning = !this.primaryLost && this.primary === null && nowMs - this.primaryContactAt < this.config.downAfterMs;
-    if (!this.primaryLost && !learning) this.markPrimaryLost(nowMs, this.lostReason(nowMs));
+    // rule adopt-existing: redis replicating from a member's redis waits for it, linked (no detach, no stand).
+    const adoption = this.adoption(nowMs);
+    if (adoption.kind === 'await') return;
+    const keepSelf = adoption.kind === 'keep-self';
+    // Just started and no primary heard yet: give the cluster downAfterMs to introduce itself
+    // (an existing master keeps its redis as it is all through the adoption wait).
+    const learning = adoption.kind !== 'detach' && !this.primaryLost && this.primary === null && (keepSelf || nowMs - this.primaryContactAt < this.config.downAfterMs);
+    if (!this.primaryLost && !learning) this.markPrimaryLost(nowMs, adoption.kind === 'detach' ? adoption.why : this.lostReason(nowMs));
     // rule electable-only: witnesses, priority 0 and unhealthy nodes never stand.
     if (!electable) return;
     if (nowMs < this.nextStandAt) return;
     // The bootstrap node of a fresh cluster does not wait; it retries (with back-off) until it leads or follows.
-    if (learning && !this.bootstrap) return;
+    if (learning && !this.bootstrap && !keepSelf) return;
     // Only a sample read after the primary was lost says what we really hold.
     if (this.offsetAt < this.primaryLostAt && this.rules.enforced('data-rule')) return;
-    if (this.bootstrap && this.primary === null) {
+    if ((this.bootstrap || keepSelf) && this.primary === null) {
       // Stand once a majority can hear us: a pre-vote sent before the peer links are up only times out.
       const reachable = 1 + [...this.peers.values()].filter((p) => p.up).length;
       if (reachable >= this.quorum) this.stand(nowMs, out);
@@ -678,6 +708,26 @@ export class Elector {
       if (compareStanding({ id: m.id, offset: p.offset, priority: m.priority }, me) < 0) better += 1;
     }
     return better;
+  }
+
+  /** The adoption stance now (adoption.ts), with an `adoption` event when it changed. */
+  private adoption(nowMs: number): AdoptionStance {
+    const s = adoptionStance({
+      fresh: !this.adoptionOver && this.rules.enforced('adopt-existing'),
+      selfId: this.nodeId,
+      topology: this.topology,
+      sawReplicas: this.sawReplicas,
+      sinceBootMs: nowMs - (this.bootAt ?? nowMs),
+      linkDownForMs: this.linkDownSince === null ? 0 : nowMs - this.linkDownSince,
+      adoptWaitMs: this.config.adoptWaitMs,
+      downAfterMs: this.config.downAfterMs,
+    });
+    if (!sameStance(s, this.stance)) {
+      this.stance = s;
+      const overruled = this.bootstrap && s.kind === 'await' ? `; this node is the bootstrap primary, but the data says ${s.master}'s redis is the master: the data wins` : '';
+      this.emit({ type: 'adoption', stance: s.kind, master: s.kind === 'await' ? s.master : null, reason: describeStance(s) + overruled });
+    }
+    return s;
   }
 
   private primaryAlive(nowMs: number): boolean {
@@ -829,6 +879,7 @@ export class Elector {
     this.becomeFollower(out, reason, true);
     this.primaryContactAt = nowMs;
     this.bootstrap = false;
+    this.adoptionOver = true;
     // A back-off belongs to a failed round; with a primary to follow it no longer applies.
     this.nextStandAt = -Infinity;
     const changed = this.primary !== id || this.primaryLost;
@@ -912,7 +963,13 @@ export class Elector {
       releasedByUs,
       healthy: this.healthy,
       primaryLost: this.primaryLost,
-      freshBoot: this.loadedEpoch === 0 && this.primary === null && nowMs - this.primaryContactAt < this.config.downAfterMs,
+      // rule adopt-existing: an offset read while redis replicates from a master nobody controls still grows.
+      freshBoot:
+        this.loadedEpoch === 0 &&
+        this.primary === null &&
+        nowMs - this.primaryContactAt < this.config.downAfterMs &&
+        !(this.rules.enforced('adopt-existing') && this.topology?.kind === 'replica'),
+      adoption: this.adoption(nowMs),
       offsetAt: this.offsetAt,
       primaryLostAt: this.primaryLostAt,
       candidateDataEpoch,

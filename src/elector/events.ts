@@ -35,6 +35,11 @@ export type ElectorEvent =
   | { type: 'data-lost'; held: DataPoint; now: DataPoint; holdMs: number }
   /** `dataMemoryMs` passed without the data coming back: candidates are judged against the data held now. */
   | { type: 'data-forgotten'; held: DataPoint; now: DataPoint }
+  /**
+   * What this node of a fresh cluster does about the replica set its redis already belongs to
+   * (protocol.md §5.12, rule adopt-existing): emitted when that changes.
+   */
+  | { type: 'adoption'; stance: 'none' | 'keep-self' | 'await' | 'detach'; master: string | null; reason: string }
   | { type: 'ignored'; from: string; what: string; reason: string }
   | { type: 'error'; what: string; message: string };
 

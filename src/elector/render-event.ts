@@ -90,6 +90,8 @@ function describe(ev: ElectorEvent): { level: EventLevel; msg: string; why: Even
         msg: 'local redis data not recovered: judging candidates by the data held now; acknowledged writes only we held may be lost',
         why: { held: point(ev.held), now: point(ev.now) },
       };
+    case 'adoption':
+      return { level: ev.stance === 'detach' ? 'warn' : 'info', msg: `adoption: ${ev.stance}`, why: { reason: ev.reason } };
     case 'ignored':
       return { level: 'debug', msg: `ignored ${ev.what} from ${ev.from}`, why: { reason: ev.reason } };
     case 'error':
