@@ -201,6 +201,36 @@ describe('adopting a live replica set (rule adopt-existing)', () => {
     await rollback(s);
   });
 
+  it("the master's sidecar never comes: after the adoption wait the replicas detach, stop acknowledging its writes, and elect one of themselves with everything acknowledged", { timeout: 90_000 }, async () => {
+    const s = await liveSet({ auth: false, adoptWaitMs: 2000 });
+    const { c, master, writer } = s;
+    await startSidecars(c, [
+      { id: 'n1', afterMs: 0 },
+      { id: 'n3', afterMs: 0 },
+    ]);
+    const primary = await c.waitForPrimary({ timeoutMs: 20_000 });
+    expect(['n1', 'n3']).toContain(primary.id);
+    for (const id of ['n1', 'n3']) expect(c.node(id).logs()).toMatch(/primary \(none\) lost .*adoption wait/);
+    await waitAcks(writer, 100);
+    await writer.stop();
+    const other = c.node(primary.id === 'n1' ? 'n3' : 'n1');
+    await c.waitForReplicasLinked(primary, { nodes: [primary, other] });
+    // n2's redis, which no sidecar controls, stays a master but no replica acknowledges its writes any more.
+    const r = master.redis!.client();
+    await r.set('unacked', 'x');
+    expect(Number(await r.call('WAIT', '1', '300'))).toBe(0);
+    r.disconnect();
+    for (const n of [primary, other]) {
+      let missing: string[] = [];
+      await waitFor(async () => (missing = await missingKeys({ host: '127.0.0.1', port: n.redis!.port }, writer.acked, { commandMs: 5000 })).length === 0, { what: `acknowledged keys on ${n.id}`, timeoutMs: 10_000 }).catch(() => undefined);
+      expect(missing, `acknowledged keys missing on ${n.id} (of ${writer.acked.length})`).toEqual([]);
+    }
+    // When its sidecar comes at last, n2 follows the new primary (resyncing away what nobody acknowledged).
+    master.startSidecar();
+    await c.waitForReplicasLinked(primary, { timeoutMs: 20_000 });
+    await c.verifyNoAckedLoss([writer]);
+  });
+
   it('rollback to redis-sentinel after the sidecar used its own replication user', { timeout: 120_000 }, async () => {
     const s = await liveSet({ auth: false });
     await migrate(s, [
