@@ -15,6 +15,8 @@ import { waitFor } from '../util/wait.js';
 
 export interface SentinelOptions {
   masterPort: number;
+  /** Listen here (e.g. the port a sidecar had, or will have); default: a free port. */
+  port?: number;
   masterName?: string;
   quorum?: number;
   /** The master's requirepass (`sentinel auth-pass`). */
@@ -61,7 +63,7 @@ export class SentinelProc implements Resource {
 /** Start a sentinel monitoring `127.0.0.1:<masterPort>`; resolves once it answers PING. */
 export async function startSentinel(o: SentinelOptions): Promise<SentinelProc> {
   const name = o.masterName ?? 'mymaster';
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'resp-elect-sentinel-'));
   const conf = join(dir, 'sentinel.conf');
   writeFileSync(

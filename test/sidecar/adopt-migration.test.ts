@@ -46,10 +46,47 @@ interface LiveSet {
   master: ClusterNode;
   writer: AckWriter;
   password: string | undefined;
+  /** With `viaSentinel`: the Sentinels the application asks, on the ports the sidecars will take. */
+  sentinels: SentinelProc[];
+}
+
+/** Three redis-sentinels, one per node, on the port that node's sidecar listens on once it runs (README: "Switching clients"). */
+async function sentinelsOnSidecarPorts(c: Cluster, masterPort: number, password: string | undefined): Promise<SentinelProc[]> {
+  const out: SentinelProc[] = [];
+  for (const n of c.dataNodes) {
+    const s = await startSentinel({ port: n.sidecarPort, masterPort, quorum: 2, downAfterMs: 1000, ...(password ? { authPass: password } : {}) });
+    sentinels.push(s);
+    out.push(s);
+  }
+  const q = out[0]!.client();
+  await waitFor(
+    async () => {
+      const m = (await q.call('SENTINEL', 'MASTER', 'mymaster')) as string[];
+      const f = Object.fromEntries(m.flatMap((v, i) => (i % 2 === 0 ? [[v, m[i + 1]]] : [])));
+      return f['num-slaves'] === '2' && f['num-other-sentinels'] === '2' && f['flags'] === 'master';
+    },
+    { what: 'redis-sentinel seeing the master, both replicas and the other sentinels', timeoutMs: 20_000, intervalMs: 100 },
+  );
+  return out;
+}
+
+/** A writer that asks Sentinel (or the sidecars, on the same ports) for the master, as the application does. */
+function sentinelWriter(c: Cluster, prefix: string, password: string | undefined): AckWriter {
+  const w = new AckWriter({
+    sentinels: c.dataNodes.map((n) => ({ host: '127.0.0.1', port: n.sidecarPort })),
+    masterName: 'mymaster',
+    replicas: 1,
+    waitTimeoutMs: 200,
+    intervalMs: 2,
+    keyPrefix: prefix,
+    redisOptions: { commandTimeout: 1500, ...(password ? { password } : {}) },
+  });
+  w.start();
+  return w;
 }
 
 /** Three redis-servers, n2's the master of the other two, a writer on it; no sidecar yet. */
-async function liveSet(opts: { auth: boolean; bootstrap?: string; adoptWaitMs?: number }): Promise<LiveSet> {
+async function liveSet(opts: { auth: boolean; bootstrap?: string; adoptWaitMs?: number; viaSentinel?: boolean }): Promise<LiveSet> {
   const password = opts.auth ? PASSWORD : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'resp-elect-adopt-'));
   dirs.push(dir);
@@ -72,7 +109,8 @@ async function liveSet(opts: { auth: boolean; bootstrap?: string; adoptWaitMs?: 
     r.disconnect();
   }
   await c.waitForReplicasLinked(master, { timeoutMs: 15_000 });
-  const writer = new AckWriter({
+  const onPorts = opts.viaSentinel ? await sentinelsOnSidecarPorts(c, master.redis!.port, password) : [];
+  const writer = opts.viaSentinel ? sentinelWriter(c, 'adopt:', password) : new AckWriter({
     // Before resp-elect the application writes to the master it knows; afterwards to the primary.
     resolve: async () => ({ host: '127.0.0.1', port: ((await c.primary()) ?? master).redis!.port }),
     replicas: 1,
@@ -83,7 +121,7 @@ async function liveSet(opts: { auth: boolean; bootstrap?: string; adoptWaitMs?: 
   });
   writer.start();
   await waitFor(() => writer.acked.length >= 100, { what: `100 acknowledged writes on n2 (${writer.describe()})`, timeoutMs: 15_000 });
-  return { c, master, writer, password };
+  return { c, master, writer, password, sentinels: onPorts };
 }
 
 async function syncFull(c: Cluster): Promise<Record<string, number>> {
@@ -137,6 +175,11 @@ async function migrate(s: LiveSet, order: { id: string; afterMs: number }[]): Pr
   const { c, master, writer } = s;
   const before = await syncFull(c);
   const sampler = sampleWritable(c);
+  // Stop the Sentinels first (README step 2): one left running could fail over behind the sidecars' back.
+  for (const x of s.sentinels) {
+    await x.stop();
+    sentinels.splice(sentinels.indexOf(x), 1);
+  }
   await startSidecars(c, order);
   const primary = await c.waitForPrimary({ timeoutMs: ADOPT_WAIT_MS + 10_000 });
   await waitAcks(writer, 200);
@@ -231,6 +274,16 @@ describe('adopting a live replica set (rule adopt-existing)', () => {
     await c.verifyNoAckedLoss([writer]);
   });
 
+  it('clients through Sentinel: the Sentinels stop, the sidecars take over their ports, the application keeps its addresses and loses nothing', { timeout: 120_000 }, async () => {
+    const s = await liveSet({ auth: false, viaSentinel: true });
+    await migrate(s, [
+      { id: 'n3', afterMs: 0 },
+      { id: 'n1', afterMs: 300 },
+      { id: 'n2', afterMs: 300 },
+    ]);
+    await rollback(s);
+  });
+
   it('rollback to redis-sentinel after the sidecar used its own replication user', { timeout: 120_000 }, async () => {
     const s = await liveSet({ auth: false });
     await migrate(s, [
@@ -266,30 +319,13 @@ async function rollback(s: LiveSet): Promise<void> {
     }
     r.disconnect();
   }
-  // 4. Start the Sentinels, monitoring the current master.
-  for (let i = 0; i < 3; i++) sentinels.push(await startSentinel({ masterPort: primary.redis!.port, quorum: 2, downAfterMs: 1000, ...(password ? { authPass: password } : {}) }));
-  const q = sentinels[0]!.client();
-  await waitFor(
-    async () => {
-      const m = (await q.call('SENTINEL', 'MASTER', 'mymaster')) as string[];
-      const f = Object.fromEntries(m.flatMap((v, i) => (i % 2 === 0 ? [[v, m[i + 1]]] : [])));
-      return f['num-slaves'] === '2' && f['num-other-sentinels'] === '2' && f['flags'] === 'master';
-    },
-    { what: 'redis-sentinel seeing the master, both replicas and the other sentinels', timeoutMs: 20_000, intervalMs: 100 },
-  );
+  // 4. Start the Sentinels, on the sidecars' ports, monitoring the current master: it finds both replicas.
+  const back = await sentinelsOnSidecarPorts(c, primary.redis!.port, password);
+  const q = back[0]!.client();
   expect(await q.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual(['127.0.0.1', String(master.redis!.port)]);
   await c.waitForReplicasLinked(primary, { timeoutMs: 10_000 });
-  // The application, now through Sentinel.
-  const after = new AckWriter({
-    sentinels: sentinels.map((x) => ({ host: '127.0.0.1', port: x.port })),
-    masterName: 'mymaster',
-    replicas: 1,
-    waitTimeoutMs: 200,
-    intervalMs: 2,
-    keyPrefix: 'sentinel:',
-    redisOptions: { commandTimeout: 1500, ...(password ? { password } : {}) },
-  });
-  after.start();
+  // The application, through Sentinel on the same ports.
+  const after = sentinelWriter(c, 'sentinel:', password);
   // Sentinel's own failover may lose what was acknowledged around it (it does not fence the old
   // master): the check covers what was acknowledged before it, under resp-elect and under Sentinel.
   let beforeFailover: string[] = [];
