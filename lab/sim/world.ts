@@ -679,7 +679,8 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     for (let c = 0; c < this.n; c++) {
       const node = this.nodes[c]!;
       if (node.witness || node.priority <= 0 || !node.redis?.alive) continue;
-      const off = node.redis.log.length;
+      // The offset its sidecar reports (a stray master without a backlog reports 0, whatever it holds).
+      const off = node.redis.reportedOffset;
       const de = node.dataEpoch(this);
       let grants = 0;
       for (let v = 0; v < this.n; v++) {
@@ -690,7 +691,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
           continue;
         }
         const vde = voter.dataEpoch(this);
-        if (vde < de || (vde === de && r.log.length <= off)) grants++;
+        if (vde < de || (vde === de && r.reportedOffset <= off)) grants++;
       }
       if (grants >= this.majority) return true;
     }
