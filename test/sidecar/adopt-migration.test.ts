@@ -194,39 +194,52 @@ async function migrate(s: LiveSet, order: { id: string; afterMs: number }[]): Pr
   }
   expect(master.logs()).toMatch(/event=adoption .*stance=keep-self|stance=keep-self .*event=adoption/);
   for (const id of ['n1', 'n3']) expect(c.node(id).logs()).toMatch(/stance=await/);
+  if (s.password !== undefined) {
+    // The user's own replication credentials are kept, not written over by the sidecar's.
+    for (const id of ['n1', 'n3']) {
+      const r = c.node(id).redis!.client();
+      expect(await r.call('CONFIG', 'GET', 'masterauth'), `${id} keeps the user's masterauth`).toEqual(['masterauth', PASSWORD]);
+      expect(await r.call('CONFIG', 'GET', 'masteruser')).toEqual(['masteruser', '']);
+      r.disconnect();
+    }
+    expect(c.node('n1').logs()).toMatch(/local redis has its own masterauth/);
+  }
 }
 
 describe('adopting a live replica set (rule adopt-existing)', () => {
-  it('the master\'s sidecar last, 3 s after the others: n2 kept, nothing lost, no full resync, never two writable masters', { timeout: 90_000 }, async () => {
-    const s = await liveSet({ auth: false });
-    await migrate(s, [
-      { id: 'n1', afterMs: 0 },
-      { id: 'n3', afterMs: 0 },
-      { id: 'n2', afterMs: 3000 },
-    ]);
-    await s.writer.stop();
-  });
+  for (const auth of [false, true]) {
+    const withAuth = auth ? ' (requirepass/masterauth set)' : '';
+    it(`the master's sidecar last, 3 s after the others${withAuth}: n2 kept, nothing lost, no full resync, never two writable masters`, { timeout: 90_000 }, async () => {
+      const s = await liveSet({ auth });
+      await migrate(s, [
+        { id: 'n1', afterMs: 0 },
+        { id: 'n3', afterMs: 0 },
+        { id: 'n2', afterMs: 3000 },
+      ]);
+      await s.writer.stop();
+    });
 
-  it('the master\'s sidecar first, the others 1 s apart', { timeout: 90_000 }, async () => {
-    const s = await liveSet({ auth: false });
-    await migrate(s, [
-      { id: 'n2', afterMs: 0 },
-      { id: 'n3', afterMs: 1000 },
-      { id: 'n1', afterMs: 1000 },
-    ]);
-    await s.writer.stop();
-  });
+    it(`the master's sidecar first, the others 1 s apart${withAuth}`, { timeout: 90_000 }, async () => {
+      const s = await liveSet({ auth });
+      await migrate(s, [
+        { id: 'n2', afterMs: 0 },
+        { id: 'n3', afterMs: 1000 },
+        { id: 'n1', afterMs: 1000 },
+      ]);
+      await s.writer.stop();
+    });
 
-  it('with a wrong --bootstrap-primary n1, n1 first and n2 last: the data wins, and n1 says so', { timeout: 90_000 }, async () => {
-    const s = await liveSet({ auth: false, bootstrap: 'n1' });
-    await migrate(s, [
-      { id: 'n1', afterMs: 0 },
-      { id: 'n3', afterMs: 1500 },
-      { id: 'n2', afterMs: 2500 },
-    ]);
-    expect(s.c.node('n1').logs()).toMatch(/the data wins/);
-    await s.writer.stop();
-  });
+    it(`with a wrong --bootstrap-primary n1, n1 first and n2 last${withAuth}: the data wins, and n1 says so`, { timeout: 90_000 }, async () => {
+      const s = await liveSet({ auth, bootstrap: 'n1' });
+      await migrate(s, [
+        { id: 'n1', afterMs: 0 },
+        { id: 'n3', afterMs: 1500 },
+        { id: 'n2', afterMs: 2500 },
+      ]);
+      expect(s.c.node('n1').logs()).toMatch(/the data wins/);
+      await s.writer.stop();
+    });
+  }
 
   it('with the user\'s requirepass/masterauth: replicas keep presenting them; rollback to redis-sentinel, which finds the master and both replicas and can fail over', { timeout: 120_000 }, async () => {
     const s = await liveSet({ auth: true });
@@ -235,12 +248,6 @@ describe('adopting a live replica set (rule adopt-existing)', () => {
       { id: 'n2', afterMs: 2000 },
       { id: 'n1', afterMs: 500 },
     ]);
-    for (const id of ['n1', 'n3']) {
-      const r = s.c.node(id).redis!.client();
-      expect(await r.call('CONFIG', 'GET', 'masterauth'), `${id} keeps the user's masterauth`).toEqual(['masterauth', PASSWORD]);
-      expect(await r.call('CONFIG', 'GET', 'masteruser')).toEqual(['masteruser', '']);
-      r.disconnect();
-    }
     await rollback(s);
   });
 
