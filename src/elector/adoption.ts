@@ -57,6 +57,8 @@ export interface AdoptionInput {
   linkDownForMs: number;
   adoptWaitMs: number;
   downAfterMs: number;
+  /** Whether a member may ever be primary (not a witness, priority > 0): a master that may not is not kept. */
+  electable: (id: string) => boolean;
 }
 
 /** The stance for one moment; side-effect free. */
@@ -66,11 +68,12 @@ export function adoptionStance(i: AdoptionInput): AdoptionStance {
   const waiting = i.sinceBootMs < i.adoptWaitMs;
   if (t.kind === 'master') {
     // A master without replicas is no replica set to keep (every redis of an empty cluster is one).
-    return waiting && (t.replicas > 0 || i.sawReplicas) ? { kind: 'keep-self' } : { kind: 'none' };
+    return waiting && (t.replicas > 0 || i.sawReplicas) && i.electable(i.selfId) ? { kind: 'keep-self' } : { kind: 'none' };
   }
   if (t.kind === 'detached') return { kind: 'none' };
   if (t.master === null) return { kind: 'detach', why: `local redis replicates from ${t.masterAddr}, which is not a member's redis` };
   if (t.master === i.selfId) return { kind: 'detach', why: `local redis replicates from itself (${t.masterAddr})` };
+  if (!i.electable(t.master)) return { kind: 'detach', why: `${t.master}, whose redis it replicates from, can never be primary (priority 0)` };
   if (!waiting) return { kind: 'detach', why: `${t.master}'s sidecar did not take over within the adoption wait (${i.adoptWaitMs} ms)` };
   if (i.linkDownForMs >= i.downAfterMs) return { kind: 'detach', why: `local redis's link to ${t.master} has been down for ${Math.round(i.linkDownForMs)} ms` };
   return { kind: 'await', master: t.master };

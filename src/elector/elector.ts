@@ -721,6 +721,10 @@ export class Elector {
       linkDownForMs: this.linkDownSince === null ? 0 : nowMs - this.linkDownSince,
       adoptWaitMs: this.config.adoptWaitMs,
       downAfterMs: this.config.downAfterMs,
+      electable: (id) => {
+        const m = this.members.find((x) => x.id === id);
+        return m !== undefined && isElectable(m);
+      },
     });
     if (!sameStance(s, this.stance)) {
       this.stance = s;

@@ -128,9 +128,11 @@ export function judgeVote(v: VoterSnapshot, r: VoteRequest): VoteVerdict {
     return refuse('data-rule', 'stale-offset', `candidate data (epoch ${theirs.dataEpoch}, offset ${r.offset}) is behind ours (epoch ${mine.dataEpoch}, offset ${mine.offset})${held}`, true);
   }
   // rule ranked-standing: ranking is about who should stand, which only the data held now can win with.
+  // A voter waiting for the existing master (rule adopt-existing) never stands itself: no ranking.
   if (
     r.prevote &&
     !v.releasedToCandidate &&
+    !adopting &&
     compareData(theirs, v.current, byEpoch) === 0 &&
     v.mayStand &&
     compareStanding({ id: v.self.id, offset: v.current.offset, priority: v.self.priority }, { id: r.candidate, offset: r.offset, priority: r.member.priority }) < 0

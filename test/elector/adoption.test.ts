@@ -16,6 +16,7 @@ const base: AdoptionInput = {
   linkDownForMs: 0,
   adoptWaitMs: 30_000,
   downAfterMs: 1000,
+  electable: (id) => id !== 'n9',
 };
 const replicaOf = (master: string | null, linkUp = true) => ({ kind: 'replica' as const, master, masterAddr: master === null ? '10.9.9.9:6379' : `${master}:6379`, linkUp });
 
@@ -28,6 +29,8 @@ const cases: { what: string; in: Partial<AdoptionInput>; want: AdoptionStance['k
   { what: 'a master that never had replicas (an empty cluster) adopts nothing', in: { topology: { kind: 'master', replicas: 0 } }, want: 'none' },
   { what: 'a master keeps itself only within the adoption wait', in: { topology: { kind: 'master', replicas: 2 }, sinceBootMs: 30_000 }, want: 'none' },
   { what: 'a replica of a member waits for that member', in: { topology: replicaOf('n2') }, want: 'await', master: 'n2' },
+  { what: 'a replica of a member that can never be primary (priority 0) detaches at once', in: { topology: replicaOf('n9') }, want: 'detach' },
+  { what: 'a master with replicas on a node that can never be primary keeps nothing', in: { selfId: 'n9', topology: { kind: 'master', replicas: 2 } }, want: 'none' },
   { what: 'a replica of a member waits while its link was down for less than downAfterMs', in: { topology: replicaOf('n2', false), linkDownForMs: 999 }, want: 'await', master: 'n2' },
   { what: 'a replica whose link stayed down for downAfterMs detaches', in: { topology: replicaOf('n2', false), linkDownForMs: 1000 }, want: 'detach' },
   { what: 'a replica detaches once the adoption wait is over', in: { topology: replicaOf('n2'), sinceBootMs: 30_000 }, want: 'detach' },

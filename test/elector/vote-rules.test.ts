@@ -68,6 +68,7 @@ const cases: { what: string; v: VoterSnapshot; r: VoteRequest; want: Want }[] = 
   { what: 'our redis replicates from another member (adoption)', v: voter({ adoption: { kind: 'await', master: 'n3' } }), r: offer(), want: ['primary-alive', 'adopt-existing'] },
   { what: 'the member our redis replicates from needs no declaration (adoption)', v: voter({ adoption: { kind: 'await', master: 'n2' }, primaryLost: false }), r: offer(), want: 'grant' },
   { what: 'the member our redis replicates from, with less data (adoption)', v: voter({ adoption: { kind: 'await', master: 'n2' }, primaryLost: false }), r: offer({ offset: 99 }), want: ['stale-offset', 'data-rule'] },
+  { what: 'a voter waiting for the member its redis replicates from does not rank itself before it (adoption)', v: voter({ self: n1, adoption: { kind: 'await', master: 'n2' }, primaryLost: false, mayStand: true }), r: offer({ prevote: true }), want: 'grant' },
   { what: 'the same without adopt-existing', v: voter({ adoption: { kind: 'keep-self' } }, ['adopt-existing']), r: offer(), want: 'grant' },
   { what: 'no offset read since the primary was lost', v: voter({ offsetAt: 800 }), r: offer(), want: ['offset-unknown', 'data-rule'] },
   { what: "the candidate's data epoch unknown (no PREVOTE seen)", v: voter({ candidateDataEpoch: undefined }), r: offer(), want: ['offset-unknown', 'data-rule'] },
