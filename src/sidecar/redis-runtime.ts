@@ -112,6 +112,19 @@ export class RedisRuntime {
     throw new Error(`redis ${this.redis.addr}: user ${user} may not run ${result.denied.length} command(s) the sidecar needs: ${list}`);
   }
 
+  /**
+   * Before the Elector's first tick: one poll, to tell it the local redis's replication role (rule
+   * adopt-existing, protocol.md §5.12). Else, on a loaded machine whose first loop poll comes late,
+   * a fresh node would end its start-up wait knowing nothing of the replica set its redis belongs
+   * to, and detach a replica it should have kept linked. Bounded by the poll's deadline; a redis
+   * that does not answer says nothing (the loop reports it later).
+   */
+  async introduce(): Promise<void> {
+    const issuedAt = this.opts.now();
+    const topology = localTopology(observedFromStatus(await this.redis.poll()), this.opts.config.members);
+    if (topology !== undefined) this.opts.elector.setLocalTopology(topology, issuedAt);
+  }
+
   start(): void {
     this.running = true;
     this.loopDone = this.loop();
