@@ -5,10 +5,11 @@
  */
 import { Redis } from 'ioredis';
 
-export function fastClient(port: number, commandTimeout = 500, host = '127.0.0.1'): Redis {
+export function fastClient(port: number, commandTimeout = 500, host = '127.0.0.1', password?: string): Redis {
   const c = new Redis({
     host,
     port,
+    password,
     connectTimeout: 500,
     commandTimeout,
     enableOfflineQueue: false,

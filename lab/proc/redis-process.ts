@@ -57,6 +57,8 @@ export interface RedisProc {
   readonly logPath: string;
   /** Whether the process is alive (a SIGSTOPped process counts as alive). */
   readonly running: boolean;
+  /** The `--requirepass` given in args, if any: what every client of this server must present. */
+  readonly requirepass: string | undefined;
   /**
    * Send a signal (default SIGKILL). For signals that end redis (KILL, TERM,
    * INT, QUIT, ABRT) waits until the process has exited; for others
@@ -124,6 +126,11 @@ class RedisProcImpl implements RedisProc, Resource {
 
   get running(): boolean {
     return this.child?.running ?? false;
+  }
+
+  /** The `--requirepass` given in args, if any: what every client of this server must present. */
+  get requirepass(): string | undefined {
+    return this.password();
   }
 
   /** The `--requirepass` given in args, so client() and info() work on such servers too. */

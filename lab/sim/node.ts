@@ -24,6 +24,7 @@ import { initialKnowledge, type FenceBelief, type Knowledge } from '../../src/co
 import type { Observed } from '../../src/control/observed.js';
 import { knowledgeAfterAction, knowledgeAfterEvent, knowledgeAfterPoll, leading, promotionEnded, promotionStarted, settled } from '../../src/control/outcome.js';
 import { nextAction, promotingEpoch, wantsFence, type PlanContext } from '../../src/control/plan.js';
+import { localTopology } from '../../src/control/topology.js';
 import type { HostPort } from '../../src/protocol/index.js';
 import { DETACH_HOST, DETACH_PORT } from '../../src/redis/detach.js';
 import type { DataEpochFeed } from './data-epoch.js';
@@ -62,6 +63,8 @@ export interface GlueHost {
   exactDataEpoch(log: readonly number[]): number;
   /** A line for the timeline (data epoch changes). */
   note(node: SimNode, text: string): void;
+  /** How many replicas stream from node `idx`'s redis now (its `connected_slaves`). */
+  replicasOf(idx: number): number;
   /** The marker and the exact data epoch disagree at a poll (a simulator bug: counted, and on the timeline). */
   markerMismatch(node: SimNode, marker: number, exact: number): void;
   /** Every Elector event, after the executor noted it (checker, stats, timeline). */
@@ -110,6 +113,8 @@ export class SimNode {
   /** The plan's last reason to leave redis as it is (for the timeline, once per change). */
   private lastHold: string | undefined;
   private host: GlueHost | null = null;
+  /** Every member's id and configured redis address, to name the master a replica follows (topology.ts). */
+  private memberAddrs: { id: string; redis?: HostPort }[] = [];
 
   constructor(spec: NodeSpec, rate: number, clockOffset: number, redisRunId: number, replId: number, feed: DataEpochFeed) {
     this.idx = spec.idx;
@@ -154,6 +159,7 @@ export class SimNode {
     const host = opts.host;
     this.host = host;
     this.configStore ??= new MemoryConfigStore(bornConfig(opts.members));
+    this.memberAddrs = opts.members.map((m, i) => (m.witness ? { id: m.id } : { id: m.id, redis: simRedisAddr(i) }));
     this.elector = new Elector({
       nodeId: this.id,
       members: opts.members,
@@ -209,13 +215,16 @@ export class SimNode {
       reachable: true,
       runId: String(r.runId),
       role: r.role === 'master' ? 'master' : 'slave',
-      offset: r.log.length,
+      offset: r.reportedOffset,
       dataEpoch: this.dataEpoch(host),
       replicaReadOnly: true,
     };
     if (r.role === 'replica') {
       o.masterHost = attached.host;
       o.masterPort = attached.port;
+      o.linkUp = r.linked;
+    } else {
+      o.replicas = host.replicasOf(this.idx);
     }
     if (r.syncing) o.unhealthyReason = 'sync-in-progress';
     return o;
@@ -414,6 +423,9 @@ export class SimNode {
     const de = this.feed === 'exact' ? exact : marker;
     if (de !== this.reportedDataEpoch) host.note(this, `data epoch ${this.reportedDataEpoch} → ${de} (offset ${r.log.length})`);
     this.reportedDataEpoch = de;
-    e.setReplOffset(r.log.length, localNow, de);
+    // As the runtime: the replication role of the same poll goes with its offset (rule adopt-existing).
+    const topology = o === undefined ? undefined : localTopology(o, this.memberAddrs);
+    if (topology !== undefined) e.setLocalTopology(topology, localNow);
+    e.setReplOffset(r.reportedOffset, localNow, de);
   }
 }

@@ -38,8 +38,13 @@ export interface SimParams {
   dataEpochFeed: DataEpochFeed;
 }
 
-/** The default timings: downAfterMs 300 and everything derived from it, as resolveConfig does. */
-export const SIM_ELECTOR_CONFIG: Partial<ElectorConfig> = { hbIntervalMs: 20, downAfterMs: 300, leaseMs: 180, maxDriftMs: 40 };
+/**
+ * The default timings: downAfterMs 300 and everything derived from it, as resolveConfig does,
+ * except the adoption wait (5 × downAfterMs instead of 30 ×), so the `adopt` scenario's late
+ * sidecars outlast it within a short run. It matters only to that scenario: every other one
+ * starts its redis-servers detached, with nothing to adopt.
+ */
+export const SIM_ELECTOR_CONFIG: Partial<ElectorConfig> = { hbIntervalMs: 20, downAfterMs: 300, leaseMs: 180, maxDriftMs: 40, adoptWaitMs: 1500 };
 
 export function defaultParams(overrides: Partial<ElectorConfig> = {}, feed: DataEpochFeed = 'marker'): SimParams {
   const elector = resolveConfig({ ...SIM_ELECTOR_CONFIG, ...overrides });

@@ -45,6 +45,18 @@ export class RedisModel {
   linked = false;
   /** While master: the epoch it was promoted in (writes it takes belong to that epoch's stream); 0 otherwise. */
   primaryEpoch = 0;
+  /**
+   * Whether redis keeps a replication backlog. A master that never had a replica has none and
+   * reports `master_repl_offset:0` whatever it holds (as redis does); it gets one when a replica
+   * first syncs from it, or when it syncs from a master itself. Only the `adopt` scenario's stray
+   * master starts without.
+   */
+  backlog = true;
+
+  /** The offset INFO reports: the log length, or 0 without a backlog. */
+  get reportedOffset(): number {
+    return this.backlog ? this.log.length : 0;
+  }
 
   constructor(runId: number, replId: number) {
     this.runId = runId;
@@ -154,6 +166,7 @@ export class RedisModel {
   pull(m: RedisModel, now: number, rng: Rng, applyMax: number, backlog: number, fullSyncMs: readonly [number, number]): 'full-sync' | 'synced' | 'applied' {
     const mine = this.log;
     const theirs = m.log;
+    m.backlog = true;
     if (this.syncUntil >= 0) {
       if (now < this.syncUntil) return 'applied';
       this.log = theirs.slice();
@@ -162,6 +175,7 @@ export class RedisModel {
       this.syncUntil = -1;
       this.linked = true;
       this.replId = m.replId;
+      this.backlog = true;
       return 'synced';
     }
     const len = mine.length;
@@ -174,6 +188,7 @@ export class RedisModel {
     }
     // A partial resync (or streaming): the link is up and the replica is on the master's history.
     this.linked = true;
+    this.backlog = true;
     this.replId = m.replId;
     const k = Math.min(Math.floor(rng.next() * (applyMax + 1)), theirs.length - len);
     for (let i = 0; i < k; i++) mine.push(theirs[len + i]!);

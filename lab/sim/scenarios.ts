@@ -28,6 +28,7 @@ export const SCENARIOS = [
   'misdirected-announce',
   'voter-restart',
   'mixed',
+  'adopt',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -36,8 +37,8 @@ export function isScenario(s: string): s is ScenarioName {
   return (SCENARIOS as readonly string[]).includes(s);
 }
 
-/** Scenarios that a sweep cycles through (everything but `mixed`, which draws from them). */
-export const SINGLE_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'mixed');
+/** Scenarios that a sweep cycles through (everything but `mixed` and `adopt`, which draw from them). */
+export const SINGLE_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'mixed' && s !== 'adopt');
 
 type Gen = (rng: Rng, at: number, n: number, p: SimParams) => Fault[];
 
@@ -56,7 +57,7 @@ const anyNode = (rng: Rng): Target => ({ role: 'any', pick: rng.next() });
 const primaryOr = (rng: Rng, pPrimary: number): Target => (rng.chance(pPrimary) ? primary : replica(rng));
 const keys = (rng: Rng, n: number): number[] => Array.from({ length: n }, () => rng.next());
 
-const GENERATORS: Record<Exclude<ScenarioName, 'mixed' | 'none'>, Gen> = {
+const GENERATORS: Record<Exclude<ScenarioName, 'mixed' | 'none' | 'adopt'>, Gen> = {
   'crash-primary': (rng, at, _n, p) => [{ kind: 'crash', at, dur: duration(rng, p), target: primary }],
   'crash-replica': (rng, at, _n, p) => [{ kind: 'crash', at, dur: duration(rng, p), target: replica(rng) }],
   'host-crash': (rng, at, _n, p) => [{ kind: 'host-crash', at, dur: duration(rng, p), target: primaryOr(rng, 0.6), empty: rng.chance(0.2) }],
@@ -126,7 +127,7 @@ const GENERATORS: Record<Exclude<ScenarioName, 'mixed' | 'none'>, Gen> = {
 };
 
 /** Weights for `mixed`: failures of the primary and partitions dominate. */
-const MIXED: [Exclude<ScenarioName, 'mixed' | 'none'>, number][] = [
+const MIXED: [Exclude<ScenarioName, 'mixed' | 'none' | 'adopt'>, number][] = [
   ['crash-primary', 3],
   ['crash-replica', 2],
   ['host-crash', 3],
@@ -152,9 +153,12 @@ export function generateFaults(scenario: ScenarioName, seed: number, n: number, 
   let faults: Fault[];
   if (scenario === 'none') {
     faults = [];
-  } else if (scenario === 'mixed') {
+  } else if (scenario === 'mixed' || scenario === 'adopt') {
+    // adopt: a fresh cluster over a pre-existing replica set (world.ts preexistingSet), and up to
+    // three faults of any kind while it adopts it, from the first sidecar start on.
+    const adopt = scenario === 'adopt';
     faults = [];
-    for (let k = rng.int(1, 6); k > 0; k--) {
+    for (let k = adopt ? rng.int(0, 3) : rng.int(1, 6); k > 0; k--) {
       let u = rng.next() * MIXED_TOTAL;
       let name = MIXED[0]![0];
       for (const [s, w] of MIXED) {
@@ -164,7 +168,7 @@ export function generateFaults(scenario: ScenarioName, seed: number, n: number, 
         }
         u -= w;
       }
-      faults.push(...GENERATORS[name](rng, p.warmupMs + rng.range(0, p.faultWindowMs), n, p));
+      faults.push(...GENERATORS[name](rng, adopt ? rng.range(0, p.elector.adoptWaitMs) : p.warmupMs + rng.range(0, p.faultWindowMs), n, p));
     }
   } else {
     faults = GENERATORS[scenario](rng, p.warmupMs + rng.range(0, p.faultWindowMs / 3), n, p);

@@ -85,6 +85,7 @@ const FAULT_START = 3;
 const FAULT_END = 4;
 const PROMOTE = 5;
 const STEP = 6;
+const START = 7;
 
 class Ev implements Timed {
   t = 0;
@@ -166,6 +167,8 @@ export class World implements GlueHost, FaultHost, CheckerHost {
   private benign = true;
   private benignPrimary = -1;
   private readonly benignAffected = new Set<number>();
+  /** `adopt` scenario: when each sidecar first starts (true time), else all at 0. */
+  private readonly startAt: number[];
   readonly stats: RunStats;
 
   constructor(spec: RunSpec) {
@@ -207,12 +210,18 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     this.pauseDepth = new Array<number>(n).fill(0);
     this.writing = new Array<boolean>(n).fill(false);
 
+    this.startAt = new Array<number>(n).fill(0);
+    if (spec.scenario === 'adopt') this.preexistingSet();
+
     this.allFaults = generateFaults(spec.scenario, spec.seed, n, this.params);
     this.applied = spec.faults ? [...spec.faults].filter((k) => k >= 0 && k < this.allFaults.length).sort((a, b) => a - b) : this.allFaults.map((_, k) => k);
     this.faults = this.applied.map((k) => this.allFaults[k]!);
     this.active = this.faults.map(() => null);
     let end = this.params.warmupMs;
     for (const f of this.faults) end = Math.max(end, f.at + f.dur);
+    // Adoption: liveness is owed once every sidecar runs and the adoption wait of each is over.
+    for (const t of this.startAt) end = Math.max(end, t);
+    if (spec.scenario === 'adopt') end = Math.max(end, Math.max(...this.startAt) + this.params.elector.adoptWaitMs);
     this.faultEnd = end;
     this.bound = livenessBoundMs(this.params, n);
     this.stopAt = end + this.bound + this.params.tickMs * 4;
@@ -244,7 +253,10 @@ export class World implements GlueHost, FaultHost, CheckerHost {
       tl.add(0, 'fault', `cluster: ${m}; clock rates ${this.nodes.map((x) => x.rate.toFixed(4)).join(' ')}; disabled rules: ${this.disabled.join(',') || 'none'}`);
       this.faults.forEach((f, k) => tl.add(0, 'fault', `schedule #${this.applied[k]}: ${f.kind} at ${f.at.toFixed(1)} for ${f.dur.toFixed(0)} ms`));
     }
-    for (const node of this.nodes) this.startSidecar(node.idx);
+    for (const node of this.nodes) {
+      if (this.startAt[node.idx] === 0) this.startSidecar(node.idx);
+      else this.push(this.startAt[node.idx]!, START, node.idx, 0, 0, null);
+    }
     this.push(0, DATA, 0, 0, 0, null);
     this.faults.forEach((f, k) => this.push(f.at, FAULT_START, k, 0, 0, null));
 
@@ -277,6 +289,10 @@ export class World implements GlueHost, FaultHost, CheckerHost {
         case STEP:
           this.onStep(ev);
           break;
+        case START:
+          // A crash fault may have started it already (its restart), or hold it down still.
+          if (this.nodes[ev.a]!.elector === null && this.sidecarDown[ev.a] === 0) this.startSidecar(ev.a);
+          break;
       }
       if (checker.violation !== null) break;
     }
@@ -304,6 +320,41 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const ev = new Ev(kind, a, b, inc, msg);
     ev.t = t;
     this.heap.push(ev);
+  }
+
+  /**
+   * The `adopt` scenario (rule adopt-existing, protocol.md §5.13): before any sidecar runs, the
+   * redis-servers already form a replica set, as Sentinel left it: one data node's redis is a
+   * writable master taking client writes (acknowledged by WAIT like any), the other data nodes'
+   * replicate from it; sometimes one of them is a stray master of its own instead (no replica, so
+   * no backlog: offset 0). The sidecars start in a random order within 800 ms, the master's
+   * sometimes only after the adoption wait; n1 is still the bootstrap node, so usually a wrong one.
+   */
+  private preexistingSet(): void {
+    const rng = new Rng(this.spec.seed, 'adopt');
+    const data = this.nodes.filter((x) => !x.witness).map((x) => x.idx);
+    const m = data[rng.int(0, data.length - 1)]!;
+    const stray = data.length > 2 && rng.chance(0.2) ? data.filter((i) => i !== m)[rng.int(0, data.length - 2)]! : -1;
+    const master = this.redis[m]!;
+    master.promote(0, master.replId);
+    master.fenced = false;
+    for (const i of data) {
+      const r = this.redis[i]!;
+      if (i === stray) {
+        r.promote(0, r.replId);
+        r.fenced = false;
+        r.backlog = false;
+      } else if (i !== m) {
+        r.attach(m, master);
+      }
+    }
+    const late = rng.chance(0.25);
+    for (let i = 0; i < this.n; i++) this.startAt[i] = Math.round(rng.range(0, 800) * 1000) / 1000;
+    if (late) this.startAt[m] = Math.round((this.params.elector.adoptWaitMs + rng.range(0, 600)) * 1000) / 1000;
+    const tl = this.timeline;
+    if (tl) {
+      tl.add(0, 'fault', `pre-existing replica set: n${m + 1}'s redis is the master${stray >= 0 ? `, n${stray + 1}'s a stray master` : ''}; sidecars start at ${this.startAt.map((t, i) => `n${i + 1}@${t.toFixed(0)}`).join(' ')}`);
+    }
   }
 
   // -------------------------------------------------------------------------
@@ -423,6 +474,14 @@ export class World implements GlueHost, FaultHost, CheckerHost {
 
   redisOf(idx: number): RedisModel | null {
     return this.redis[idx] ?? null;
+  }
+
+  replicasOf(idx: number): number {
+    const m = this.redis[idx];
+    if (!m) return 0;
+    let k = 0;
+    for (const r of this.redis) if (r !== null && r !== m && r.alive && r.masterIdx === idx && r.attachRunId === m.runId && r.linked) k++;
+    return k;
   }
 
   indexOf(id: string): number {
@@ -620,7 +679,8 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     for (let c = 0; c < this.n; c++) {
       const node = this.nodes[c]!;
       if (node.witness || node.priority <= 0 || !node.redis?.alive) continue;
-      const off = node.redis.log.length;
+      // The offset its sidecar reports (a stray master without a backlog reports 0, whatever it holds).
+      const off = node.redis.reportedOffset;
       const de = node.dataEpoch(this);
       let grants = 0;
       for (let v = 0; v < this.n; v++) {
@@ -631,7 +691,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
           continue;
         }
         const vde = voter.dataEpoch(this);
-        if (vde < de || (vde === de && r.log.length <= off)) grants++;
+        if (vde < de || (vde === de && r.reportedOffset <= off)) grants++;
       }
       if (grants >= this.majority) return true;
     }

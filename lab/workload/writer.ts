@@ -274,6 +274,8 @@ export interface MissingKeysOptions {
   commandMs?: number;
   /** Any value counts (keys written by another client than AckWriter); default: only `v:<key>`. */
   anyValue?: boolean;
+  /** The server's requirepass, if any. */
+  password?: string;
 }
 
 /**
@@ -283,7 +285,7 @@ export interface MissingKeysOptions {
  * 2 s to connect, 20 s a command).
  */
 export async function missingKeys(at: HostPort, keys: readonly string[], opts: MissingKeysOptions = {}): Promise<string[]> {
-  const c = new Redis({ host: at.host, port: at.port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: opts.connectMs ?? 2000, commandTimeout: opts.commandMs ?? 20_000, disableClientInfo: true });
+  const c = new Redis({ host: at.host, port: at.port, password: opts.password, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: opts.connectMs ?? 2000, commandTimeout: opts.commandMs ?? 20_000, disableClientInfo: true });
   c.on('error', () => {});
   try {
     await c.connect();

@@ -173,6 +173,7 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
     ['election-timeout-ms', 'electionTimeoutMs'],
     ['backoff-ms', 'backoffMs'],
     ['handoff-timeout-ms', 'handoffTimeoutMs'],
+    ['adopt-wait-ms', 'adoptWaitMs'],
   ];
   const timings: Partial<ElectorConfig> = {};
   for (const [flag, key] of timingNames) {

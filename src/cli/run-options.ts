@@ -58,6 +58,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'election-timeout-ms', type: 'number', group: 'Timings', describe: 'A pre-vote or election round gives up after this (default: down-after-ms / 2)' },
   { name: 'backoff-ms', type: 'number', group: 'Timings', describe: 'Base of the randomized back-off after a failed round (default: down-after-ms / 4)' },
   { name: 'handoff-timeout-ms', type: 'number', group: 'Timings', describe: 'A planned switchover is aborted after this (default: down-after-ms × 2)' },
+  { name: 'adopt-wait-ms', type: 'number', group: 'Timings', describe: "Fresh cluster over an existing replica set: how long replicas wait for their master's sidecar before they detach and elect among themselves (default: down-after-ms × 30)" },
   { name: 'log-level', type: 'string', group: 'Logging', default: 'info', describe: 'error, warn, info or debug' },
   { name: 'log-format', type: 'string', group: 'Logging', default: 'human', describe: 'human (one readable line per event) or json (one object per line)' },
 ];

@@ -5,3 +5,5 @@ export * from './knowledge.js';
 export * from './observed.js';
 export * from './outcome.js';
 export * from './plan.js';
+export * from './replication-auth.js';
+export * from './topology.js';

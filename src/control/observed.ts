@@ -15,6 +15,10 @@ export interface Observed {
   /** The configured master of a replica (the detach sink when detached). */
   masterHost?: string;
   masterPort?: number;
+  /** A replica's `master_link_status` is up; undefined on a master. */
+  linkUp?: boolean;
+  /** A master's `connected_slaves`; undefined on a replica. */
+  replicas?: number;
   /** The offset the Elector compares (see electionOffset). */
   offset?: number;
   /** The epoch marker in the data; undefined when redis would not say (loading). */
@@ -32,6 +36,8 @@ export function observedFromStatus(s: RedisStatus): Observed {
   if (s.role !== undefined) o.role = s.role;
   if (s.replication?.masterHost !== undefined) o.masterHost = s.replication.masterHost;
   if (s.replication?.masterPort !== undefined) o.masterPort = s.replication.masterPort;
+  if (s.role === 'slave' && s.replication) o.linkUp = s.replication.linkStatus === 'up';
+  if (s.role === 'master' && s.replication) o.replicas = s.replication.connectedReplicas.length;
   if (s.offset !== undefined) o.offset = s.offset;
   if (s.dataEpoch !== undefined) o.dataEpoch = s.dataEpoch;
   if (s.unhealthyReason !== undefined) o.unhealthyReason = s.unhealthyReason;

@@ -32,6 +32,13 @@ export interface ElectorConfig {
    * it still held it (protocol.md §5.6, rule data-memory). 0 turns that off.
    */
   dataMemoryMs: number;
+  /**
+   * How long the nodes of a fresh cluster whose redis replicates from a
+   * member's redis wait for that member's sidecar before they detach and
+   * elect among themselves (protocol.md §5.13, rule adopt-existing); also how
+   * long an existing master's sidecar keeps its claim.
+   */
+  adoptWaitMs: number;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +63,7 @@ const FIELDS: readonly (keyof ElectorConfig)[] = [
   'handoffTimeoutMs',
   'promoteTimeoutMs',
   'dataMemoryMs',
+  'adoptWaitMs',
 ];
 
 /** Fill in the defaults, derived from downAfterMs, and validate the result. Throws ConfigError. */
@@ -81,6 +89,7 @@ export function resolveConfig(input: Partial<ElectorConfig> = {}): ElectorConfig
     handoffTimeoutMs: input.handoffTimeoutMs ?? down * 2,
     promoteTimeoutMs: input.promoteTimeoutMs ?? down,
     dataMemoryMs: input.dataMemoryMs ?? down * 5,
+    adoptWaitMs: input.adoptWaitMs ?? down * 30,
   };
   validateConfig(config);
   return config;

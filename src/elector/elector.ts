@@ -5,6 +5,7 @@ import { applyChange, describeChange, type ConfigChange } from './config-change.
 import { ConfigProgress } from './config-progress.js';
 import { MemoryConfigStore, type ConfigStore } from './config-store.js';
 import { isHoldableEpoch, MAX_HELD_EPOCH } from '../protocol/limits.js';
+import { adoptionStance, describeStance, sameStance, type AdoptionStance, type LocalTopology } from './adoption.js';
 import { ConfigError, resolveConfig, type ElectorConfig } from './config.js';
 import { DataMemory } from './data-memory.js';
 import type { ElectorEvent, ElectorEventListener } from './events.js';
@@ -197,6 +198,14 @@ export class Elector {
   /** The last epoch refused by the epoch bound, so its error event is emitted once, not every poll. */
   private epochBoundReported: number | null = null;
 
+  /** Rule adopt-existing (adoption.ts): what the runtime last said of the local redis's replication role. */
+  private topology: LocalTopology | undefined;
+  private sawReplicas = false;
+  private linkDownSince: number | null = null;
+  /** A stored vote, a primary followed or an election won ends adoption for good. */
+  private adoptionOver: boolean;
+  private stance: AdoptionStance = { kind: 'none' };
+
   constructor(opts: ElectorOptions) {
     this.nodeId = opts.nodeId;
     this.config = resolveConfig(opts.config);
@@ -238,6 +247,7 @@ export class Elector {
     this.checkedEpoch = stored.epoch;
     this.bootstrap = opts.startRole === 'primary' && stored.epoch === 0 && isElectable(this.self);
     this.checkAgreement();
+    this.adoptionOver = stored.epoch > 0;
   }
 
   // -------------------------------------------------------------------------
@@ -402,6 +412,20 @@ export class Elector {
         this.leaveStaleRole(nowMs, [], `the local data holds newer epoch ${this.dataEpoch}`);
       }
     }
+    this.assertInvariants();
+  }
+
+  /**
+   * The local redis's replication role, from the same poll as the offset (rule adopt-existing):
+   * in a fresh cluster it decides whether this node keeps its redis as the existing master, waits
+   * for the member its redis replicates from, or detaches first (adoption.ts). Never reported:
+   * the ordinary rules.
+   */
+  setLocalTopology(t: LocalTopology, nowMs: number = this.now): void {
+    this.topology = t;
+    if (t.kind === 'master' && t.replicas > 0) this.sawReplicas = true;
+    if (t.kind === 'replica' && !t.linkUp) this.linkDownSince ??= nowMs;
+    else this.linkDownSince = null;
     this.assertInvariants();
   }
 
@@ -649,6 +673,7 @@ export class Elector {
     this.offsetHistory.length = 0;
     this.rememberOffset(this.offset, nowMs);
     this.bootstrap = false;
+    this.adoptionOver = true;
     this.primary = this.nodeId;
     this.primaryLost = false;
     this.released = null;
@@ -1035,19 +1060,24 @@ export class Elector {
       this.primary = null;
       return;
     }
-    // Just started and no primary heard yet: give the cluster downAfterMs to introduce itself.
-    const learning = !this.primaryLost && this.primary === null && nowMs - this.primaryContactAt < this.config.downAfterMs;
-    if (!this.primaryLost && !learning) this.markPrimaryLost(nowMs, this.lostReason(nowMs));
+    // rule adopt-existing: redis replicating from a member's redis waits for it, linked (no detach, no stand).
+    const adoption = this.adoption(nowMs);
+    if (adoption.kind === 'await') return;
+    const keepSelf = adoption.kind === 'keep-self';
+    // Just started and no primary heard yet: give the cluster downAfterMs to introduce itself
+    // (an existing master keeps its redis as it is all through the adoption wait).
+    const learning = adoption.kind !== 'detach' && !this.primaryLost && this.primary === null && (keepSelf || nowMs - this.primaryContactAt < this.config.downAfterMs);
+    if (!this.primaryLost && !learning) this.markPrimaryLost(nowMs, adoption.kind === 'detach' ? adoption.why : this.lostReason(nowMs));
     // rule electable-only: witnesses, learners, priority 0 and unhealthy nodes never stand.
     if (!electable) return;
     // rule config-agreement: never stand on a member list a majority has not confirmed, or that another node contradicts.
     if ((!this.agreed || this.conflict !== null) && this.rules.enforced('config-agreement')) return;
     if (nowMs < this.nextStandAt) return;
     // The bootstrap node of a fresh cluster does not wait; it retries (with back-off) until it leads or follows.
-    if (learning && !this.bootstrap) return;
+    if (learning && !this.bootstrap && !keepSelf) return;
     // Only a sample read after the primary was lost says what we really hold.
     if (this.offsetAt < this.primaryLostAt && this.rules.enforced('data-rule')) return;
-    if (this.bootstrap && this.primary === null) {
+    if ((this.bootstrap || keepSelf) && this.primary === null) {
       // Stand once a majority can hear us: a pre-vote sent before the peer links are up only times out.
       const reachable = 1 + [...this.peers.values()].filter((p) => p.up).length;
       if (reachable >= this.quorum) this.stand(nowMs, out);
@@ -1080,6 +1110,30 @@ export class Elector {
       if (compareStanding({ id: m.id, offset: p.offset, priority: m.priority }, me) < 0) better += 1;
     }
     return better;
+  }
+
+  /** The adoption stance now (adoption.ts), with an `adoption` event when it changed. */
+  private adoption(nowMs: number): AdoptionStance {
+    const s = adoptionStance({
+      fresh: !this.adoptionOver && this.rules.enforced('adopt-existing'),
+      selfId: this.nodeId,
+      topology: this.topology,
+      sawReplicas: this.sawReplicas,
+      sinceBootMs: nowMs - (this.bootAt ?? nowMs),
+      linkDownForMs: this.linkDownSince === null ? 0 : nowMs - this.linkDownSince,
+      adoptWaitMs: this.config.adoptWaitMs,
+      downAfterMs: this.config.downAfterMs,
+      electable: (id) => {
+        const m = this.members.find((x) => x.id === id);
+        return m !== undefined && isElectable(m);
+      },
+    });
+    if (!sameStance(s, this.stance)) {
+      this.stance = s;
+      const overruled = this.bootstrap && s.kind === 'await' ? `; this node is the bootstrap primary, but the data says ${s.master}'s redis is the master: the data wins` : '';
+      this.emit({ type: 'adoption', stance: s.kind, master: s.kind === 'await' ? s.master : null, reason: describeStance(s) + overruled });
+    }
+    return s;
   }
 
   private primaryAlive(nowMs: number): boolean {
@@ -1231,6 +1285,7 @@ export class Elector {
     this.becomeFollower(out, reason, true);
     this.primaryContactAt = nowMs;
     this.bootstrap = false;
+    this.adoptionOver = true;
     // A back-off belongs to a failed round; with a primary to follow it no longer applies.
     this.nextStandAt = -Infinity;
     const changed = this.primary !== id || this.primaryLost;
@@ -1321,7 +1376,13 @@ export class Elector {
       releasedByUs,
       healthy: this.healthy,
       primaryLost: this.primaryLost,
-      freshBoot: this.loadedEpoch === 0 && this.primary === null && nowMs - this.primaryContactAt < this.config.downAfterMs,
+      // rule adopt-existing: an offset read while redis replicates from a master nobody controls still grows.
+      freshBoot:
+        this.loadedEpoch === 0 &&
+        this.primary === null &&
+        nowMs - this.primaryContactAt < this.config.downAfterMs &&
+        !(this.rules.enforced('adopt-existing') && this.topology?.kind === 'replica'),
+      adoption: this.adoption(nowMs),
       offsetAt: this.offsetAt,
       primaryLostAt: this.primaryLostAt,
       candidateDataEpoch,

@@ -44,6 +44,11 @@ export type ElectorEvent =
   | { type: 'config-committed'; version: number; epoch: number; members: string }
   /** A peer holds a configuration with the same version and epoch but other members: neither may be used to vote or stand. */
   | { type: 'config-conflict'; peer: string; version: number; epoch: number; ours: string; theirs: string }
+  /**
+   * What this node of a fresh cluster does about the replica set its redis already belongs to
+   * (protocol.md §5.13, rule adopt-existing): emitted when that changes.
+   */
+  | { type: 'adoption'; stance: 'none' | 'keep-self' | 'await' | 'detach'; master: string | null; reason: string }
   | { type: 'ignored'; from: string; what: string; reason: string }
   | { type: 'error'; what: string; message: string };
 

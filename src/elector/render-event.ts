@@ -106,6 +106,8 @@ function describe(ev: ElectorEvent): { level: EventLevel; msg: string; why: Even
         msg: `${ev.peer} holds configuration ${ev.version} with other members: this node will not vote or stand with it. Give every node the same --member list, or start a new node with --join instead of --member`,
         why: { configEpoch: ev.epoch },
       };
+    case 'adoption':
+      return { level: ev.stance === 'detach' ? 'warn' : 'info', msg: `adoption: ${ev.stance}`, why: { reason: ev.reason } };
     case 'ignored':
       return { level: 'debug', msg: `ignored ${ev.what} from ${ev.from}`, why: { reason: ev.reason } };
     case 'error':

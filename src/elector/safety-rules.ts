@@ -78,6 +78,13 @@ export const RULES = {
     refusals: [],
     simulator: { missing: "the sweep's checker excuses every write a wipe leaves on too few nodes, so it cannot see this rule go; that needs the wipe model of lab/sim (control branch)" },
   },
+  'adopt-existing': {
+    name: 'A fresh cluster keeps the replica set its redis-servers already form; no vote on an offset read while following an uncontrolled master',
+    section: '5.13',
+    switchable: true,
+    refusals: [],
+    simulator: { invariant: 'acked-writes' },
+  },
   'durable-vote': {
     name: 'Durable vote: one vote per epoch, persisted before it is sent',
     section: '5.2',

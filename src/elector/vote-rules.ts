@@ -1,5 +1,6 @@
 import type { RefuseReason } from '../protocol/messages.js';
 import { compareConfigIds, type ConfigId } from './cluster-config.js';
+import type { AdoptionStance } from './adoption.js';
 import { compareData } from './data-memory.js';
 import type { DataPoint } from './events.js';
 import { compareStanding, isElectable, type Member } from './membership.js';
@@ -33,8 +34,13 @@ export interface VoterSnapshot {
   releasedByUs: boolean;
   healthy: boolean;
   primaryLost: boolean;
-  /** A node of a brand-new cluster that has followed no one yet, within downAfterMs of booting. */
+  /**
+   * A node of a brand-new cluster that has followed no one yet, within downAfterMs of booting.
+   * Never while its redis replicates from a master (rule adopt-existing): that offset still grows.
+   */
   freshBoot: boolean;
+  /** What this node does about a replica set its redis already belongs to (adoption.ts). */
+  adoption: AdoptionStance;
   /** When the offset was last read, and when the primary was last declared lost. */
   offsetAt: number;
   primaryLostAt: number;
@@ -105,6 +111,18 @@ export function judgeVote(v: VoterSnapshot, r: VoteRequest): VoteVerdict {
     return refuse('restart-grace', 'starting', `restarted ${Math.round(v.restartedAgoMs)} ms ago; waiting out downAfterMs`);
   }
 
+  // rule adopt-existing: a fresh cluster keeps the master its redis-servers already follow.
+  let adopting = false;
+  if (rules.enforced('adopt-existing')) {
+    const a = v.adoption;
+    if (a.kind === 'keep-self') return refuse('adopt-existing', 'primary-alive', 'our redis is the existing master of the replica set; we stand ourselves');
+    if (a.kind === 'await') {
+      if (r.candidate !== a.master) return refuse('adopt-existing', 'primary-alive', `our redis replicates from ${a.master}'s; only ${a.master} may take over`);
+      // The candidate's redis is where our data comes from: no detach needed to judge it (the data rule still applies).
+      adopting = true;
+    }
+  }
+
   const inHandoff = v.releasedToCandidate || v.releasedByUs;
   if (!inHandoff && rules.enforced('vote-stickiness')) {
     if (v.healthyPrimary) return refuse('vote-stickiness', 'primary-alive', 'we are the primary');
@@ -114,7 +132,7 @@ export function judgeVote(v: VoterSnapshot, r: VoteRequest): VoteVerdict {
   if (v.self.witness || !rules.enforced('data-rule')) return { kind: 'grant', dataCompared: false };
   // rule data-rule: a data voter judges the candidate's data against its own, read fresh.
   if (!v.healthy) return refuse('data-rule', 'offset-unknown', 'local redis is unhealthy, our offset is unknown');
-  if (!inHandoff && !v.primaryLost && !v.freshBoot && v.alivePrimary === null) return { kind: 'declare-primary-lost' };
+  if (!inHandoff && !adopting && !v.primaryLost && !v.freshBoot && v.alivePrimary === null) return { kind: 'declare-primary-lost' };
   if (!inHandoff && v.offsetAt < v.primaryLostAt) return refuse('data-rule', 'offset-unknown', 'no offset read since the primary was lost');
   if (v.candidateDataEpoch === undefined) {
     return refuse('data-rule', 'offset-unknown', `no PREVOTE from ${r.candidate} for epoch ${r.epoch}, so its data epoch is unknown`);
@@ -128,9 +146,11 @@ export function judgeVote(v: VoterSnapshot, r: VoteRequest): VoteVerdict {
     return refuse('data-rule', 'stale-offset', `candidate data (epoch ${theirs.dataEpoch}, offset ${r.offset}) is behind ours (epoch ${mine.dataEpoch}, offset ${mine.offset})${held}`, true);
   }
   // rule ranked-standing: ranking is about who should stand, which only the data held now can win with.
+  // A voter waiting for the existing master (rule adopt-existing) never stands itself: no ranking.
   if (
     r.prevote &&
     !v.releasedToCandidate &&
+    !adopting &&
     compareData(theirs, v.current, byEpoch) === 0 &&
     v.mayStand &&
     compareStanding({ id: v.self.id, offset: v.current.offset, priority: v.self.priority }, { id: r.candidate, offset: r.offset, priority: r.member.priority }) < 0

@@ -373,6 +373,16 @@ export class LocalRedis {
     await this.expectOk(command, (c) => c.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, '+psync', '+replconf', '+ping', '+sync'));
   }
 
+  /** The credentials redis presents to its master now (`CONFIG GET masteruser masterauth`). */
+  async replicationAuth(): Promise<{ masteruser: string; masterauth: string }> {
+    const read = async (name: string): Promise<string> => {
+      const reply = await this.run(`CONFIG GET ${name}`, (c) => c.call('CONFIG', 'GET', name), 'read-only');
+      if (!Array.isArray(reply) || reply.length !== 2) throw new RedisCommandError(this.addr, `CONFIG GET ${name}`, `unexpected reply ${JSON.stringify(reply)}`);
+      return String(reply[1]);
+    };
+    return { masteruser: await read('masteruser'), masterauth: await read('masterauth') };
+  }
+
   /** On a replica: the credentials it presents to its master (`masteruser`, `masterauth`). */
   async setReplicationAuth(user: string, password: string): Promise<void> {
     await this.expectOk('CONFIG SET masteruser', (c) => c.call('CONFIG', 'SET', 'masteruser', user));

@@ -6,6 +6,8 @@ import { initialKnowledge, type Knowledge } from '../control/knowledge.js';
 import { observedFromStatus, type Observed } from '../control/observed.js';
 import { knowledgeAfterAction, knowledgeAfterEvent, knowledgeAfterPoll, leading, promotionEnded, promotionStarted, settled } from '../control/outcome.js';
 import { nextAction, promotingEpoch, wantsFence, type PlanContext } from '../control/plan.js';
+import { replicationAuthMode, type ReplicationAuthMode } from '../control/replication-auth.js';
+import { localTopology } from '../control/topology.js';
 import { formatAddress, type HostPort } from '../protocol/index.js';
 import { LocalRedis } from '../redis/local-redis.js';
 import { requiredCommands } from '../redis/required-commands.js';
@@ -67,6 +69,8 @@ export class RedisRuntime {
   private lastHold: string | undefined;
   private readonly opts: RedisRuntimeOptions;
   private readonly fenceMs: number;
+  /** Whose replication credentials replicas present (control/replication-auth.ts); read once, when first needed. */
+  private authMode: ReplicationAuthMode | undefined;
 
   constructor(opts: RedisRuntimeOptions) {
     this.opts = opts;
@@ -106,6 +110,19 @@ export class RedisRuntime {
     const user = config.redis?.username ?? 'default';
     const list = result.denied.map((d) => `${d.check.name} (${d.check.why}): ${d.why}`).join('; ');
     throw new Error(`redis ${this.redis.addr}: user ${user} may not run ${result.denied.length} command(s) the sidecar needs: ${list}`);
+  }
+
+  /**
+   * Before the Elector's first tick: one poll, to tell it the local redis's replication role (rule
+   * adopt-existing, protocol.md §5.13). Else, on a loaded machine whose first loop poll comes late,
+   * a fresh node would end its start-up wait knowing nothing of the replica set its redis belongs
+   * to, and detach a replica it should have kept linked. Bounded by the poll's deadline; a redis
+   * that does not answer says nothing (the loop reports it later).
+   */
+  async introduce(): Promise<void> {
+    const issuedAt = this.opts.now();
+    const topology = localTopology(observedFromStatus(await this.redis.poll()), this.opts.config.members);
+    if (topology !== undefined) this.opts.elector.setLocalTopology(topology, issuedAt);
   }
 
   start(): void {
@@ -247,6 +264,13 @@ export class RedisRuntime {
           break;
         }
         case 'set-replication-auth': {
+          if (this.authMode === undefined) {
+            this.authMode = replicationAuthMode(await this.redis.replicationAuth(), REPLICATION_USER);
+            if (this.authMode === 'user') {
+              log.info("local redis has its own masterauth: replicas keep presenting it, the sidecar's replication user is not used", { action: 'set-replication-auth', mode: 'user' });
+            }
+          }
+          if (this.authMode === 'user') break;
           const cred = replicationCredentials(config.secret, a.epoch, a.id);
           await this.redis.setReplicationAuth(REPLICATION_USER, cred.password);
           log.debug(`local redis presents the replication credentials of ${a.id} in epoch ${a.epoch}`, { action: 'set-replication-auth', epoch: a.epoch });
@@ -400,6 +424,9 @@ export class RedisRuntime {
   private report(o: Observed, issuedAt: number): void {
     const { elector } = this.opts;
     this.reportHealth(o);
+    // The replication role goes with the offset of the same poll (rule adopt-existing).
+    const topology = localTopology(o, this.opts.config.members);
+    if (topology !== undefined) elector.setLocalTopology(topology, issuedAt);
     if (o.reachable && o.offset !== undefined) elector.setReplOffset(o.offset, issuedAt, o.dataEpoch ?? 0);
     this.opts.deliver(elector.tick(this.opts.now()));
   }

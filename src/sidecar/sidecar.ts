@@ -237,6 +237,8 @@ export class Sidecar implements SidecarView {
     if (cl.overcommitted) {
       this.log.warn(`--max-clients ${cl.maxClients} leaves fewer than ${cl.reserved} of the ${cl.nofile} descriptors (nofile) for the vote file, redis and peers: a client flood can make votes fail; raise nofile or lower --max-clients`);
     }
+    // The Elector learns what its redis is (a master, a replica of whom) before its first tick.
+    await this.redis?.introduce();
     this.loopDelay.start();
     const hb = this.elector.config.hbIntervalMs;
     // A quarter heartbeat: timers fire on time without waking the process more than needed when idle.

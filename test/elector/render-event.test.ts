@@ -27,6 +27,7 @@ const EXAMPLES: { [T in ElectorEvent['type']]: Extract<ElectorEvent, { type: T }
   'handoff-end': { type: 'handoff-end', target: 'n3', epoch: 1, ok: false, reason: 'timed out' },
   'data-lost': { type: 'data-lost', held: { dataEpoch: 1, offset: 100 }, now: { dataEpoch: 1, offset: 0 }, holdMs: 1500 },
   'data-forgotten': { type: 'data-forgotten', held: { dataEpoch: 1, offset: 100 }, now: { dataEpoch: 1, offset: 0 } },
+  adoption: { type: 'adoption', stance: 'await', master: 'n2', reason: 'local redis replicates from n2: waiting for its sidecar' },
   ignored: { type: 'ignored', from: 'n2', what: 'ANNOUNCE', reason: 'announces n3 but came from n2' },
   error: { type: 'error', what: 'persisting vote', message: 'EIO' },
   config: { type: 'config', version: 3, epoch: 2, members: 'version 3 (epoch 2): n1 voter, n2 voter, n4 learner', self: 'voter', reason: 'add n4 as learner' },

@@ -635,3 +635,118 @@ describe('prevote-probe: a transient refusal is asked again', () => {
     expect(e.onMessage('n3', { type: 'PREACCEPT', epoch: 1, voterId: 'n3' }, 420).some((o) => o.msg.type === 'OFFER')).toBe(true);
   });
 });
+
+describe('adopt-existing: a fresh cluster keeps the replica set its redis-servers already form', () => {
+  // n2's redis is the existing master (Sentinel ran it); n1's and n3's replicate from it.
+  const linkedTo = (master: string, linkUp = true) => ({ kind: 'replica' as const, master, masterAddr: `127.0.0.1:700${master.slice(1)}`, linkUp });
+  function replicaOfN2(opts: { id?: string; disabled?: SafetyRule[]; bootstrap?: boolean } = {}) {
+    const events: import('../../src/index.js').ElectorEvent[] = [];
+    const e = new Elector({
+      nodeId: opts.id ?? 'n3',
+      members: three,
+      advertisedAddr: '127.0.0.1:6379',
+      startRole: opts.bootstrap ? 'primary' : 'replica',
+      voteStore: new MemoryVoteStore(),
+      random: () => 0.5,
+      config: { ...FAST, adoptWaitMs: 3000 },
+      disabledRules: opts.disabled,
+      onEvent: (ev) => events.push(ev),
+    });
+    e.tick(0);
+    e.setLocalTopology(linkedTo('n2'), 10);
+    e.setReplOffset(500, 10, 0);
+    return { e, events };
+  }
+  const detached = (events: { type: string; primary?: string | null }[]) => events.some((ev) => ev.type === 'follow' && ev.primary === null);
+
+  it('a voter whose redis still replicates from the existing master refuses every other candidate, and keeps redis linked', () => {
+    const { e, events } = replicaOfN2();
+    const out = e.onMessage('n1', prevote(1, 'n1', 500), 20);
+    expect(out).toEqual([{ to: 'n1', msg: { type: 'REFUSE', epoch: 1, voterId: 'n3', voterEpoch: 0, reason: 'primary-alive' } }]);
+    expect(events.find((ev) => ev.type === 'vote')).toMatchObject({ granted: false, detail: expect.stringContaining("replicates from n2's") });
+    for (let t = 20; t < 2900; t += 20) e.tick(t);
+    expect(detached(events), 'no detach within the adoption wait').toBe(false);
+    expect(events.find((ev) => ev.type === 'adoption')).toMatchObject({ stance: 'await', master: 'n2' });
+  });
+
+  it("without it the voter grants on an offset its redis is still adding to (the freshBoot exception), and n1 can win while n2's redis takes writes", () => {
+    const { e, events } = replicaOfN2({ disabled: ['adopt-existing'] });
+    const out = e.onMessage('n1', prevote(1, 'n1', 500), 20);
+    expect(out).toEqual([{ to: 'n1', msg: { type: 'PREACCEPT', epoch: 1, voterId: 'n3' } }]);
+    expect(detached(events)).toBe(false);
+  });
+
+  it('it grants the existing master without detaching, and follows it without a REPLICAOF change', () => {
+    const { e, events } = replicaOfN2();
+    expect(e.onMessage('n2', prevote(1, 'n2', 500), 20)).toEqual([{ to: 'n2', msg: { type: 'PREACCEPT', epoch: 1, voterId: 'n3' } }]);
+    expect(e.onMessage('n2', offer(1, 'n2', 500), 25)).toEqual([{ to: 'n2', msg: { type: 'ACCEPT', epoch: 1, accepterId: 'n3' } }]);
+    e.onMessage('n2', { type: 'ANNOUNCE', epoch: 1, primaryId: 'n2', primaryAddr: '127.0.0.1:7002' }, 30);
+    expect(detached(events)).toBe(false);
+    expect(events.filter((ev) => ev.type === 'follow')).toEqual([expect.objectContaining({ primary: 'n2', epoch: 1 })]);
+  });
+
+  it('the data rule still applies to the existing master: less data than ours is refused', () => {
+    const { e } = replicaOfN2();
+    expect(e.onMessage('n2', prevote(1, 'n2', 400), 20)[0]!.msg).toMatchObject({ type: 'REFUSE', reason: 'stale-offset' });
+  });
+
+  it('the bootstrap node named by --bootstrap-primary does not stand while its redis replicates from another member: the data wins', () => {
+    const { e, events } = replicaOfN2({ id: 'n1', bootstrap: true });
+    for (const p of ['n2', 'n3']) e.onMessage(p, { type: 'HB', epoch: 0, nodeId: p, role: 'replica', replOffset: 500 }, 15);
+    const sent = [];
+    for (let t = 20; t < 2900; t += 20) {
+      e.onMessage('n3', { type: 'HB', epoch: 0, nodeId: 'n3', role: 'replica', replOffset: 500 }, t);
+      sent.push(...e.tick(t));
+    }
+    expect(sent.filter((o) => o.msg.type === 'PREVOTE')).toEqual([]);
+    expect(events.find((ev) => ev.type === 'adoption')).toMatchObject({ stance: 'await', reason: expect.stringContaining('the data wins') });
+  });
+
+  it('without it the bootstrap node stands at once beside the writable master', () => {
+    const { e } = replicaOfN2({ id: 'n1', bootstrap: true, disabled: ['adopt-existing'] });
+    e.onMessage('n3', { type: 'HB', epoch: 0, nodeId: 'n3', role: 'replica', replOffset: 500 }, 15);
+    expect(e.tick(20).some((o) => o.msg.type === 'PREVOTE')).toBe(true);
+  });
+
+  it('the existing master stands at once and keeps its redis all through the wait; it votes for nobody else', () => {
+    const events: import('../../src/index.js').ElectorEvent[] = [];
+    const e = new Elector({ nodeId: 'n2', members: three, advertisedAddr: '127.0.0.1:7002', voteStore: new MemoryVoteStore(), random: () => 0.5, config: { ...FAST, adoptWaitMs: 3000 }, onEvent: (ev) => events.push(ev) });
+    e.tick(0);
+    e.setLocalTopology({ kind: 'master', replicas: 2 }, 10);
+    e.setReplOffset(500, 10, 0);
+    e.onMessage('n3', { type: 'HB', epoch: 0, nodeId: 'n3', role: 'replica', replOffset: 500 }, 12);
+    expect(e.tick(15).find((o) => o.msg.type === 'PREVOTE')?.msg).toMatchObject({ epoch: 1, replOffset: 500 });
+    expect(e.onMessage('n1', prevote(1, 'n1', 900), 20)[0]!.msg).toMatchObject({ type: 'REFUSE', reason: 'primary-alive' });
+    for (let t = 20; t < 2900; t += 20) e.tick(t);
+    expect(detached(events), 'an existing master is never detached during the wait').toBe(false);
+  });
+
+  it('after the adoption wait a waiting voter detaches first, and votes only on an offset read after that', () => {
+    const { e, events } = replicaOfN2();
+    for (let t = 20; t <= 3000; t += 20) e.tick(t);
+    expect(events.find((ev) => ev.type === 'primary-lost')).toMatchObject({ reason: expect.stringContaining('adoption wait') });
+    expect(detached(events)).toBe(true);
+    expect(e.onMessage('n1', prevote(1, 'n1', 500), 3010)[0]!.msg).toMatchObject({ type: 'REFUSE', reason: 'offset-unknown' });
+    e.setLocalTopology({ kind: 'detached' }, 3020);
+    e.setReplOffset(510, 3020, 0);
+    expect(e.onMessage('n1', prevote(1, 'n1', 510), 3030)[0]!.msg).toMatchObject({ type: 'PREACCEPT' });
+  });
+
+  it("a voter whose link to the master stayed down for downAfterMs detaches before the wait is over", () => {
+    const { e, events } = replicaOfN2();
+    e.setLocalTopology(linkedTo('n2', false), 100);
+    for (let t = 120; t < 100 + FAST.downAfterMs! + 40; t += 20) e.tick(t);
+    expect(events.find((ev) => ev.type === 'primary-lost')).toMatchObject({ reason: expect.stringContaining('link to n2') });
+  });
+
+  it('a voter whose redis replicates from a host that is not a member detaches at once', () => {
+    const events: import('../../src/index.js').ElectorEvent[] = [];
+    const e = new Elector({ nodeId: 'n3', members: three, advertisedAddr: '127.0.0.1:6379', voteStore: new MemoryVoteStore(), random: () => 0.5, config: FAST, onEvent: (ev) => events.push(ev) });
+    e.tick(0);
+    e.setLocalTopology({ kind: 'replica', master: null, masterAddr: '10.9.9.9:6379', linkUp: true }, 10);
+    e.setReplOffset(500, 10, 0);
+    e.tick(20);
+    expect(events.find((ev) => ev.type === 'primary-lost')).toMatchObject({ reason: expect.stringContaining("not a member's redis") });
+    expect(e.onMessage('n1', prevote(1, 'n1', 500), 25)[0]!.msg).toMatchObject({ type: 'REFUSE', reason: 'offset-unknown' });
+  });
+});

@@ -26,6 +26,7 @@ function harness() {
     exactDataEpoch: (log) => (log.length > 0 ? 1 : 0),
     note: (_n, text) => notes.push(text),
     markerMismatch: () => undefined,
+    replicasOf: () => 0,
     observe: () => undefined,
   };
   const n1 = nodes[0]!;

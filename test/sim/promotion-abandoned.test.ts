@@ -30,6 +30,7 @@ function harness() {
     exactDataEpoch: (log) => (log.length > 0 ? 1 : 0),
     note: () => undefined,
     markerMismatch: () => undefined,
+    replicasOf: () => 0,
     observe: () => undefined,
   };
   const n2 = nodes[1]!;

@@ -98,6 +98,8 @@ export interface ClusterOptions {
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
   /** Wait for a primary and linked replicas before returning. Default true. */
   waitReady?: boolean;
+  /** Start the sidecars (default true). False: redis-servers only, sidecars started by the test (node.startSidecar()). */
+  startSidecars?: boolean;
 }
 
 export interface SidecarExit {
@@ -257,7 +259,7 @@ export class ClusterNode {
   async info(section = 'replication'): Promise<Info | undefined> {
     const r = this.redis;
     if (!r || !r.running) return undefined;
-    this.probeClient ??= fastClient(r.port);
+    this.probeClient ??= fastClient(r.port, 500, '127.0.0.1', r.requirepass);
     try {
       return flattenInfo(parseInfo(await this.probeClient.info(section)));
     } catch {
@@ -280,7 +282,7 @@ export class ClusterNode {
     const r = this.redis;
     if (!r || !r.running) return false;
     // Its own client with its own deadline: a held command must not delay the INFO probes.
-    this.writeProbeClient ??= fastClient(r.port, ms);
+    this.writeProbeClient ??= fastClient(r.port, ms, '127.0.0.1', r.requirepass);
     try {
       await this.writeProbeClient.del('__resp_elect_test_probe__');
       return true;
@@ -571,7 +573,7 @@ export class Cluster implements Resource {
       async () => {
         missing = {};
         for (const n of live) {
-          const miss = await missingKeys({ host: '127.0.0.1', port: n.redis!.port }, keys, { commandMs: 5000, anyValue: true });
+          const miss = await missingKeys({ host: '127.0.0.1', port: n.redis!.port }, keys, { commandMs: 5000, anyValue: true, password: n.redis!.requirepass });
           if (miss.length > 0) missing[n.id] = miss;
         }
         return Object.keys(missing).length === 0;
@@ -670,6 +672,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         ...extra,
       ];
     }
+    if (opts.startSidecars === false) return cluster;
     for (const n of cluster.nodes) n.startSidecar();
     await Promise.all(cluster.nodes.map((n) => n.waitSidecarStarted()));
     if (opts.waitReady !== false) {

@@ -5,6 +5,7 @@
  * members the runtime reads are here; every other call would be a test bug,
  * and throws (so it cannot pass silently).
  */
+import type { LocalTopology } from '../../src/elector/adoption.js';
 import type { Elector, Outbound } from '../../src/elector/elector.js';
 import type { PhaseName } from '../../src/elector/phase.js';
 import type { Role } from '../../src/protocol/messages.js';
@@ -46,6 +47,13 @@ export class ScriptedElector {
 
   setHealthy(h: boolean): void {
     this.healthy = h;
+  }
+
+  /** Every setLocalTopology() call (rule adopt-existing), in order. */
+  readonly topologies: LocalTopology[] = [];
+
+  setLocalTopology(t: LocalTopology): void {
+    this.topologies.push(t);
   }
 
   tick(): Outbound[] {
