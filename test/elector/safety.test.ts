@@ -651,7 +651,9 @@ describe('adopt-existing: a fresh cluster keeps the replica set its redis-server
       config: { ...FAST, adoptWaitMs: 3000 },
       disabledRules: opts.disabled,
       onEvent: (ev) => events.push(ev),
+      configStore: agreedStore(three),
     });
+    knowPeers(e);
     e.tick(0);
     e.setLocalTopology(linkedTo('n2'), 10);
     e.setReplOffset(500, 10, 0);
@@ -710,7 +712,7 @@ describe('adopt-existing: a fresh cluster keeps the replica set its redis-server
 
   it('the existing master stands at once and keeps its redis all through the wait; it votes for nobody else', () => {
     const events: import('../../src/index.js').ElectorEvent[] = [];
-    const e = new Elector({ nodeId: 'n2', members: three, advertisedAddr: '127.0.0.1:7002', voteStore: new MemoryVoteStore(), random: () => 0.5, config: { ...FAST, adoptWaitMs: 3000 }, onEvent: (ev) => events.push(ev) });
+    const e = knowPeers(new Elector({ configStore: agreedStore(three), nodeId: 'n2', members: three, advertisedAddr: '127.0.0.1:7002', voteStore: new MemoryVoteStore(), random: () => 0.5, config: { ...FAST, adoptWaitMs: 3000 }, onEvent: (ev) => events.push(ev) }));
     e.tick(0);
     e.setLocalTopology({ kind: 'master', replicas: 2 }, 10);
     e.setReplOffset(500, 10, 0);
@@ -741,7 +743,7 @@ describe('adopt-existing: a fresh cluster keeps the replica set its redis-server
 
   it('a voter whose redis replicates from a host that is not a member detaches at once', () => {
     const events: import('../../src/index.js').ElectorEvent[] = [];
-    const e = new Elector({ nodeId: 'n3', members: three, advertisedAddr: '127.0.0.1:6379', voteStore: new MemoryVoteStore(), random: () => 0.5, config: FAST, onEvent: (ev) => events.push(ev) });
+    const e = knowPeers(new Elector({ configStore: agreedStore(three), nodeId: 'n3', members: three, advertisedAddr: '127.0.0.1:6379', voteStore: new MemoryVoteStore(), random: () => 0.5, config: FAST, onEvent: (ev) => events.push(ev) }));
     e.tick(0);
     e.setLocalTopology({ kind: 'replica', master: null, masterAddr: '10.9.9.9:6379', linkUp: true }, 10);
     e.setReplOffset(500, 10, 0);
