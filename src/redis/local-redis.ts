@@ -44,6 +44,11 @@ export interface LocalRedisOptions {
   commandTimeout?: number;
   /** CLIENT SETNAME of the adapter's connection, to tell it apart in CLIENT LIST. Default `resp-elect`; keep the prefix (killClients spares it). */
   connectionName?: string;
+  /**
+   * Called when an open connection closes without this adapter closing it (redis crashed,
+   * restarted, killed the client): the owner polls at once instead of at its next poll.
+   */
+  onConnectionLost?: () => void;
 }
 
 /**
@@ -88,6 +93,7 @@ export class LocalRedis {
   private readonly redisOptions: RedisOptions;
   private readonly connectTimeoutMs: number;
   private readonly commandTimeoutMs: number;
+  private readonly onConnectionLost: (() => void) | undefined;
   private client: Redis | undefined;
   private connecting: Promise<Redis> | undefined;
   private closed = false;
@@ -103,6 +109,7 @@ export class LocalRedis {
     this.addr = `${host.includes(':') ? `[${host}]` : host}:${options.port}`;
     this.connectTimeoutMs = options.connectTimeout ?? 1000;
     this.commandTimeoutMs = options.commandTimeout ?? 1000;
+    this.onConnectionLost = options.onConnectionLost;
     this.redisOptions = {
       host,
       port: options.port,
@@ -523,6 +530,8 @@ export class LocalRedis {
       this.drop(client);
       throw new Error('the adapter is closed');
     }
+    // drop() forgets the client before disconnecting it: a close of the current client is redis's doing.
+    if (this.onConnectionLost) client.once('close', () => this.client === client && !this.closed && this.onConnectionLost?.());
     return client;
   }
 
