@@ -272,10 +272,15 @@ export class Sidecar implements SidecarView {
   }
 
   private deliver(outs: Outbound[]): void {
-    for (const o of outs) {
-      if (o.to === '*') this.transport.broadcast(o.msg);
-      else this.transport.send(o.to, o.msg);
-    }
+    if (outs.length === 0) return;
+    const send = () => {
+      for (const o of outs) {
+        if (o.to === '*') this.transport.broadcast(o.msg);
+        else this.transport.send(o.to, o.msg);
+      }
+    };
+    if (outs.length === 1) send();
+    else this.transport.batch(send);
   }
 
   private rejected(remote: string, reason: string): void {
