@@ -484,12 +484,10 @@ export class LocalRedis {
 
   private async open(): Promise<RespConnection> {
     if (this.client) this.drop(this.client);
-    // The attempt is this.client while it runs, so close() (and a newer attempt) can end it.
+    // Not this.client until AUTH and SETNAME are answered: a command sent on it before would run
+    // first, unauthenticated, and ahead of commands that are waiting for this very connection.
     let client: RespConnection | undefined;
-    const attempt = RespConnection.open(this.connOptions, (c) => {
-      client = c;
-      this.client = c;
-    });
+    const attempt = RespConnection.open(this.connOptions, (c) => (client = c));
     try {
       client = await withDeadline(attempt, this.connectTimeoutMs, `no connection within ${this.connectTimeoutMs} ms`);
     } catch (err) {
@@ -501,6 +499,7 @@ export class LocalRedis {
       this.drop(client);
       throw new Error('the adapter is closed');
     }
+    this.client = client;
     // drop() forgets the client before closing it: a close of the current client is redis's doing.
     const opened = client;
     if (this.onConnectionLost) opened.onClose(() => this.client === opened && !this.closed && this.onConnectionLost?.());
