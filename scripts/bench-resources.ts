@@ -10,6 +10,7 @@
  *   npm run bench:resources -- [--sizes 3,5,15] [--idle-seconds 20]
  *       [--down-after 1000] [--out bench/results.md] [--smoke]
  *       [--baseline-cli /path/to/older/dist/src/cli/main.js]
+ *       [--settle-seconds 30] (pause between start-up and the idle window: JIT warm-up)
  *       [--cpu-prof DIR]   (profile the sidecars of the first size; summary printed)
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -26,6 +27,9 @@ const smoke = args.has('smoke');
 const sizes = (args.get('sizes') ?? (smoke ? '3' : '3,5,15')).split(',').map(Number);
 const idleMs = Number(args.get('idle-seconds') ?? (smoke ? 3 : 20)) * 1000;
 const downAfterMs = Number(args.get('down-after') ?? 1000);
+// Node's JIT takes tens of seconds to optimise code that runs 20 times a second: measured too early, an
+// idle sidecar shows its warm-up (twice the steady cost), which Sentinel, compiled C, does not have.
+const settleMs = Number(args.get('settle-seconds') ?? (smoke ? 1 : 30)) * 1000;
 const baselineCli = args.get('baseline-cli');
 const profDir = args.get('cpu-prof');
 const out = args.get('out') ?? (smoke ? undefined : join(REPO_ROOT, 'bench', 'results.md'));
@@ -61,7 +65,7 @@ async function measure(nodes: number, profile: string | undefined): Promise<Row>
   try {
     log(`${nodes} nodes: starting ${sets.map((s) => (s === base ? 'baseline resp-elect' : s.kind)).join(', ')}`);
     for (const s of sets) await s.start();
-    await sleep(Math.min(3000, idleMs / 2));
+    await sleep(settleMs);
     // One window for every controller of every set: the machine's load falls on all of them alike.
     const ctlPids = sets.map((s) => s.nodes.map((n) => n.ctl!.pid));
     const fromUs = Number(process.hrtime.bigint() / 1000n);
@@ -159,7 +163,7 @@ async function main(): Promise<void> {
     machine,
     '',
     `Per size, N redis-servers with N \`resp-elect run\` sidecars and N redis-servers with N \`redis-sentinel\`s (quorum = majority) run at the same time on loopback${baselineCli ? ', plus a third set of N redis-servers with N sidecars of the older build given by `--baseline-cli`' : ''}; default timings at down-after ${downAfterMs} ms for both (resp-elect: hb ${downAfterMs / 10} ms, poll interval 50 ms). ` +
-      `Idle: utime+stime from /proc/<pid>/stat of every controller over the same ${idleMs / 1000} s window, after a settle pause. RSS: VmRSS from /proc/<pid>/status at the end of that window. ` +
+      `Idle: utime+stime from /proc/<pid>/stat of every controller over the same ${idleMs / 1000} s window, starting ${settleMs / 1000} s after every set had settled (Node's JIT needs that long to optimise code run 20 times a second; Sentinel has no warm-up). RSS: VmRSS from /proc/<pid>/status at the end of that window. ` +
       'Failover (resp-elect only, the other sets stopped first): kill -9 of the primary (redis + sidecar), CPU of each surviving sidecar from the kill until a new primary has every survivor linked, plus 1 s; peak RSS = VmHWM. Values are median / max over the controllers; CPU in % of one core; ratio = median sidecar CPU ÷ median Sentinel CPU.',
     '',
     table(
