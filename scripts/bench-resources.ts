@@ -1,15 +1,23 @@
 /**
- * Sidecar resource use: RSS and CPU of every `resp-elect run` process, idle
- * and during a failover, for clusters of 3, 5 and 15 nodes on this machine
- * (N sidecars + N redis-servers on loopback), read from /proc/<pid>/stat and
- * /proc/<pid>/status.
+ * Sidecar resource use beside Redis Sentinel's, in the same run: for each
+ * cluster size, N redis-servers with N `resp-elect run` sidecars AND N
+ * redis-servers with N `redis-sentinel`s run at the same time on loopback
+ * (optionally a third set: an older resp-elect build, `--baseline-cli`), and
+ * the CPU of every controller is read from /proc/<pid>/stat over the same
+ * idle window, so machine load hits all of them alike. Then RSS, and one
+ * failover of the resp-elect set (kill -9 of its primary).
  *
- *   npm run bench:resources -- [--sizes 3,5,15] [--idle-seconds 10]
+ *   npm run bench:resources -- [--sizes 3,5,15] [--idle-seconds 20]
  *       [--down-after 1000] [--out bench/results.md] [--smoke]
+ *       [--baseline-cli /path/to/older/dist/src/cli/main.js]
+ *       [--settle-seconds 30] (pause between start-up and the idle window: JIT warm-up)
+ *       [--cpu-prof DIR]   (profile the sidecars of the first size; summary printed)
  */
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { RespElectDeployment, REPO_ROOT, type BenchNode } from '../lab/bench/deploy.js';
+import { RespElectDeployment, SentinelDeployment, REPO_ROOT, type BenchNode, type Deployment } from '../lab/bench/deploy.js';
 import { cpuOver, cpuTicks, memory, ticksPerSecond } from '../lab/bench/procstat.js';
+import { summarizeProfiles, type ProfileSummary } from '../lab/bench/cpu-profile.js';
 import { runScript } from '../lab/proc/children.js';
 import { sleep } from '../lab/util/wait.js';
 import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../lab/bench/stats.js';
@@ -17,50 +25,86 @@ import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../
 const args = parseArgs(process.argv.slice(2));
 const smoke = args.has('smoke');
 const sizes = (args.get('sizes') ?? (smoke ? '3' : '3,5,15')).split(',').map(Number);
-const idleMs = Number(args.get('idle-seconds') ?? (smoke ? 2 : 10)) * 1000;
+const idleMs = Number(args.get('idle-seconds') ?? (smoke ? 3 : 20)) * 1000;
 const downAfterMs = Number(args.get('down-after') ?? 1000);
+// Node's JIT takes tens of seconds to optimise code that runs 20 times a second: measured too early, an
+// idle sidecar shows its warm-up (twice the steady cost), which Sentinel, compiled C, does not have.
+const settleMs = Number(args.get('settle-seconds') ?? (smoke ? 1 : 30)) * 1000;
+const baselineCli = args.get('baseline-cli');
+const profDir = args.get('cpu-prof');
 const out = args.get('out') ?? (smoke ? undefined : join(REPO_ROOT, 'bench', 'results.md'));
 const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${m}`);
 
-interface Row {
-  nodes: number;
+interface SetUse {
   idleCpu: number[];
   rss: number[];
+}
+
+interface Row {
+  nodes: number;
+  respElect: SetUse;
+  sentinel: SetUse;
+  baseline: SetUse | undefined;
   failoverCpu: number[];
   failoverWindowMs: number;
   hwm: number[];
   redisRss: number[];
 }
 
-async function measure(nodes: number): Promise<Row> {
+/** The last idle window, µs of CLOCK_MONOTONIC: the part of a CPU profile to summarise. */
+let idleWindow: { fromUs: number; toUs: number } | undefined;
+const median = (v: number[]) => summarize(v.filter(Number.isFinite)).median;
+
+async function measure(nodes: number, profile: string | undefined): Promise<Row> {
+  const keepDir = args.has('keep-logs');
   // Default timings: hb = down-after / 10, poll interval 50 ms.
-  const d = new RespElectDeployment({ nodes, downAfterMs, keepDir: args.has('keep-logs') });
+  const re = new RespElectDeployment({ nodes, downAfterMs, keepDir, nodeArgs: profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : undefined });
+  const sentinel = new SentinelDeployment({ nodes, downAfterMs, keepDir });
+  const base = baselineCli ? new RespElectDeployment({ nodes, downAfterMs, keepDir, cli: baselineCli }) : undefined;
+  const sets: Deployment[] = [re, sentinel, ...(base ? [base] : [])];
   try {
-    log(`${nodes} nodes: starting`);
-    await d.start();
-    await sleep(Math.min(3000, idleMs / 2));
-    const pids = d.nodes.map((n) => n.ctl!.pid);
-    const idleCpu = await cpuOver(pids, idleMs);
-    const rss = pids.map((p) => memory(p)?.rssMb ?? NaN);
-    const redisRss = d.nodes.map((n) => memory(n.redis.pid)?.rssMb ?? NaN);
-    log(`${nodes} nodes: idle CPU per sidecar ${idleCpu.map((c) => c.toFixed(2)).join(' ')} %, RSS ${rss.map((r) => r.toFixed(0)).join(' ')} MB`);
+    log(`${nodes} nodes: starting ${sets.map((s) => (s === base ? 'baseline resp-elect' : s.kind)).join(', ')}`);
+    for (const s of sets) await s.start();
+    await sleep(settleMs);
+    // One window for every controller of every set: the machine's load falls on all of them alike.
+    const ctlPids = sets.map((s) => s.nodes.map((n) => n.ctl!.pid));
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
+    const cpu = await cpuOver(ctlPids.flat(), idleMs);
+    idleWindow = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
+    const use = (i: number): SetUse => {
+      const from = ctlPids.slice(0, i).flat().length;
+      const pids = ctlPids[i]!;
+      return { idleCpu: cpu.slice(from, from + pids.length), rss: pids.map((p) => memory(p)?.rssMb ?? NaN) };
+    };
+    const [respElect, sentinelUse, baseline] = [use(0), use(1), base ? use(2) : undefined];
+    const redisRss = re.nodes.map((n) => memory(n.redis.pid)?.rssMb ?? NaN);
+    const say = (what: string, u: SetUse) => log(`${nodes} nodes: ${what} idle CPU ${u.idleCpu.map((c) => c.toFixed(2)).join(' ')} %, RSS ${u.rss.map((r) => r.toFixed(0)).join(' ')} MB`);
+    say('resp-elect', respElect);
+    say('sentinel  ', sentinelUse);
+    if (baseline) say('baseline  ', baseline);
+    if (profile) {
+      // --cpu-prof writes its file at a normal exit: SIGTERM (the sidecar's clean stop), then wait.
+      await Promise.all(re.nodes.map(async (n) => (n.ctl!.signal('SIGTERM'), await n.ctl!.exited)));
+      return { nodes, respElect, sentinel: sentinelUse, baseline, failoverCpu: [], failoverWindowMs: NaN, hwm: [], redisRss };
+    }
+    for (const s of sets.slice(1)) await s.stop();
     // Failover: kill -9 the primary (redis and sidecar), measure the survivors until settled again + 1 s.
-    const primary = (await d.waitSettled(60_000))!;
-    const survivors = d.nodes.filter((n) => n !== primary);
+    const primary = (await re.waitSettled(60_000))!;
+    const survivors = re.nodes.filter((n) => n !== primary);
     const spids = survivors.map((n) => n.ctl!.pid);
     const before = spids.map(cpuTicks);
     const t0 = Date.now();
-    await Promise.all([d.killCtl(primary), primary.redis.kill('SIGKILL')]);
-    await waitNewPrimary(d, survivors, 60_000);
+    await Promise.all([re.killCtl(primary), primary.redis.kill('SIGKILL')]);
+    await waitNewPrimary(re, survivors, 60_000);
     await sleep(1000);
     const secs = (Date.now() - t0) / 1000;
     const after = spids.map(cpuTicks);
-    const failoverCpu = spids.map((_, i) => (after[i]! - before[i]!) / ticksPerSecond() / secs * 100);
+    const failoverCpu = spids.map((_, i) => ((after[i]! - before[i]!) / ticksPerSecond() / secs) * 100);
     const hwm = spids.map((p) => memory(p)?.hwmMb ?? NaN);
     log(`${nodes} nodes: failover window ${fmt(secs, 1)} s, CPU per surviving sidecar ${failoverCpu.map((c) => c.toFixed(1)).join(' ')} %`);
-    return { nodes, idleCpu, rss, failoverCpu, failoverWindowMs: secs * 1000, hwm, redisRss };
+    return { nodes, respElect, sentinel: sentinelUse, baseline, failoverCpu, failoverWindowMs: secs * 1000, hwm, redisRss };
   } finally {
-    await d.stop();
+    for (const s of sets) await s.stop();
   }
 }
 
@@ -79,35 +123,78 @@ async function waitNewPrimary(d: RespElectDeployment, nodes: BenchNode[], timeou
   throw new Error('no new primary with linked replicas');
 }
 
+function profileTable(p: ProfileSummary): string {
+  const busy = p.buckets.filter((b) => b.bucket !== '(idle)');
+  const total = busy.reduce((s, b) => s + b.ms, 0);
+  const pct = (ms: number) => fmt((ms / p.wallMs) * 100, 2);
+  return [
+    `Sampled busy time ${fmt(total, 0)} ms over ${fmt(p.wallMs / 1000, 0)} s of profiles (${p.files} sidecars) = ${pct(total)} % of a core per sidecar on average.`,
+    '',
+    table(['where (self time)', '% of a core', 'share'], busy.slice(0, 12).map((b) => [b.bucket, pct(b.ms), `${fmt((b.ms / total) * 100, 0)} %`])),
+    '',
+    table(['function (self time)', '% of a core'], p.topFunctions.filter((f) => !f.name.startsWith('(')).slice(0, 10).map((f) => [`\`${f.name}\``, pct(f.ms)])),
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const machine = machineInfo();
+  if (profDir) {
+    rmSync(profDir, { recursive: true, force: true });
+    mkdirSync(profDir, { recursive: true });
+    const row = await measure(sizes[0]!, profDir);
+    const md = `Idle profile (\`--cpu-prof\`), ${row.nodes} nodes, ${idleMs / 1000} s; resp-elect idle CPU ${row.respElect.idleCpu.map((c) => c.toFixed(2)).join(' ')} % (profiling adds a little), Sentinel ${row.sentinel.idleCpu.map((c) => c.toFixed(2)).join(' ')} %.\n\n${profileTable(summarizeProfiles(profDir, idleWindow))}`;
+    console.log(md);
+    return;
+  }
   const rows: Row[] = [];
-  for (const n of sizes) rows.push(await measure(n));
+  for (const n of sizes) rows.push(await measure(n, undefined));
   const cell = (v: number[], digits: number) => {
     const s = summarize(v.filter(Number.isFinite));
     return `${fmt(s.median, digits)} / ${fmt(s.max, digits)}`;
   };
+  const ratioOf = (r: Row) => median(r.respElect.idleCpu) / median(r.sentinel.idleCpu);
+  const maxRss = Math.max(...rows.flatMap((r) => r.respElect.rss));
+  const worstRatio = Math.max(...rows.map(ratioOf));
   const md = [
-    '## Sidecar resources',
+    '## Sidecar resources, beside Redis Sentinel',
     '',
     `Command: \`npm run bench:resources -- ${process.argv.slice(2).join(' ')}\` (finished ${new Date().toISOString()}).`,
     '',
     machine,
     '',
-    `N redis-servers + N \`resp-elect run\` sidecars on loopback, default timings at down-after ${downAfterMs} ms (hb ${downAfterMs / 10} ms, poll interval 50 ms). ` +
-      `Idle: utime+stime from /proc/<pid>/stat over ${idleMs / 1000} s, after a settle pause. RSS: VmRSS from /proc/<pid>/status. ` +
-      'Failover: kill -9 of the primary (redis + sidecar), CPU of each surviving sidecar from the kill until a new primary has every survivor linked, plus 1 s; peak RSS = VmHWM. Values are median / max over the sidecars; CPU in % of one core.',
+    `Per size, N redis-servers with N \`resp-elect run\` sidecars and N redis-servers with N \`redis-sentinel\`s (quorum = majority) run at the same time on loopback${baselineCli ? ', plus a third set of N redis-servers with N sidecars of the older build given by `--baseline-cli`' : ''}; default timings at down-after ${downAfterMs} ms for both (resp-elect: hb ${downAfterMs / 10} ms, poll interval 50 ms). ` +
+      `Idle: utime+stime from /proc/<pid>/stat of every controller over the same ${idleMs / 1000} s window, starting ${settleMs / 1000} s after every set had settled (Node's JIT needs that long to optimise code run 20 times a second; Sentinel has no warm-up). RSS: VmRSS from /proc/<pid>/status at the end of that window. ` +
+      'Failover (resp-elect only, the other sets stopped first): kill -9 of the primary (redis + sidecar), CPU of each surviving sidecar from the kill until a new primary has every survivor linked, plus 1 s; peak RSS = VmHWM. Values are median / max over the controllers; CPU in % of one core; ratio = median sidecar CPU ÷ median Sentinel CPU.',
     '',
     table(
-      ['nodes', 'idle CPU %', 'RSS MB', 'failover CPU % (window)', 'peak RSS MB (VmHWM)', 'redis-server RSS MB'],
-      rows.map((r) => [r.nodes, cell(r.idleCpu, 2), cell(r.rss, 1), `${cell(r.failoverCpu, 1)} (${fmt(r.failoverWindowMs / 1000, 1)} s)`, cell(r.hwm, 1), cell(r.redisRss, 1)]),
+      ['nodes', 'resp-elect idle CPU %', 'Sentinel idle CPU %', 'ratio', ...(baselineCli ? ['baseline idle CPU %'] : []), 'resp-elect RSS MB', 'Sentinel RSS MB', ...(baselineCli ? ['baseline RSS MB'] : []), 'failover CPU % (window)', 'peak RSS MB (VmHWM)', 'redis-server RSS MB'],
+      rows.map((r) => [
+        r.nodes,
+        cell(r.respElect.idleCpu, 2),
+        cell(r.sentinel.idleCpu, 2),
+        fmt(ratioOf(r), 1),
+        ...(r.baseline ? [cell(r.baseline.idleCpu, 2)] : []),
+        cell(r.respElect.rss, 1),
+        cell(r.sentinel.rss, 1),
+        ...(r.baseline ? [cell(r.baseline.rss, 1)] : []),
+        `${cell(r.failoverCpu, 1)} (${fmt(r.failoverWindowMs / 1000, 1)} s)`,
+        cell(r.hwm, 1),
+        cell(r.redisRss, 1),
+      ]),
     ),
     '',
-    `Targets: idle < 1 % of a core, RSS < 80 MB. Max idle CPU ${fmt(Math.max(...rows.flatMap((r) => r.idleCpu)), 2)} %, max RSS ${fmt(Math.max(...rows.flatMap((r) => r.rss)), 1)} MB.`,
+    `Targets: idle CPU per sidecar ≤ 3 × Sentinel's in the same run, RSS ≤ 50 MB. Worst ratio ${fmt(worstRatio, 1)}, max RSS ${fmt(maxRss, 1)} MB.`,
   ].join('\n');
   if (out) writeSection(out, 'resources', md);
   console.log(md);
-  console.log(`RESULT ${JSON.stringify({ maxIdleCpu: Math.max(...rows.flatMap((r) => r.idleCpu)), maxRssMb: Math.max(...rows.flatMap((r) => r.rss)) })}`);
+  console.log(
+    `RESULT ${JSON.stringify({
+      maxIdleCpu: Math.max(...rows.flatMap((r) => r.respElect.idleCpu)),
+      maxRssMb: maxRss,
+      sentinelIdleCpu: Math.max(...rows.map((r) => median(r.sentinel.idleCpu))),
+      worstRatio,
+    })}`,
+  );
 }
 
 runScript(main);

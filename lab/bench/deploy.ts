@@ -48,6 +48,10 @@ export interface DeployOptions {
   pollIntervalMs?: number;
   /** resp-elect: extra `run` arguments. */
   extraArgs?: string[];
+  /** resp-elect: the CLI to run (default: this checkout's dist/src/cli/main.js), e.g. an older build to compare against. */
+  cli?: string;
+  /** resp-elect: node options before the CLI (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
   /** sentinel failover-timeout; default max(3000, 3 × down-after). */
   failoverTimeoutMs?: number;
   /** Keep the temp directory (logs) after stop(). */
@@ -339,7 +343,8 @@ export class RespElectDeployment extends Deployment {
     writeFileSync(secret, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
     const members = this.nodes.flatMap((n) => ['--member', `${n.id}=${n.host}:${n.ctlPort},redis=${redisAddr(n)}`]);
     this.args = this.nodes.map((n) => [
-      CLI,
+      ...(this.opts.nodeArgs ?? []),
+      this.opts.cli ?? CLI,
       'run',
       '--id', n.id,
       // netns: peers and clients use the data address, the driver the management one.

@@ -38,6 +38,11 @@ export class DataMemory {
     return this.most;
   }
 
+  /** When the data was first seen below the most held (null: it has not fallen): the fall is forgotten memoryMs later. */
+  get fellAtMs(): number | null {
+    return this.fellAt;
+  }
+
   /** Whether the redis lost data and the fall is still remembered. */
   get lost(): boolean {
     return this.fellAt !== null;

@@ -475,6 +475,52 @@ export class Elector {
   }
 
   /**
+   * The earliest time at which tick() could do anything that a tick now would
+   * not: send the next HB/LEASE, time out a round, a promotion or a hand-off,
+   * re-ask a voter, declare the primary lost, stand, mark a peer DOWN, let the
+   * lease lapse, forget a data loss. Valid until the next input: after tick(t)
+   * and no onMessage/setReplOffset/setHealthy/promoted/handOff since, a tick at
+   * any time in [t, nextDeadline(t)) emits nothing and changes nothing. So a
+   * runtime may sleep until then, provided it ticks after every input (what
+   * an input makes due at once, the tick after it does). Times already passed
+   * are skipped: what they trigger is conditional on inputs, not on time.
+   */
+  nextDeadline(nowMs: number): number {
+    let next = Infinity;
+    const at = (t: number) => {
+      if (t > nowMs && t < next) next = t;
+    };
+    const down = this.config.downAfterMs;
+    at(this.nextHbAt);
+    for (const p of this.peers.values()) if (p.up && p.lastHeard !== null) at(p.lastHeard + down);
+    const fellAt = this.dataMemory.fellAtMs;
+    if (fellAt !== null) at(fellAt + this.dataMemory.memoryMs);
+    const p = this.phase;
+    switch (p.kind) {
+      case 'primary':
+        at(p.lease.leaseUntil);
+        if (p.handoff) at(p.handoff.deadline);
+        break;
+      case 'promoting':
+      case 'candidate':
+        at(p.deadline);
+        break;
+      case 'prevote':
+        at(p.deadline);
+        for (const t of p.askAgain?.values() ?? []) at(t);
+        break;
+      case 'follower':
+        // Alive until (and, with no primary known, learning until) downAfterMs after the last contact;
+        // then standing waits for the back-off and for its rank's turn.
+        at(this.primaryContactAt + down);
+        at(this.nextStandAt);
+        if (this.primaryLost) at(this.primaryLostAt + this.rank(nowMs) * this.config.rankDelayMs);
+        break;
+    }
+    return next;
+  }
+
+  /**
    * A message from member `fromId` (the id the handshake proved). It passes,
    * in order, the epoch bound, the sender check and the epoch gate
    * (message-gate.ts) before its handler runs; whatever is dropped on the way

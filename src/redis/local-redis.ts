@@ -20,8 +20,8 @@
  *   all of which work on any redis version and while redis is loading (the
  *   ready check would hide `loading:1` from us by waiting it out).
  */
-import { Redis, type RedisOptions } from 'ioredis';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { CONNECTION_CLOSED, COMMAND_TIMED_OUT, NOT_SENT, RespConnection, type RespConnectionOptions } from './resp-connection.js';
 import { withDeadline } from './deadline.js';
 import { DETACH_HOST, DETACH_PORT, isDetachTarget } from './detach.js';
 import { RedisCommandError, errorMessage } from './errors.js';
@@ -44,6 +44,11 @@ export interface LocalRedisOptions {
   commandTimeout?: number;
   /** CLIENT SETNAME of the adapter's connection, to tell it apart in CLIENT LIST. Default `resp-elect`; keep the prefix (killClients spares it). */
   connectionName?: string;
+  /**
+   * Called when an open connection closes without this adapter closing it (redis crashed,
+   * restarted, killed the client): the owner polls at once instead of at its next poll.
+   */
+  onConnectionLost?: () => void;
 }
 
 /**
@@ -70,10 +75,6 @@ export function applicationClientIds(clientList: string): string[] {
 /** Client classes killClients() can disconnect. Replicas and the master link are never touched. */
 export type KillableClientType = 'normal' | 'pubsub';
 
-/** ioredis's text when the connection went away with the command in flight (or while connecting). */
-const CONNECTION_CLOSED = 'Connection is closed.';
-/** ioredis's text when the socket was already unwritable, so the command was never sent. */
-const NOT_SENT = "Stream isn't writeable and enableOfflineQueue options is false";
 
 /** Which failed commands run() may send again on a fresh connection (at most once). */
 type Retry =
@@ -85,11 +86,13 @@ type Retry =
 export class LocalRedis {
   /** `host:port`, as used in every error message. */
   readonly addr: string;
-  private readonly redisOptions: RedisOptions;
+  private readonly connOptions: RespConnectionOptions;
+  private readonly username: string | undefined;
   private readonly connectTimeoutMs: number;
   private readonly commandTimeoutMs: number;
-  private client: Redis | undefined;
-  private connecting: Promise<Redis> | undefined;
+  private readonly onConnectionLost: (() => void) | undefined;
+  private client: RespConnection | undefined;
+  private connecting: Promise<RespConnection> | undefined;
   private closed = false;
   /** Whether redis takes several sections in one INFO (7.0+); undefined until the first poll says. */
   private multiSectionInfo: boolean | undefined;
@@ -103,25 +106,16 @@ export class LocalRedis {
     this.addr = `${host.includes(':') ? `[${host}]` : host}:${options.port}`;
     this.connectTimeoutMs = options.connectTimeout ?? 1000;
     this.commandTimeoutMs = options.commandTimeout ?? 1000;
-    this.redisOptions = {
+    this.onConnectionLost = options.onConnectionLost;
+    this.username = options.username;
+    this.connOptions = {
       host,
       port: options.port,
       username: options.username,
       password: options.password,
       tls: options.tls,
       connectionName: options.connectionName ?? SIDECAR_CONNECTION_PREFIX,
-      connectTimeout: this.connectTimeoutMs,
-      commandTimeout: this.commandTimeoutMs,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      enableReadyCheck: false,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      autoResubscribe: false,
-      reconnectOnError: null,
-      disableClientInfo: true,
-      protocol: 2,
+      commandTimeoutMs: this.commandTimeoutMs,
     };
   }
 
@@ -159,7 +153,7 @@ export class LocalRedis {
   }
 
   /** The INFO text, the epoch marker reply and the replica-read-only setting, sent as one write. */
-  private async sample(c: Redis): Promise<[string, unknown, unknown]> {
+  private async sample(c: RespConnection): Promise<[string, unknown, unknown]> {
     if (this.multiSectionInfo !== false) {
       const [info, marker, readOnly] = (await this.pipelined(c, () => [c.call('INFO', 'server', 'persistence', 'replication'), this.epochMarker(c), this.replicaReadOnly(c)])) as [
         PromiseSettledResult<unknown>,
@@ -190,32 +184,23 @@ export class LocalRedis {
   }
 
   /** CONFIG GET replica-read-only; a refusal (CONFIG not permitted) reads as unknown, not as a failed poll. */
-  private replicaReadOnly(c: Redis): Promise<unknown> {
+  private replicaReadOnly(c: RespConnection): Promise<unknown> {
     return c.call('CONFIG', 'GET', 'replica-read-only').catch(() => undefined);
   }
 
   /** FCALL_RO of the epoch marker. */
-  private epochMarker(c: Redis): Promise<unknown> {
+  private epochMarker(c: RespConnection): Promise<unknown> {
     // No marker (an empty or never-promoted dataset): data epoch 0. Any other refusal (LOADING
     // while a sync loads): unknown, and the dataset is not one to vote or stand with anyway.
     return c.call('FCALL_RO', EPOCH_FUNCTION, '0').catch((err: unknown) => (isFunctionMissing(err) ? 0 : undefined));
   }
 
   /**
-   * Send the commands `issue` starts as one write (cork/uncork around them: ioredis writes each
-   * command to the socket separately, one syscall and one packet each) and settle them all.
-   * Every command keeps its own timeout and error, as when sent one by one.
+   * Send the commands `issue` starts as one write (one syscall and one packet, not one each) and
+   * settle them all. Every command keeps its own error, as when sent one by one.
    */
-  private pipelined(c: Redis, issue: () => Promise<unknown>[]): Promise<PromiseSettledResult<unknown>[]> {
-    const stream = c.stream;
-    stream?.cork();
-    let sent: Promise<unknown>[];
-    try {
-      sent = issue();
-    } finally {
-      stream?.uncork();
-    }
-    return Promise.allSettled(sent);
+  private pipelined(c: RespConnection, issue: () => Promise<unknown>[]): Promise<PromiseSettledResult<unknown>[]> {
+    return Promise.allSettled(c.batch(issue));
   }
 
   /**
@@ -323,14 +308,11 @@ export class LocalRedis {
       const ids = applicationClientIds(String(list));
       if (ids.length === 0) continue;
       const command = `CLIENT KILL ID (${ids.length} ${type} clients)`;
-      const replies = await this.run(command, async (c) => {
-        const p = c.pipeline();
-        for (const id of ids) p.call('CLIENT', 'KILL', 'ID', id);
-        return (await p.exec()) ?? [];
-      });
-      for (const [err, reply] of replies) {
+      const replies = await this.run(command, (c) => this.pipelined(c, () => ids.map((id) => c.call('CLIENT', 'KILL', 'ID', id))));
+      for (const r of replies) {
         // A client gone by itself since the list answers 0 (or "No such client" on old servers): not an error.
-        if (err === null) killed += Number(reply) || 0;
+        if (r.status === 'fulfilled') killed += Number(r.value) || 0;
+        else if (r.reason instanceof Error && /^(Connection is closed|Command timed out)/.test(r.reason.message)) throw r.reason;
       }
     }
     return killed;
@@ -397,7 +379,7 @@ export class LocalRedis {
    * redis unreachable), with why.
    */
   async deniedCommands<T extends { argv: string[] }>(checks: readonly T[]): Promise<{ checked: true; denied: Array<{ check: T; why: string }> } | { checked: false; why: string }> {
-    const user = this.redisOptions.username ?? 'default';
+    const user = this.username ?? 'default';
     const denied: Array<{ check: T; why: string }> = [];
     for (const check of checks) {
       let reply: unknown;
@@ -435,7 +417,7 @@ export class LocalRedis {
     }
   }
 
-  private async expectOk(command: string, send: (c: Redis) => Promise<unknown>): Promise<void> {
+  private async expectOk(command: string, send: (c: RespConnection) => Promise<unknown>): Promise<void> {
     const reply = await this.run(command, send);
     // REPLICAOF answers "OK Already connected to specified master" when nothing changes.
     if (typeof reply !== 'string' || !reply.startsWith('OK')) {
@@ -459,10 +441,10 @@ export class LocalRedis {
    * socket may still look open, and the first poll must describe the new
    * process (or the refusal), not the corpse of the old connection.
    */
-  private async run<T>(command: string, fn: (c: Redis) => Promise<T>, retry: Retry = 'if-unsent'): Promise<T> {
+  private async run<T>(command: string, fn: (c: RespConnection) => Promise<T>, retry: Retry = 'if-unsent'): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new RedisCommandError(this.addr, command, 'the adapter is closed');
-      let client: Redis;
+      let client: RespConnection;
       try {
         client = await this.connection();
       } catch (err) {
@@ -472,7 +454,7 @@ export class LocalRedis {
         return await fn(client);
       } catch (err) {
         const message = errorMessage(err);
-        if (/timed out/i.test(message)) {
+        if (message === COMMAND_TIMED_OUT) {
           this.drop(client);
           throw new RedisCommandError(
             this.addr,
@@ -497,10 +479,9 @@ export class LocalRedis {
   }
 
   /** The live connection, or one fresh attempt shared by all concurrent callers. */
-  private connection(): Promise<Redis> {
+  private connection(): Promise<RespConnection> {
     const current = this.client;
-    // `ready` can outlive the socket by an event-loop turn; a non-writable one is dead.
-    if (current && current.status === 'ready' && current.stream?.writable) return Promise.resolve(current);
+    if (current?.alive) return Promise.resolve(current);
     if (this.connecting) return this.connecting;
     const attempt = this.open();
     this.connecting = attempt;
@@ -511,34 +492,33 @@ export class LocalRedis {
     return attempt;
   }
 
-  private async open(): Promise<Redis> {
+  private async open(): Promise<RespConnection> {
     if (this.client) this.drop(this.client);
-    const client = new Redis(this.redisOptions);
-    // Failures reach callers through the rejected connect or command; the
-    // listener only keeps the most telling one (e.g. WRONGPASS behind a
-    // generic "Connection is closed.") and stops ioredis reporting it as unhandled.
-    let lastEventError: Error | undefined;
-    client.on('error', (err: Error) => {
-      lastEventError = err;
-    });
-    this.client = client;
+    // Not this.client until AUTH and SETNAME are answered: a command sent on it before would run
+    // first, unauthenticated, and ahead of commands that are waiting for this very connection.
+    let client: RespConnection | undefined;
+    const attempt = RespConnection.open(this.connOptions, (c) => (client = c));
     try {
-      await withDeadline(client.connect(), this.connectTimeoutMs, `no connection within ${this.connectTimeoutMs} ms`);
+      client = await withDeadline(attempt, this.connectTimeoutMs, `no connection within ${this.connectTimeoutMs} ms`);
     } catch (err) {
-      this.drop(client);
-      if (lastEventError && errorMessage(err) === CONNECTION_CLOSED) throw lastEventError;
+      if (client) this.drop(client);
+      attempt.catch(() => undefined);
       throw err;
     }
     if (this.closed) {
       this.drop(client);
       throw new Error('the adapter is closed');
     }
-    return client;
+    this.client = client;
+    // drop() forgets the client before closing it: a close of the current client is redis's doing.
+    const opened = client;
+    if (this.onConnectionLost) opened.onClose(() => this.client === opened && !this.closed && this.onConnectionLost?.());
+    return opened;
   }
 
-  private drop(client: Redis): void {
+  private drop(client: RespConnection): void {
     if (this.client === client) this.client = undefined;
-    client.disconnect();
+    client.close();
   }
 }
 

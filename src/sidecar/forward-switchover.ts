@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { formatAddress, type HostPort } from '../protocol/index.js';
 import type { SidecarConfig } from './config.js';
 
@@ -7,6 +6,9 @@ import type { SidecarConfig } from './config.js';
  * `SENTINEL FAILOVER <name> [TO <id>]` on its client port, as an operator would.
  */
 export async function forwardSwitchover(primarySidecar: HostPort, config: SidecarConfig, target?: string): Promise<void> {
+  // Loaded here, not with the sidecar: `run` needs ioredis only for this rare request, and it is
+  // the largest module there is (about 15 MB of memory for the life of the process).
+  const { Redis } = await import('ioredis');
   const client = new Redis({
     host: primarySidecar.host,
     port: primarySidecar.port,

@@ -14,6 +14,7 @@ import { requiredCommands } from '../redis/required-commands.js';
 import type { RedisStatus } from '../redis/status.js';
 import type { SidecarConfig } from './config.js';
 import { FenceKeeper } from './fence-keeper.js';
+import { PollPace, idlePollIntervalMs } from './poll-pace.js';
 import type { Logger } from './logger.js';
 import { replicationCredentials, REPLICATION_USER } from './replication-credentials.js';
 
@@ -71,12 +72,16 @@ export class RedisRuntime {
   private readonly fenceMs: number;
   /** Whose replication credentials replicas present (control/replication-auth.ts); read once, when first needed. */
   private authMode: ReplicationAuthMode | undefined;
+  /** The sleep between polls: the poll interval, or the idle interval once nothing moves (poll-pace.ts). */
+  private readonly pace: PollPace;
 
   constructor(opts: RedisRuntimeOptions) {
     this.opts = opts;
     const r = opts.config.redis!;
     const common = { host: r.addr.host, port: r.addr.port, username: r.username, password: r.password, connectTimeout: 500, commandTimeout: 500 };
-    this.redis = new LocalRedis(common);
+    // A redis that crashes or restarts closes this connection: poll at once instead of at the next poll.
+    this.redis = new LocalRedis({ ...common, onConnectionLost: () => this.pollNow() });
+    this.pace = new PollPace(opts.config.pollIntervalMs, idlePollIntervalMs(opts.config.pollIntervalMs, opts.elector.config.downAfterMs));
     this.fenceRedis = new LocalRedis({ ...common, connectionName: 'resp-elect-fence' });
     // A fence outlives a few missed renewals, but not a dead sidecar for long.
     this.fenceMs = Math.max(200, opts.config.pollIntervalMs * 4);
@@ -170,6 +175,12 @@ export class RedisRuntime {
       default:
         return;
     }
+    this.pollNow();
+  }
+
+  /** Poll now, and keep polling at the poll interval until things are idle again. */
+  private pollNow(): void {
+    this.pace.disturb();
     this.wake?.();
   }
 
@@ -183,10 +194,11 @@ export class RedisRuntime {
         }
       } catch (err) {
         // A bug, not a redis failure (those are outcomes): log it and keep the loop alive.
+        this.pace.disturb();
         this.opts.log.error('control loop step failed', { action: 'action-failed', error: (err as Error).stack ?? String(err) });
       }
       steps = 0;
-      if (this.running) await this.sleep(this.opts.config.pollIntervalMs);
+      if (this.running) await this.sleep(this.pace.interval(this.opts.elector, this.opts.now()));
     }
   }
 
@@ -215,12 +227,15 @@ export class RedisRuntime {
         // took before the pause (a hand-off releasing with it could lose an acknowledged write).
         // Health only, and poll again at once: that poll comes after the fence.
         this.reportHealth(o);
+        this.pace.polled(o, false, false);
         return true;
       }
       this.report(o, issuedAt);
+      this.pace.polled(o, healthOf(this.knowledge, o).healthy, true);
       return false;
     }
     this.noteHold(undefined);
+    this.pace.polled(o, false, false);
     if (await this.execute(action)) return true;
     // Health only: an offset read before a step that may have half-happened is no sample.
     this.reportHealth(o);

@@ -157,6 +157,15 @@ export class OutboundLink {
     return true;
   }
 
+  /** Hold writes to the socket until uncork() (see PeerTransport.batch). */
+  cork(): void {
+    this.socket?.cork();
+  }
+
+  uncork(): void {
+    this.socket?.uncork();
+  }
+
   stats(): Omit<PeerStats, 'received' | 'inboundConnected'> {
     const s: Omit<PeerStats, 'received' | 'inboundConnected'> = {
       connected: this.state === 'open',

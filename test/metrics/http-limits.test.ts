@@ -91,6 +91,26 @@ describe('protection metrics', () => {
 });
 
 describe('EventLoopDelayWatch', () => {
+  it('without a resolution it keeps only the samples it is given (the sidecar\'s wake-up lateness), and warns on them', () => {
+    const warnings: string[] = [];
+    const watch = new EventLoopDelayWatch({ warnAboveMs: 50, warn: (m) => warnings.push(m) });
+    watch.start();
+    try {
+      for (const ms of [0.5, 1, 2, 1]) watch.record(ms);
+      const quiet = watch.rollOver();
+      expect(quiet.maxMs).toBeGreaterThanOrEqual(1.9);
+      expect(quiet.maxMs).toBeLessThan(2.1);
+      expect(warnings).toEqual([]);
+      watch.record(1);
+      watch.record(180);
+      expect(watch.rollOver().maxMs).toBeGreaterThanOrEqual(179);
+      expect(warnings).toHaveLength(1);
+      expect(watch.rollOver()).toEqual({ p50Ms: 0, p99Ms: 0, maxMs: 0 });
+    } finally {
+      watch.stop();
+    }
+  });
+
   it('measures a blocked event loop and warns once per log interval', async () => {
     const warnings: string[] = [];
     const watch = new EventLoopDelayWatch({ warnAboveMs: 50, resolutionMs: 5, warn: (m) => warnings.push(m) });

@@ -17,6 +17,8 @@ export class ScriptedElector {
   phase: PhaseName = 'follower';
   epoch = 1;
   writes = false;
+  /** Elector.following: null (no live primary to follow) keeps the runtime polling at the poll interval. */
+  following: string | null = null;
   readonly config = { downAfterMs: 1000 };
   /** Every promoted() call: ok and detail. */
   readonly promotedCalls: Array<{ ok: boolean; detail: string }> = [];
