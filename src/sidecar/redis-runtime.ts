@@ -179,7 +179,7 @@ export class RedisRuntime {
   }
 
   /** Poll now, and keep polling at the poll interval until things are idle again. */
-  private pollNow(): void {
+  pollNow(): void {
     this.pace.disturb();
     this.wake?.();
   }

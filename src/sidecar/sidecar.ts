@@ -188,6 +188,9 @@ export class Sidecar implements SidecarView {
     this.transport.on('message', (from, msg) => {
       this.deliver(this.elector.onMessage(from, msg, this.now()));
       this.wake.afterInput();
+      // The target of a hand-off stands once a poll shows it caught up with the offset in the
+      // HANDOFF: poll now, not at the idle interval (no Elector event tells the runtime).
+      if (msg.type === 'HANDOFF') this.redis?.pollNow();
     });
     this.transport.on('auth-failed', (info) => this.rejected(info.remote, info.reason));
     this.transport.on('protocol-error', (info) => this.rejected(info.remote, info.reason));
