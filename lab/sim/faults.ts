@@ -18,7 +18,9 @@ export type FaultKind =
   | 'ring' // majorities ring: every node sees a majority, no two the same
   | 'lossy' // loss, duplication and a long delay tail on every link
   | 'switchover' // the operator asks the primary for a planned hand-off
-  | 'misdirected-announce'; // a node relays an ANNOUNCE naming another member for an epoch nobody won (Byzantine)
+  | 'misdirected-announce' // a node relays an ANNOUNCE naming another member for an epoch nobody won (Byzantine)
+  | 'member-add' // the operator asks the primary to add a spare (retrying while refused); it joins with the fetched configuration and an EMPTY redis
+  | 'member-remove'; // the operator asks the primary to remove a member (retrying while refused); the removed node keeps running or is stopped
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'crash',
@@ -33,6 +35,8 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'lossy',
   'switchover',
   'misdirected-announce',
+  'member-add',
+  'member-remove',
 ];
 
 /** Who a fault hits, resolved when it starts. `pick` in [0, 1) chooses among the candidates in index order. */
@@ -59,6 +63,15 @@ export interface Fault {
   loss?: number;
   dup?: number;
   tailMs?: number;
+  /** member-add: which spare joins (0 = the first node slot after the born members), a witness or not, its priority. */
+  spare?: number;
+  witness?: boolean;
+  priority?: number;
+  /** member-add, member-remove: the operator asks up to `tries` times, `retryMs` apart, while the primary refuses. */
+  tries?: number;
+  retryMs?: number;
+  /** member-remove: the removed node is stopped for good this long after the change was accepted (unless a later configuration names it again); absent: it keeps running. */
+  stopAfterMs?: number;
 }
 
 /** What the world offers to faults. */
@@ -78,6 +91,10 @@ export interface FaultHost {
   resume(idx: number, incarnation: number): void;
   switchover(): string;
   forgeAnnounce(from: number, claimed: number): string;
+  /** Node slot `idx` holds a running member (not a spare yet to join, not a removed node that was stopped). */
+  isPresent(idx: number): boolean;
+  /** member-add / member-remove: the operator's first request (the world retries while refused). */
+  memberChange(f: Fault): string;
 }
 
 /** What a started fault needs to end itself, and what it touched (for the stability rule). */
@@ -98,19 +115,22 @@ export function resolveTarget(t: Target, host: FaultHost, exclude = -1): number 
   const pick = t.role === 'primary' ? 0 : t.pick;
   const cands: number[] = [];
   for (let i = 0; i < host.n; i++) {
-    if (i === exclude) continue;
+    if (i === exclude || !host.isPresent(i)) continue;
     if (t.role === 'replica' && i === p) continue;
     if (t.role === 'primary' && !host.isDataNode(i)) continue;
     cands.push(i);
   }
-  if (cands.length === 0) return exclude === 0 ? 1 : 0;
+  if (cands.length === 0) {
+    for (let i = 0; i < host.n; i++) if (i !== exclude && host.isPresent(i)) return i;
+    return exclude === 0 ? 1 : 0;
+  }
   return cands[Math.floor(pick * cands.length)]!;
 }
 
 /** Sides of a split: the nodes ordered by key, the first `size` form the minority; the primary moved as asked. */
 function sides(f: Fault, host: FaultHost): { small: number[]; big: number[] } {
-  const n = host.n;
-  const order = [...Array(n).keys()].sort((a, b) => f.keys![a]! - f.keys![b]! || a - b);
+  const order = presentByKey(f, host);
+  const n = order.length;
   const size = Math.max(1, Math.min(Math.floor((n - 1) / 2), Math.floor(n * (f.minority ?? 0.5))));
   const small = order.slice(0, size);
   const big = order.slice(size);
@@ -125,6 +145,17 @@ function sides(f: Fault, host: FaultHost): { small: number[]; big: number[] } {
   small.sort((a, b) => a - b);
   big.sort((a, b) => a - b);
   return { small, big };
+}
+
+/**
+ * The present nodes ordered by the fault's keys. A node slot beyond the keys drawn (a spare that
+ * joined) gets a fixed key of its own, so the order stays a function of the schedule.
+ */
+function presentByKey(f: Fault, host: FaultHost): number[] {
+  const key = (i: number): number => f.keys![i] ?? ((i * 0.6180339887) % 1);
+  const order: number[] = [];
+  for (let i = 0; i < host.n; i++) if (host.isPresent(i)) order.push(i);
+  return order.sort((a, b) => key(a) - key(b) || a - b);
 }
 
 const names = (xs: readonly number[]): string => xs.map((i) => `n${i + 1}`).join(',');
@@ -184,7 +215,7 @@ export function startFault(f: Fault, host: FaultHost): ActiveFault {
       return { nodes: [i], links, affected: [i], text: `isolate n${i + 1} for ${f.dur.toFixed(0)} ms` };
     }
     case 'ring': {
-      const order = [...Array(host.n).keys()].sort((a, b) => f.keys![a]! - f.keys![b]! || a - b);
+      const order = presentByKey(f, host);
       const links = ringCut(order);
       host.net.cut(links, 1);
       return { nodes: [], links, affected: [...Array(host.n).keys()], text: `majorities ring ${names(order)} for ${f.dur.toFixed(0)} ms` };
@@ -209,6 +240,11 @@ export function startFault(f: Fault, host: FaultHost): ActiveFault {
       const claimed = resolveTarget(f.target2!, host, from);
       const text = host.forgeAnnounce(from, claimed);
       return { nodes: [], links: [], affected: [from], text };
+    }
+    case 'member-add':
+    case 'member-remove': {
+      const text = host.memberChange(f);
+      return { nodes: [], links: [], affected: [...Array(host.n).keys()], text };
     }
   }
 }
@@ -241,6 +277,8 @@ export function endFault(f: Fault, a: ActiveFault, host: FaultHost): void {
       return;
     case 'switchover':
     case 'misdirected-announce':
-      return;
+    case 'member-add':
+    case 'member-remove':
+      return; // the world's retries and the stop of a removed node are events of their own
   }
 }

@@ -145,6 +145,8 @@ export class SimNode {
     seed: number;
     disabledRules: readonly SafetyRule[];
     bootstrap: boolean;
+    /** Born lists not agreed yet: a first start holds no stored configuration (rule config-agreement). */
+    unagreed?: boolean;
     host: GlueHost;
   }): void {
     this.incarnation += 1;
@@ -153,7 +155,7 @@ export class SimNode {
     this.resetControl();
     const host = opts.host;
     this.host = host;
-    this.configStore ??= new MemoryConfigStore(bornConfig(opts.members));
+    this.configStore ??= opts.unagreed ? new MemoryConfigStore() : new MemoryConfigStore(bornConfig(opts.members));
     this.elector = new Elector({
       nodeId: this.id,
       members: opts.members,
@@ -223,7 +225,8 @@ export class SimNode {
 
   private planContext(localNow: number): PlanContext {
     return {
-      promoting: promotingEpoch(this.elector!.snapshot(localNow)),
+      // Only a candidate can be promoting: the snapshot (with its configuration part) is too dear for every poll.
+      promoting: this.elector!.role === 'candidate' ? promotingEpoch(this.elector!.snapshot(localNow)) : null,
       writesAllowed: this.elector!.writesAllowed(localNow),
       fence: this.fence,
       redisOf: (id) => {

@@ -1,7 +1,8 @@
 /**
  * The scenario library: named fault schedules, generated from the seed. Each
- * single-fault scenario exercises one case; `mixed` draws several faults of
- * any kind at random times. All faults end by some time T; the run then goes
+ * single-fault scenario exercises one case; `membership` grows the cluster to
+ * seven members and shrinks it back while other faults strike; `mixed` draws
+ * several faults of any kind (membership churn included) at random times. All faults end by some time T; the run then goes
  * on to check liveness.
  */
 import type { Fault, Target } from './faults.js';
@@ -27,6 +28,7 @@ export const SCENARIOS = [
   'switchover',
   'misdirected-announce',
   'voter-restart',
+  'membership',
   'mixed',
 ] as const;
 
@@ -56,7 +58,32 @@ const anyNode = (rng: Rng): Target => ({ role: 'any', pick: rng.next() });
 const primaryOr = (rng: Rng, pPrimary: number): Target => (rng.chance(pPrimary) ? primary : replica(rng));
 const keys = (rng: Rng, n: number): number[] => Array.from({ length: n }, () => rng.next());
 
-const GENERATORS: Record<Exclude<ScenarioName, 'mixed' | 'none'>, Gen> = {
+/** The operator's request for one membership change, retried while the primary refuses it. */
+function memberChange(rng: Rng, at: number, p: SimParams, kind: 'member-add' | 'member-remove'): Fault {
+  const D = p.elector.downAfterMs;
+  const tries = 10;
+  const retryMs = Math.round(rng.range(0.2, 0.5) * D);
+  if (kind === 'member-add') {
+    const u = rng.next();
+    const witness = rng.chance(0.15);
+    const priority = witness ? undefined : u < 0.1 ? 0 : u < 0.2 ? 2 : 1;
+    // spare: numbered by generateFaults, in time order.
+    return { kind, at, dur: tries * retryMs, tries, retryMs, witness, priority };
+  }
+  const stopAfterMs = rng.chance(0.5) ? Math.round(rng.range(0.2, 3) * D) : undefined;
+  return { kind, at, dur: tries * retryMs + (stopAfterMs ?? 0), tries, retryMs, target: replica(rng), stopAfterMs };
+}
+
+/** One change and, later, the one that undoes the size change: add then remove below 7 members, remove then add at 7. */
+function churn(rng: Rng, at: number, n: number, p: SimParams): Fault[] {
+  const later = at + rng.range(1, 4) * p.elector.downAfterMs;
+  return n < 7 ? [memberChange(rng, at, p, 'member-add'), memberChange(rng, later, p, 'member-remove')] : [memberChange(rng, at, p, 'member-remove'), memberChange(rng, later, p, 'member-add')];
+}
+
+/** Items `mixed` draws from: the single-fault scenarios and membership churn. */
+type MixedItem = Exclude<ScenarioName, 'mixed' | 'none' | 'membership'> | 'member-churn';
+
+const GENERATORS: Record<Exclude<ScenarioName, 'mixed' | 'none' | 'membership'>, Gen> = {
   'crash-primary': (rng, at, _n, p) => [{ kind: 'crash', at, dur: duration(rng, p), target: primary }],
   'crash-replica': (rng, at, _n, p) => [{ kind: 'crash', at, dur: duration(rng, p), target: replica(rng) }],
   'host-crash': (rng, at, _n, p) => [{ kind: 'host-crash', at, dur: duration(rng, p), target: primaryOr(rng, 0.6), empty: rng.chance(0.2) }],
@@ -126,7 +153,7 @@ const GENERATORS: Record<Exclude<ScenarioName, 'mixed' | 'none'>, Gen> = {
 };
 
 /** Weights for `mixed`: failures of the primary and partitions dominate. */
-const MIXED: [Exclude<ScenarioName, 'mixed' | 'none'>, number][] = [
+const MIXED: [MixedItem, number][] = [
   ['crash-primary', 3],
   ['crash-replica', 2],
   ['host-crash', 3],
@@ -143,8 +170,44 @@ const MIXED: [Exclude<ScenarioName, 'mixed' | 'none'>, number][] = [
   ['drift', 1],
   ['switchover', 1],
   ['misdirected-announce', 1],
+  ['member-churn', 2],
 ];
 const MIXED_TOTAL = MIXED.reduce((s, [, w]) => s + w, 0);
+
+/** One item of `mixed` at `at`. */
+function mixedItem(rng: Rng, at: number, n: number, p: SimParams): Fault[] {
+  let u = rng.next() * MIXED_TOTAL;
+  let name = MIXED[0]![0];
+  for (const [s, w] of MIXED) {
+    if (u < w) {
+      name = s;
+      break;
+    }
+    u -= w;
+  }
+  return name === 'member-churn' ? churn(rng, at, n, p) : GENERATORS[name](rng, at, n, p);
+}
+
+/**
+ * 3 → 7 → 3: spares join one at a time up to 7 members, then as many members (any but the
+ * primary) are removed; from 7 members, two go and two join. Up to three faults of `mixed` fall
+ * in between.
+ */
+function membership(rng: Rng, at: number, n: number, p: SimParams): Fault[] {
+  const D = p.elector.downAfterMs;
+  const steps = n < 7 ? 7 - n : 2;
+  const order: ('member-add' | 'member-remove')[] = [];
+  for (let k = 0; k < steps; k++) order.push(n < 7 ? 'member-add' : 'member-remove');
+  for (let k = 0; k < steps; k++) order.push(n < 7 ? 'member-remove' : 'member-add');
+  const out: Fault[] = [];
+  let t = at;
+  for (const kind of order) {
+    out.push(memberChange(rng, t, p, kind));
+    t += rng.range(0.8, 2.5) * D;
+  }
+  for (let k = rng.int(0, 3); k > 0; k--) out.push(...mixedItem(rng, at + rng.range(0, t - at), n, p));
+  return out;
+}
 
 /** The full fault schedule of `scenario` for `seed`, sorted by start time. */
 export function generateFaults(scenario: ScenarioName, seed: number, n: number, p: SimParams): Fault[] {
@@ -154,23 +217,25 @@ export function generateFaults(scenario: ScenarioName, seed: number, n: number, 
     faults = [];
   } else if (scenario === 'mixed') {
     faults = [];
-    for (let k = rng.int(1, 6); k > 0; k--) {
-      let u = rng.next() * MIXED_TOTAL;
-      let name = MIXED[0]![0];
-      for (const [s, w] of MIXED) {
-        if (u < w) {
-          name = s;
-          break;
-        }
-        u -= w;
-      }
-      faults.push(...GENERATORS[name](rng, p.warmupMs + rng.range(0, p.faultWindowMs), n, p));
-    }
+    for (let k = rng.int(1, 6); k > 0; k--) faults.push(...mixedItem(rng, p.warmupMs + rng.range(0, p.faultWindowMs), n, p));
+  } else if (scenario === 'membership') {
+    faults = membership(rng, p.warmupMs + rng.range(0, p.faultWindowMs / 6), n, p);
   } else {
     faults = GENERATORS[scenario](rng, p.warmupMs + rng.range(0, p.faultWindowMs / 3), n, p);
   }
   for (const f of faults) {
     f.at = Math.round(f.at * 1000) / 1000;
   }
-  return faults.map((f, i) => ({ f, i })).sort((a, b) => a.f.at - b.f.at || a.i - b.i).map((x) => x.f);
+  const sorted = faults.map((f, i) => ({ f, i })).sort((a, b) => a.f.at - b.f.at || a.i - b.i).map((x) => x.f);
+  // Each add brings its own spare node slot, in time order (so a shrunk schedule keeps the same slots).
+  let spare = 0;
+  for (const f of sorted) if (f.kind === 'member-add') f.spare = spare++;
+  return sorted;
+}
+
+/** How many spare node slots a schedule needs (one per add). */
+export function sparesNeeded(faults: readonly Fault[]): number {
+  let k = 0;
+  for (const f of faults) if (f.kind === 'member-add') k = Math.max(k, f.spare! + 1);
+  return k;
 }
