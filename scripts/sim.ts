@@ -40,7 +40,7 @@ const argv = yargs(hideBin(process.argv))
   .option('report', { type: 'boolean', default: false, describe: 'print the figures table (cluster sizes × fault kinds)' })
   .option('report-scale', { type: 'number', default: 1, describe: 'multiply the report seeds per cell' })
   .option('data-epoch', { type: 'string', default: 'marker', choices: DATA_EPOCH_FEEDS as string[], describe: 'the data epoch fed to the Elector: the epoch marker read from redis (as the sidecar does), or the exact one (cross-check)' })
-  .option('born', { type: 'string', default: 'seed', choices: ['seed', 'agreed', 'unagreed'], describe: "born member lists: agreed already, not yet agreed (rule config-agreement), or as the seed draws (a quarter of membership and mixed seeds unagreed)" })
+  .option('born', { type: 'string', default: 'seed', choices: ['seed', 'agreed', 'unagreed'], describe: "born member lists: agreed already, not yet agreed (rule config-agreement), or as the seed draws (a quarter of the seeds with membership changes unagreed)" })
   .strict()
   .parseSync();
 

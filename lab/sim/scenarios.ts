@@ -80,8 +80,7 @@ function churn(rng: Rng, at: number, n: number, p: SimParams): Fault[] {
   return n < 7 ? [memberChange(rng, at, p, 'member-add'), memberChange(rng, later, p, 'member-remove')] : [memberChange(rng, at, p, 'member-remove'), memberChange(rng, later, p, 'member-add')];
 }
 
-/** Items `mixed` draws from: the single-fault scenarios and membership churn. */
-type MixedItem = Exclude<ScenarioName, 'mixed' | 'none' | 'membership'> | 'member-churn';
+type MixedItem = Exclude<ScenarioName, 'mixed' | 'none' | 'membership'>;
 
 const GENERATORS: Record<Exclude<ScenarioName, 'mixed' | 'none' | 'membership'>, Gen> = {
   'crash-primary': (rng, at, _n, p) => [{ kind: 'crash', at, dur: duration(rng, p), target: primary }],
@@ -170,7 +169,6 @@ const MIXED: [MixedItem, number][] = [
   ['drift', 1],
   ['switchover', 1],
   ['misdirected-announce', 1],
-  ['member-churn', 2],
 ];
 const MIXED_TOTAL = MIXED.reduce((s, [, w]) => s + w, 0);
 
@@ -185,8 +183,11 @@ function mixedItem(rng: Rng, at: number, n: number, p: SimParams): Fault[] {
     }
     u -= w;
   }
-  return name === 'member-churn' ? churn(rng, at, n, p) : GENERATORS[name](rng, at, n, p);
+  return GENERATORS[name](rng, at, n, p);
 }
+
+/** The share of `mixed` seeds that also get membership churn (one or two changes and their undoing). */
+const MIXED_CHURN = 0.4;
 
 /**
  * 3 → 7 → 3: spares join one at a time up to 7 members, then as many members (any but the
@@ -209,7 +210,7 @@ function membership(rng: Rng, at: number, n: number, p: SimParams): Fault[] {
   return out;
 }
 
-/** The full fault schedule of `scenario` for `seed`, sorted by start time. */
+/** The full fault schedule of `scenario` for `seed`, sorted by start time (in `mixed`, membership churn after the rest). */
 export function generateFaults(scenario: ScenarioName, seed: number, n: number, p: SimParams): Fault[] {
   const rng = new Rng(seed, `faults/${scenario}`);
   let faults: Fault[];
@@ -218,19 +219,34 @@ export function generateFaults(scenario: ScenarioName, seed: number, n: number, 
   } else if (scenario === 'mixed') {
     faults = [];
     for (let k = rng.int(1, 6); k > 0; k--) faults.push(...mixedItem(rng, p.warmupMs + rng.range(0, p.faultWindowMs), n, p));
+    // Membership churn comes from a stream of its own and goes after the other faults in the list,
+    // so a seed's other faults, and their indices (pinned regression schedules), stay as they were.
+    const mrng = new Rng(seed, 'faults/mixed/membership');
+    if (mrng.chance(MIXED_CHURN)) {
+      const extra: Fault[] = [];
+      for (let k = mrng.int(1, 2); k > 0; k--) extra.push(...churn(mrng, p.warmupMs + mrng.range(0, p.faultWindowMs), n, p));
+      return numberSpares([...sortByTime(faults), ...sortByTime(extra)]);
+    }
   } else if (scenario === 'membership') {
     faults = membership(rng, p.warmupMs + rng.range(0, p.faultWindowMs / 6), n, p);
   } else {
     faults = GENERATORS[scenario](rng, p.warmupMs + rng.range(0, p.faultWindowMs / 3), n, p);
   }
+  return numberSpares(sortByTime(faults));
+}
+
+function sortByTime(faults: Fault[]): Fault[] {
   for (const f of faults) {
     f.at = Math.round(f.at * 1000) / 1000;
   }
-  const sorted = faults.map((f, i) => ({ f, i })).sort((a, b) => a.f.at - b.f.at || a.i - b.i).map((x) => x.f);
-  // Each add brings its own spare node slot, in time order (so a shrunk schedule keeps the same slots).
-  let spare = 0;
-  for (const f of sorted) if (f.kind === 'member-add') f.spare = spare++;
-  return sorted;
+  return faults.map((f, i) => ({ f, i })).sort((a, b) => a.f.at - b.f.at || a.i - b.i).map((x) => x.f);
+}
+
+/** Each add brings its own spare node slot, numbered in time order (so a shrunk schedule keeps the same slots). */
+function numberSpares(faults: Fault[]): Fault[] {
+  const adds = faults.filter((f) => f.kind === 'member-add').sort((a, b) => a.at - b.at);
+  adds.forEach((f, k) => (f.spare = k));
+  return faults;
 }
 
 /** How many spare node slots a schedule needs (one per add). */

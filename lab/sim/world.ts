@@ -42,7 +42,8 @@ export interface RunSpec {
   /**
    * Born member lists not yet agreed: every node starts with no stored configuration and must
    * agree on its flags first (rule config-agreement). Default: drawn from the seed (a quarter of
-   * the `membership` and `mixed` seeds); otherwise the nodes start past their first CONFVER exchange.
+   * the seeds whose schedule changes the membership); otherwise the nodes start past their first
+   * CONFVER exchange.
    */
   unagreed?: boolean;
 }
@@ -201,7 +202,9 @@ export class World implements GlueHost, FaultHost, CheckerHost {
   private nextRunId = 1;
   private nextReplId = 1;
   private readonly history = new DataHistory();
-  private readonly faultEnd: number;
+  private faultEnd: number;
+  /** When each applied fault ends; a membership change ends once accepted or given up (plus the stop of a removed node). */
+  private readonly ends: number[];
   private readonly bound: number;
   private stopAt: number;
   private livenessAt = -1;
@@ -228,7 +231,8 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     this.born = born;
     this.majority = Math.floor(born / 2) + 1;
     this.disabled = spec.disabledRules ?? [];
-    this.unagreed = spec.unagreed ?? ((spec.scenario === 'membership' || spec.scenario === 'mixed') && new Rng(spec.seed, 'born-lists').chance(0.25));
+    // Drawn only for schedules with membership changes, so the other seeds run as they always did.
+    this.unagreed = spec.unagreed ?? (this.allFaults.some((f) => f.kind === 'member-add' || f.kind === 'member-remove') && new Rng(spec.seed, 'born-lists').chance(0.25));
     this.members = makeMembers(spec.seed, born);
     this.timeline = spec.trace ? new Timeline() : null;
     this.rngNet = new Rng(spec.seed, 'net');
@@ -275,8 +279,9 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     this.applied = spec.faults ? [...spec.faults].filter((k) => k >= 0 && k < this.allFaults.length).sort((a, b) => a - b) : this.allFaults.map((_, k) => k);
     this.faults = this.applied.map((k) => this.allFaults[k]!);
     this.active = this.faults.map(() => null);
+    this.ends = this.faults.map((f) => f.at + f.dur);
     let end = this.params.warmupMs;
-    for (const f of this.faults) end = Math.max(end, f.at + f.dur);
+    for (const e of this.ends) end = Math.max(end, e);
     this.faultEnd = end;
     this.bound = livenessBoundMs(this.params, n);
     this.stopAt = end + this.bound + this.params.tickMs * 4;
@@ -737,6 +742,16 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     return { quorum: configQuorum(c), voter };
   }
 
+  /** Node `j` is present and a voter of every configuration a present member holds. */
+  private voterEverywhere(j: number): boolean {
+    if (!this.present[j]) return false;
+    for (let i = 0; i < this.n; i++) {
+      const vs = this.votersOf[i];
+      if (this.present[i] && vs !== null && vs !== undefined && !vs.voter[j]) return false;
+    }
+    return true;
+  }
+
   /** The newest configuration any present member holds (null before the first start). */
   private newestConfig(): ClusterConfig | null {
     let best: ClusterConfig | null = null;
@@ -947,7 +962,9 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const r = this.redis[i];
     if (!r || this.redisDown[i]! > 0 || !this.present[i]) return;
     const wipe = this.pendingEmpty[i]!;
-    if (wipe) this.checker.onWipe(i, this.redis.map((x, j) => (x && this.present[j] ? x.log : null)));
+    // Copies on a learner or a removed node are no copies an election must meet: only voters of
+    // every configuration the members hold count (and the wiped node itself, which loses its copy).
+    if (wipe) this.checker.onWipe(i, this.redis.map((x, j) => (x && (j === i || this.voterEverywhere(j)) ? x.log : null)));
     r.restart(this.nextRunId++, wipe, this.nextReplId++);
     this.pendingEmpty[i] = false;
     this.timeline?.add(this.now, 'redis', `n${i + 1} redis restarts${wipe ? ' EMPTY' : ` with its data (offset ${r.log.length})`}, detached and read-only`);
@@ -1041,15 +1058,27 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const r = this.proposeMemberChange(f);
     if (r.ok) {
       this.stats.membership.accepted++;
+      this.endsAt(k, this.now + (f.kind === 'member-remove' ? (f.stopAfterMs ?? 0) : 0));
       return `${what} (try ${attempt}): ${r.text}`;
     }
     const tries = f.tries ?? 1;
     if (r.final || attempt >= tries) {
       this.stats.membership.gaveUp++;
+      this.endsAt(k, this.now);
       return `${what} (try ${attempt} of ${tries}) refused, the operator gives up: ${r.text}`;
     }
     this.push(this.now + (f.retryMs ?? 100), MEMBER_RETRY, k, attempt + 1, 0, null);
     return `${what} (try ${attempt} of ${tries}) refused: ${r.text}`;
+  }
+
+  /** Fault `k` is over at `t` (before its scheduled end): the liveness watch may start sooner. */
+  private endsAt(k: number, t: number): void {
+    this.ends[k] = Math.min(this.ends[k]!, t);
+    let end = this.params.warmupMs;
+    for (const e of this.ends) end = Math.max(end, e);
+    this.faultEnd = end;
+    this.stats.faultEnd = end;
+    if (this.livenessAt < 0) this.stopAt = end + this.bound + this.params.tickMs * 4;
   }
 
   /** The operator's request to the lease holder (as `resp-elect member add/remove` forwards it). */
