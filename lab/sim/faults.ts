@@ -40,7 +40,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
 ];
 
 /** Who a fault hits, resolved when it starts. `pick` in [0, 1) chooses among the candidates in index order. */
-export type Target = { role: 'primary' } | { role: 'replica'; pick: number } | { role: 'any'; pick: number };
+export type Target = { role: 'primary' } | { role: 'replica'; pick: number } | { role: 'any'; pick: number } | { role: 'node'; idx: number };
 
 export interface Fault {
   kind: FaultKind;
@@ -60,6 +60,11 @@ export interface Fault {
   minority?: number;
   /** partition, asymmetric: where the primary goes. For asymmetric, the cut runs from the minority to the majority side. */
   primarySide?: 'minority' | 'majority' | 'any';
+  /**
+   * partition: instead of keys and minority, the primary, the first `replicas` other present
+   * members (in index order) and node `node` on one side, everyone else on the other.
+   */
+  group?: { replicas: number; node: number };
   loss?: number;
   dup?: number;
   tailMs?: number;
@@ -110,6 +115,7 @@ export interface ActiveFault {
 }
 
 export function resolveTarget(t: Target, host: FaultHost, exclude = -1): number {
+  if (t.role === 'node') return t.idx;
   const p = host.primaryIdx();
   if (t.role === 'primary' && p >= 0 && p !== exclude) return p;
   const pick = t.role === 'primary' ? 0 : t.pick;
@@ -129,6 +135,7 @@ export function resolveTarget(t: Target, host: FaultHost, exclude = -1): number 
 
 /** Sides of a split: the nodes ordered by key, the first `size` form the minority; the primary moved as asked. */
 function sides(f: Fault, host: FaultHost): { small: number[]; big: number[] } {
+  if (f.group) return groupSides(f.group, host);
   const order = presentByKey(f, host);
   const n = order.length;
   const size = Math.max(1, Math.min(Math.floor((n - 1) / 2), Math.floor(n * (f.minority ?? 0.5))));
@@ -144,6 +151,23 @@ function sides(f: Fault, host: FaultHost): { small: number[]; big: number[] } {
   }
   small.sort((a, b) => a - b);
   big.sort((a, b) => a - b);
+  return { small, big };
+}
+
+/** A partition's named side: the primary, `replicas` other members and `node`; the rest of the present nodes on the other side. */
+function groupSides(g: { replicas: number; node: number }, host: FaultHost): { small: number[]; big: number[] } {
+  const p = host.primaryIdx();
+  const small = p >= 0 ? [p] : [];
+  for (let i = 0, k = 0; i < host.n && k < g.replicas; i++) {
+    if (i !== p && i !== g.node && host.isPresent(i)) {
+      small.push(i);
+      k++;
+    }
+  }
+  if (!small.includes(g.node)) small.push(g.node);
+  const big: number[] = [];
+  for (let i = 0; i < host.n; i++) if (host.isPresent(i) && !small.includes(i)) big.push(i);
+  small.sort((a, b) => a - b);
   return { small, big };
 }
 
