@@ -20,7 +20,8 @@ export type FaultKind =
   | 'switchover' // the operator asks the primary for a planned hand-off
   | 'misdirected-announce' // a node relays an ANNOUNCE naming another member for an epoch nobody won (Byzantine)
   | 'member-add' // the operator asks the primary to add a spare (retrying while refused); it joins with the fetched configuration and an EMPTY redis
-  | 'member-remove'; // the operator asks the primary to remove a member (retrying while refused); the removed node keeps running or is stopped
+  | 'member-remove' // the operator asks the primary to remove a member (retrying while refused); the removed node keeps running or is stopped
+  | 'config-disk'; // the node's configuration store fails every save for dur (a full or read-only disk): it keeps the configuration it has
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'crash',
@@ -37,6 +38,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'misdirected-announce',
   'member-add',
   'member-remove',
+  'config-disk',
 ];
 
 /** Who a fault hits, resolved when it starts. `pick` in [0, 1) chooses among the candidates in index order. */
@@ -61,10 +63,10 @@ export interface Fault {
   /** partition, asymmetric: where the primary goes. For asymmetric, the cut runs from the minority to the majority side. */
   primarySide?: 'minority' | 'majority' | 'any';
   /**
-   * partition: instead of keys and minority, the primary, the first `replicas` other present
-   * members (in index order) and node `node` on one side, everyone else on the other.
+   * partition: instead of keys and minority, a named side: the primary (if `primary`), the first
+   * `replicas` other present members (in index order) and the nodes `nodes`; everyone else on the other.
    */
-  group?: { replicas: number; node: number };
+  group?: Group;
   loss?: number;
   dup?: number;
   tailMs?: number;
@@ -77,6 +79,13 @@ export interface Fault {
   retryMs?: number;
   /** member-remove: the removed node is stopped for good this long after the change was accepted (unless a later configuration names it again); absent: it keeps running. */
   stopAfterMs?: number;
+}
+
+/** A partition's named side (see Fault.group). */
+export interface Group {
+  primary: boolean;
+  replicas: number;
+  nodes: number[];
 }
 
 /** What the world offers to faults. */
@@ -100,6 +109,8 @@ export interface FaultHost {
   isPresent(idx: number): boolean;
   /** member-add / member-remove: the operator's first request (the world retries while refused). */
   memberChange(f: Fault): string;
+  /** The configuration store of node `idx` fails every save (true) or works again (false). */
+  failConfigSaves(idx: number, failing: boolean): void;
 }
 
 /** What a started fault needs to end itself, and what it touched (for the stability rule). */
@@ -154,17 +165,17 @@ function sides(f: Fault, host: FaultHost): { small: number[]; big: number[] } {
   return { small, big };
 }
 
-/** A partition's named side: the primary, `replicas` other members and `node`; the rest of the present nodes on the other side. */
-function groupSides(g: { replicas: number; node: number }, host: FaultHost): { small: number[]; big: number[] } {
+/** A partition's named side: the primary, `replicas` other members and `nodes`; the rest of the present nodes on the other side. */
+function groupSides(g: Group, host: FaultHost): { small: number[]; big: number[] } {
   const p = host.primaryIdx();
-  const small = p >= 0 ? [p] : [];
+  const small = g.primary && p >= 0 ? [p] : [];
   for (let i = 0, k = 0; i < host.n && k < g.replicas; i++) {
-    if (i !== p && i !== g.node && host.isPresent(i)) {
+    if (i !== p && !g.nodes.includes(i) && host.isPresent(i)) {
       small.push(i);
       k++;
     }
   }
-  if (!small.includes(g.node)) small.push(g.node);
+  for (const x of g.nodes) if (!small.includes(x)) small.push(x);
   const big: number[] = [];
   for (let i = 0; i < host.n; i++) if (host.isPresent(i) && !small.includes(i)) big.push(i);
   small.sort((a, b) => a - b);
@@ -270,6 +281,11 @@ export function startFault(f: Fault, host: FaultHost): ActiveFault {
       const text = host.memberChange(f);
       return { nodes: [], links: [], affected: [...Array(host.n).keys()], text };
     }
+    case 'config-disk': {
+      const i = resolveTarget(f.target!, host);
+      host.failConfigSaves(i, true);
+      return { nodes: [i], links: [], affected: [i], text: `configuration store of n${i + 1} fails every save for ${f.dur.toFixed(0)} ms` };
+    }
   }
 }
 
@@ -304,5 +320,8 @@ export function endFault(f: Fault, a: ActiveFault, host: FaultHost): void {
     case 'member-add':
     case 'member-remove':
       return; // the world's retries and the stop of a removed node are events of their own
+    case 'config-disk':
+      host.failConfigSaves(a.nodes[0]!, false);
+      return;
   }
 }

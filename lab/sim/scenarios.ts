@@ -30,6 +30,10 @@ export const SCENARIOS = [
   'voter-restart',
   'membership',
   'learner-partition',
+  'double-change',
+  'restamp',
+  'born-mismatch',
+  'lagging-config',
   'mixed',
 ] as const;
 
@@ -95,9 +99,73 @@ const GENERATORS: Record<Exclude<ScenarioName, 'mixed' | 'none' | 'membership'>,
     return [
       add,
       { kind: 'redis-death', at: at + rng.range(0.5, 3), dur: Math.round(rng.range(5, 9) * D), target: learner },
-      { kind: 'partition', at: at + rng.range(5, 30), dur: Math.round(rng.range(2, 4) * D), group: { replicas: Math.floor(n / 2) - 1, node: n } },
+      { kind: 'partition', at: at + rng.range(5, 30), dur: Math.round(rng.range(2, 4) * D), group: { primary: true, replicas: Math.floor(n / 2) - 1, nodes: [n] } },
     ];
   },
+  // Rule one-change's case (members: data nodes only, spares witnesses, which join as voters at
+  // once): two witnesses are added back to back and, before the primary's next tick sends either
+  // configuration, the primary and the two are cut off from the rest. With one change at a time the
+  // second add waits for the first to be committed, which the cut prevents; without it the primary
+  // counts a majority of five voters on its side while the rest, a majority of the three they
+  // know, elects. Not part of `mixed`.
+  'double-change': (rng, at, n, p) => {
+    const D = p.elector.downAfterMs;
+    const w = (f: Fault): Fault => ({ ...f, witness: true, priority: undefined });
+    return [
+      w(memberChange(rng, at, p, 'member-add')),
+      w(memberChange(rng, at + 0.0005, p, 'member-add')),
+      { kind: 'partition', at: at + 0.001, dur: Math.round(rng.range(2, 4) * D), group: { primary: true, replicas: 0, nodes: [n, n + 1] } },
+    ];
+  },
+  // Rule config-own-epoch's case, the bug of Raft's single-server changes (members: data nodes and
+  // one witness, the last; the spare a witness). The primary adds the spare and is cut off with it at
+  // once (only they hold that configuration); the rest elect a new primary, which removes the
+  // witness just as the witness is cut off from it and joined to the old primary's side. The old
+  // primary's configuration (five voters) and the new one (the three others) share no majority:
+  // the old side elects with the witness's vote. A restamp, committed while the witness could
+  // still hear the new primary, makes the witness hold something newer than the old primary's
+  // change, so it refuses. Not part of `mixed`.
+  restamp: (rng, at, n, p) => {
+    const D = p.elector.downAfterMs;
+    const witness = n - 1;
+    const t2 = at + rng.range(4, 6) * D;
+    const add: Fault = { ...memberChange(rng, at, p, 'member-add'), witness: true, priority: undefined };
+    const remove: Fault = { ...memberChange(rng, t2 + 0.5, p, 'member-remove'), target: { role: 'node', idx: witness }, stopAfterMs: undefined };
+    remove.dur = remove.tries! * remove.retryMs!;
+    return [
+      add,
+      { kind: 'partition', at: at + 0.001, dur: Math.round(t2 + 1 - at), group: { primary: true, replicas: 0, nodes: [n] } },
+      { kind: 'partition', at: t2, dur: Math.round(rng.range(4, 6) * D), group: { primary: false, replicas: 0, nodes: [0, witness, n] } },
+      remove,
+    ];
+  },
+  // Rule config-order's case (members: n1 and n3 data nodes, n2 a witness; spares witnesses): n3's
+  // sidecar is down while the cluster grows from three voters to five; it restarts with a
+  // configuration store that fails every save (so it keeps the three-voter list it has) just as
+  // {n2, n3} is cut off from {n1, n4, n5}. In n3's old list {n2, n3} is a majority, in the new one
+  // {n1, n4, n5} is: only n2's refusal of a candidate with an older configuration keeps n3 from
+  // winning beside n1. Not part of `mixed`.
+  'lagging-config': (rng, at, _n, p) => {
+    const D = p.elector.downAfterMs;
+    const w = (f: Fault): Fault => ({ ...f, witness: true, priority: undefined });
+    const t2 = at + 10 + rng.range(3, 4) * D;
+    const n3: Target = { role: 'node', idx: 2 };
+    return [
+      { kind: 'crash', at, dur: Math.round(t2 - at), target: n3 },
+      w(memberChange(rng, at + 10, p, 'member-add')),
+      w(memberChange(rng, at + 10 + rng.range(1.2, 1.6) * D, p, 'member-add')),
+      { kind: 'config-disk', at: t2 - 1, dur: Math.round(rng.range(5, 7) * D), target: n3 },
+      { kind: 'partition', at: t2, dur: Math.round(rng.range(4, 6) * D), group: { primary: false, replicas: 0, nodes: [1, 2] } },
+    ];
+  },
+  // Rule config-agreement's case (the world gives the nodes two member lists): n1 and n3 were born
+  // with the list of the first three, n2 and two more nodes with the list of five. They hear each
+  // other first, then {n1, n3} is cut off from the others: each side is a majority of its own list.
+  // With the rule nobody ever votes or stands (liveness is not required of such a misconfigured
+  // cluster); without it each side elects. Not part of `mixed`.
+  'born-mismatch': (rng, at, _n, p) => [
+    { kind: 'partition', at: rng.range(3, 12), dur: Math.round(rng.range(6, 10) * p.elector.downAfterMs), group: { primary: false, replicas: 0, nodes: [0, 2] } },
+  ],
   'crash-primary': (rng, at, _n, p) => [{ kind: 'crash', at, dur: duration(rng, p), target: primary }],
   'crash-replica': (rng, at, _n, p) => [{ kind: 'crash', at, dur: duration(rng, p), target: replica(rng) }],
   'host-crash': (rng, at, _n, p) => [{ kind: 'host-crash', at, dur: duration(rng, p), target: primaryOr(rng, 0.6), empty: rng.chance(0.2) }],
@@ -187,8 +255,8 @@ const MIXED: [MixedItem, number][] = [
 ];
 const MIXED_TOTAL = MIXED.reduce((s, [, w]) => s + w, 0);
 
-/** One item of `mixed` at `at`. */
-function mixedItem(rng: Rng, at: number, n: number, p: SimParams): Fault[] {
+/** One item of `mixed`: which kind first, then when (the order of draws every mixed schedule was made with). */
+function mixedItem(rng: Rng, n: number, p: SimParams, window: (rng: Rng) => number): Fault[] {
   let u = rng.next() * MIXED_TOTAL;
   let name = MIXED[0]![0];
   for (const [s, w] of MIXED) {
@@ -198,7 +266,7 @@ function mixedItem(rng: Rng, at: number, n: number, p: SimParams): Fault[] {
     }
     u -= w;
   }
-  return GENERATORS[name](rng, at, n, p);
+  return GENERATORS[name](rng, window(rng), n, p);
 }
 
 /** The share of `mixed` seeds that also get membership churn (one or two changes and their undoing). */
@@ -221,7 +289,7 @@ function membership(rng: Rng, at: number, n: number, p: SimParams): Fault[] {
     out.push(memberChange(rng, t, p, kind));
     t += rng.range(0.8, 2.5) * D;
   }
-  for (let k = rng.int(0, 3); k > 0; k--) out.push(...mixedItem(rng, at + rng.range(0, t - at), n, p));
+  for (let k = rng.int(0, 3); k > 0; k--) out.push(...mixedItem(rng, n, p, (r) => at + r.range(0, t - at)));
   return out;
 }
 
@@ -233,7 +301,7 @@ export function generateFaults(scenario: ScenarioName, seed: number, n: number, 
     faults = [];
   } else if (scenario === 'mixed') {
     faults = [];
-    for (let k = rng.int(1, 6); k > 0; k--) faults.push(...mixedItem(rng, p.warmupMs + rng.range(0, p.faultWindowMs), n, p));
+    for (let k = rng.int(1, 6); k > 0; k--) faults.push(...mixedItem(rng, n, p, (r) => p.warmupMs + r.range(0, p.faultWindowMs)));
     // Membership churn comes from a stream of its own and goes after the other faults in the list,
     // so a seed's other faults, and their indices (pinned regression schedules), stay as they were.
     const mrng = new Rng(seed, 'faults/mixed/membership');

@@ -136,6 +136,21 @@ class Ev implements Timed {
   ) {}
 }
 
+/**
+ * The shape the targeted membership scenarios need, else the seed's (makeMembers):
+ * `double-change` and `born-mismatch` plain data nodes, `restamp` data nodes and a witness last,
+ * `lagging-config` data nodes and n2 a witness.
+ */
+export function scenarioMembers(scenario: ScenarioName, seed: number, n: number): MemberSpec[] {
+  if (scenario === 'double-change' || scenario === 'born-mismatch') return Array.from({ length: n }, (_, i) => ({ id: `n${i + 1}` }));
+  if (scenario === 'lagging-config') return Array.from({ length: n }, (_, i) => (i === 1 ? { id: `n${i + 1}`, witness: true } : { id: `n${i + 1}` }));
+  if (scenario === 'restamp') return Array.from({ length: n }, (_, i) => (i === n - 1 ? { id: `n${i + 1}`, witness: true } : { id: `n${i + 1}` }));
+  return makeMembers(seed, n);
+}
+
+/** born-mismatch: two more data nodes, running from the start, born with the longer list. */
+const MISMATCH_EXTRA = 2;
+
 /** Cluster shape from the seed: some witnesses (data nodes stay a majority), some priority 0 or 2. n1 bootstraps. */
 export function makeMembers(seed: number, n: number): MemberSpec[] {
   const rng = new Rng(seed, 'cluster');
@@ -194,6 +209,9 @@ export class World implements GlueHost, FaultHost, CheckerHost {
   private readonly present: boolean[];
   private readonly retired: boolean[];
   private readonly unagreed: boolean;
+  /** born-mismatch: nodes were given different member lists; no primary need ever be elected (liveness not required). */
+  private readonly misconfigured: boolean;
+  private readonly bornLists: MemberSpec[][];
   /** Per node, across restarts: the configuration it last installed, the one before, and their voters (the writer's WAIT). */
   private readonly cfgOf: (ClusterConfig | null)[];
   private readonly prevCfgOf: (ClusterConfig | null)[];
@@ -226,14 +244,20 @@ export class World implements GlueHost, FaultHost, CheckerHost {
     const born = spec.nodes;
     if (!Number.isInteger(born) || born < 3) throw new RangeError(`nodes must be an integer >= 3, got ${born}`);
     this.allFaults = generateFaults(spec.scenario, spec.seed, born, this.params);
-    const n = born + sparesNeeded(this.allFaults);
+    const mismatch = spec.scenario === 'born-mismatch';
+    const n = born + sparesNeeded(this.allFaults) + (mismatch ? MISMATCH_EXTRA : 0);
     this.n = n;
     this.born = born;
     this.majority = Math.floor(born / 2) + 1;
     this.disabled = spec.disabledRules ?? [];
+    this.misconfigured = mismatch;
     // Drawn only for schedules with membership changes, so the other seeds run as they always did.
-    this.unagreed = spec.unagreed ?? (this.allFaults.some((f) => f.kind === 'member-add' || f.kind === 'member-remove') && new Rng(spec.seed, 'born-lists').chance(0.25));
-    this.members = makeMembers(spec.seed, born);
+    const drawn = this.allFaults.some((f) => f.kind === 'member-add' || f.kind === 'member-remove') && new Rng(spec.seed, 'born-lists').chance(0.25);
+    this.unagreed = mismatch || (spec.unagreed ?? drawn);
+    const longList: MemberSpec[] = [...scenarioMembers(spec.scenario, spec.seed, born), ...Array.from({ length: mismatch ? MISMATCH_EXTRA : 0 }, (_, k) => ({ id: `n${born + k + 1}` }))];
+    this.members = scenarioMembers(spec.scenario, spec.seed, born);
+    // Each node's born list: everyone's is `members`, but in born-mismatch n2 and the extra nodes have the longer one.
+    this.bornLists = Array.from({ length: n }, (_, i) => (mismatch && (i === 1 || i >= born) ? longList : this.members));
     this.timeline = spec.trace ? new Timeline() : null;
     this.rngNet = new Rng(spec.seed, 'net');
     this.rngData = new Rng(spec.seed, 'data');
@@ -256,15 +280,15 @@ export class World implements GlueHost, FaultHost, CheckerHost {
       let rate = 1;
       if (mode === 'random') rate = 1 + rho * (crng.chance(0.3) ? (crng.chance(0.5) ? 1 : -1) : crng.range(-1, 1));
       else if (mode === 'extreme') rate = 1 + rho * ((i % 2 === 0) === fastFirst ? 1 : -1);
-      const spec0 = i < born ? this.members[i]! : spares[i - born]!;
+      const spec0 = i < born ? this.members[i]! : mismatch ? longList[i]! : spares[i - born]!;
       const node = new SimNode({ ...spec0, idx: i }, rate, Math.round(crng.range(0, 100_000)), this.nextRunId++, this.nextReplId++, this.params.dataEpochFeed);
       // A spare's host is not up yet: its redis starts (EMPTY) when it joins.
-      if (i >= born) node.redis?.kill();
+      if (i >= born && !mismatch) node.redis?.kill();
       this.nodes.push(node);
       this.index.set(node.id, i);
       this.redis.push(node.redis);
     }
-    this.present = Array.from({ length: n }, (_, i) => i < born);
+    this.present = Array.from({ length: n }, (_, i) => i < born || mismatch);
     this.retired = new Array<boolean>(n).fill(false);
     this.cfgOf = new Array<ClusterConfig | null>(n).fill(null);
     this.prevCfgOf = new Array<ClusterConfig | null>(n).fill(null);
@@ -326,7 +350,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
       tl.add(0, 'fault', `cluster: ${m}${spares.length ? `; spares: ${spares.join(' ')}` : ''}; born lists ${this.unagreed ? 'NOT agreed yet' : 'agreed'}; clock rates ${this.nodes.map((x) => x.rate.toFixed(4)).join(' ')}; disabled rules: ${this.disabled.join(',') || 'none'}`);
       this.faults.forEach((f, k) => tl.add(0, 'fault', `schedule #${this.applied[k]}: ${f.kind} at ${f.at.toFixed(1)} for ${f.dur.toFixed(0)} ms`));
     }
-    for (let i = 0; i < this.born; i++) this.startSidecar(i);
+    for (let i = 0; i < this.n; i++) if (this.present[i]) this.startSidecar(i);
     this.push(0, DATA, 0, 0, 0, null);
     this.faults.forEach((f, k) => this.push(f.at, FAULT_START, k, 0, 0, null));
 
@@ -421,7 +445,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
   private startSidecar(i: number): void {
     const node = this.nodes[i]!;
     node.startSidecar({
-      members: this.members,
+      members: this.bornLists[i]!,
       config: this.params.elector,
       seed: this.spec.seed,
       disabledRules: this.disabled,
@@ -804,7 +828,7 @@ export class World implements GlueHost, FaultHost, CheckerHost {
       return;
     }
     if (this.now < this.faultEnd + this.bound) return;
-    if (!this.electable()) {
+    if (this.misconfigured || !this.electable()) {
       this.stats.livenessExcused = true;
       this.stopAt = this.now;
       this.timeline?.add(this.now, 'check', 'no electable data node holds enough data to win: liveness not required');
@@ -1042,6 +1066,11 @@ export class World implements GlueHost, FaultHost, CheckerHost {
 
   // --- Membership ----------------------------------------------------------------
 
+  failConfigSaves(idx: number, failing: boolean): void {
+    const store = this.nodes[idx]!.configStore;
+    if (store !== null) store.failNextSaves = failing ? Number.MAX_SAFE_INTEGER : 0;
+  }
+
   isPresent(idx: number): boolean {
     return this.present[idx] === true;
   }
@@ -1103,8 +1132,13 @@ export class World implements GlueHost, FaultHost, CheckerHost {
       for (const m of cfg.members) if (m.id !== node.id) cands.push(this.index.get(m.id)!);
       // An operator keeps at least three members.
       if (cfg.members.length <= 3) return { ok: false, text: `configuration ${cfg.version} has ${cfg.members.length} members: none is removed below three` };
-      const pick = f.target?.role === 'replica' || f.target?.role === 'any' ? f.target.pick : 0;
-      target = cands[Math.floor(pick * cands.length)]!;
+      const t = f.target;
+      if (t?.role === 'node') {
+        if (!cands.includes(t.idx)) return { ok: false, text: `${this.nodes[t.idx]!.id} is ${t.idx === p ? 'the primary' : 'not a member'}` };
+        target = t.idx;
+      } else {
+        target = cands[Math.floor((t?.role === 'replica' || t?.role === 'any' ? t.pick : 0) * cands.length)]!;
+      }
       change = { kind: 'remove', id: this.nodes[target]!.id };
     }
     const local = node.local(this.now);
