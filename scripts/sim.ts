@@ -5,6 +5,7 @@
  *   npm run sim -- --seed 42 --scenario crash-primary --nodes 5   # replay one seed with its timeline
  *   npm run sim -- --seed 42 --scenario mixed --nodes 5 --faults 0,3   # replay a shrunk schedule
  *   npm run sim -- --seeds 2000 --scenario all --nodes 3,5,7 --disable-rule data-rule
+ *   npm run sim -- --seeds 2000 --scenario membership --nodes 3 --born unagreed   # 3 -> 7 -> 3 members, born lists to agree first
  *   npm run sim -- --report                                       # figures for docs/simulation.md
  *
  * Exit status 1 when any invariant was violated.
@@ -39,12 +40,14 @@ const argv = yargs(hideBin(process.argv))
   .option('report', { type: 'boolean', default: false, describe: 'print the figures table (cluster sizes × fault kinds)' })
   .option('report-scale', { type: 'number', default: 1, describe: 'multiply the report seeds per cell' })
   .option('data-epoch', { type: 'string', default: 'marker', choices: DATA_EPOCH_FEEDS as string[], describe: 'the data epoch fed to the Elector: the epoch marker read from redis (as the sidecar does), or the exact one (cross-check)' })
+  .option('born', { type: 'string', default: 'seed', choices: ['seed', 'agreed', 'unagreed'], describe: "born member lists: agreed already, not yet agreed (rule config-agreement), or as the seed draws (a quarter of the seeds with membership changes unagreed)" })
   .strict()
   .parseSync();
 
 const params = defaultParams({}, argv['data-epoch'] as DataEpochFeed);
 const D = params.elector.downAfterMs;
 const disabled = (argv['disable-rule'] ?? []) as SafetyRule[];
+const unagreed = argv.born === 'seed' ? undefined : argv.born === 'unagreed';
 const sizes = argv.nodes.split(',').map((s) => Number(s.trim()));
 if (sizes.some((n) => !Number.isInteger(n) || n < 3 || n > 101)) {
   console.error(`--nodes: sizes must be integers from 3 to 101, got ${argv.nodes}`);
@@ -125,6 +128,7 @@ if (argv.report) {
     faults: parseFaults(argv.faults),
     trace: true,
     params,
+    unagreed,
   };
   const r = runSeed(spec);
   console.log(`seed ${spec.seed}, scenario ${spec.scenario}, ${spec.nodes} members: ${r.members.map((m) => m.id + (m.witness ? '/w' : m.priority !== undefined ? `/p${m.priority}` : '')).join(' ')}`);
@@ -148,6 +152,7 @@ if (argv.report) {
     nodes: sizes,
     disabledRules: disabled,
     params,
+    unagreed,
     maxViolations: argv['max-violations'] > 0 ? argv['max-violations'] : undefined,
     progressEveryMs: argv.progress * 1000,
     onProgress: (p) => console.error(progressLine(p)),

@@ -15,11 +15,18 @@
  *  5 stability     Every epoch any node adopts was stood for in an election;
  *                  with no faults, or only faults that leave the primary and a
  *                  majority untouched, there is no election after the first.
+ *  6 config-monotonic  No node's configuration (version, epoch) ever goes
+ *                  back, across its sidecar restarts too (checked by the world
+ *                  on every configuration a node installs or starts with).
+ *  7 elector-invariant The Elector's own assertions (invariants.ts, after
+ *                  every entry point) hold: among them, a learner is never
+ *                  counted in a round and a configuration never goes back
+ *                  within a process. A throw is caught by the world.
  */
 import { copiesNeeded } from '../../src/elector/membership.js';
 
-export type Invariant = 'one-winner' | 'single-lease' | 'acked-writes' | 'liveness' | 'stability';
-export const INVARIANTS: readonly Invariant[] = ['one-winner', 'single-lease', 'acked-writes', 'liveness', 'stability'];
+export type Invariant = 'one-winner' | 'single-lease' | 'acked-writes' | 'liveness' | 'stability' | 'config-monotonic' | 'elector-invariant';
+export const INVARIANTS: readonly Invariant[] = ['one-winner', 'single-lease', 'acked-writes', 'liveness', 'stability', 'config-monotonic', 'elector-invariant'];
 
 export interface Violation {
   invariant: Invariant;

@@ -18,7 +18,10 @@ export type FaultKind =
   | 'ring' // majorities ring: every node sees a majority, no two the same
   | 'lossy' // loss, duplication and a long delay tail on every link
   | 'switchover' // the operator asks the primary for a planned hand-off
-  | 'misdirected-announce'; // a node relays an ANNOUNCE naming another member for an epoch nobody won (Byzantine)
+  | 'misdirected-announce' // a node relays an ANNOUNCE naming another member for an epoch nobody won (Byzantine)
+  | 'member-add' // the operator asks the primary to add a spare (retrying while refused); it joins with the fetched configuration and an EMPTY redis
+  | 'member-remove' // the operator asks the primary to remove a member (retrying while refused); the removed node keeps running or is stopped
+  | 'config-disk'; // the node's configuration store fails every save for dur (a full or read-only disk): it keeps the configuration it has
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'crash',
@@ -33,10 +36,13 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'lossy',
   'switchover',
   'misdirected-announce',
+  'member-add',
+  'member-remove',
+  'config-disk',
 ];
 
 /** Who a fault hits, resolved when it starts. `pick` in [0, 1) chooses among the candidates in index order. */
-export type Target = { role: 'primary' } | { role: 'replica'; pick: number } | { role: 'any'; pick: number };
+export type Target = { role: 'primary' } | { role: 'replica'; pick: number } | { role: 'any'; pick: number } | { role: 'node'; idx: number };
 
 export interface Fault {
   kind: FaultKind;
@@ -56,9 +62,30 @@ export interface Fault {
   minority?: number;
   /** partition, asymmetric: where the primary goes. For asymmetric, the cut runs from the minority to the majority side. */
   primarySide?: 'minority' | 'majority' | 'any';
+  /**
+   * partition: instead of keys and minority, a named side: the primary (if `primary`), the first
+   * `replicas` other present members (in index order) and the nodes `nodes`; everyone else on the other.
+   */
+  group?: Group;
   loss?: number;
   dup?: number;
   tailMs?: number;
+  /** member-add: which spare joins (0 = the first node slot after the born members), a witness or not, its priority. */
+  spare?: number;
+  witness?: boolean;
+  priority?: number;
+  /** member-add, member-remove: the operator asks up to `tries` times, `retryMs` apart, while the primary refuses. */
+  tries?: number;
+  retryMs?: number;
+  /** member-remove: the removed node is stopped for good this long after the change was accepted (unless a later configuration names it again); absent: it keeps running. */
+  stopAfterMs?: number;
+}
+
+/** A partition's named side (see Fault.group). */
+export interface Group {
+  primary: boolean;
+  replicas: number;
+  nodes: number[];
 }
 
 /** What the world offers to faults. */
@@ -78,6 +105,12 @@ export interface FaultHost {
   resume(idx: number, incarnation: number): void;
   switchover(): string;
   forgeAnnounce(from: number, claimed: number): string;
+  /** Node slot `idx` holds a running member (not a spare yet to join, not a removed node that was stopped). */
+  isPresent(idx: number): boolean;
+  /** member-add / member-remove: the operator's first request (the world retries while refused). */
+  memberChange(f: Fault): string;
+  /** The configuration store of node `idx` fails every save (true) or works again (false). */
+  failConfigSaves(idx: number, failing: boolean): void;
 }
 
 /** What a started fault needs to end itself, and what it touched (for the stability rule). */
@@ -93,24 +126,29 @@ export interface ActiveFault {
 }
 
 export function resolveTarget(t: Target, host: FaultHost, exclude = -1): number {
+  if (t.role === 'node') return t.idx;
   const p = host.primaryIdx();
   if (t.role === 'primary' && p >= 0 && p !== exclude) return p;
   const pick = t.role === 'primary' ? 0 : t.pick;
   const cands: number[] = [];
   for (let i = 0; i < host.n; i++) {
-    if (i === exclude) continue;
+    if (i === exclude || !host.isPresent(i)) continue;
     if (t.role === 'replica' && i === p) continue;
     if (t.role === 'primary' && !host.isDataNode(i)) continue;
     cands.push(i);
   }
-  if (cands.length === 0) return exclude === 0 ? 1 : 0;
+  if (cands.length === 0) {
+    for (let i = 0; i < host.n; i++) if (i !== exclude && host.isPresent(i)) return i;
+    return exclude === 0 ? 1 : 0;
+  }
   return cands[Math.floor(pick * cands.length)]!;
 }
 
 /** Sides of a split: the nodes ordered by key, the first `size` form the minority; the primary moved as asked. */
 function sides(f: Fault, host: FaultHost): { small: number[]; big: number[] } {
-  const n = host.n;
-  const order = [...Array(n).keys()].sort((a, b) => f.keys![a]! - f.keys![b]! || a - b);
+  if (f.group) return groupSides(f.group, host);
+  const order = presentByKey(f, host);
+  const n = order.length;
   const size = Math.max(1, Math.min(Math.floor((n - 1) / 2), Math.floor(n * (f.minority ?? 0.5))));
   const small = order.slice(0, size);
   const big = order.slice(size);
@@ -125,6 +163,34 @@ function sides(f: Fault, host: FaultHost): { small: number[]; big: number[] } {
   small.sort((a, b) => a - b);
   big.sort((a, b) => a - b);
   return { small, big };
+}
+
+/** A partition's named side: the primary, `replicas` other members and `nodes`; the rest of the present nodes on the other side. */
+function groupSides(g: Group, host: FaultHost): { small: number[]; big: number[] } {
+  const p = host.primaryIdx();
+  const small = g.primary && p >= 0 ? [p] : [];
+  for (let i = 0, k = 0; i < host.n && k < g.replicas; i++) {
+    if (i !== p && !g.nodes.includes(i) && host.isPresent(i)) {
+      small.push(i);
+      k++;
+    }
+  }
+  for (const x of g.nodes) if (!small.includes(x)) small.push(x);
+  const big: number[] = [];
+  for (let i = 0; i < host.n; i++) if (host.isPresent(i) && !small.includes(i)) big.push(i);
+  small.sort((a, b) => a - b);
+  return { small, big };
+}
+
+/**
+ * The present nodes ordered by the fault's keys. A node slot beyond the keys drawn (a spare that
+ * joined) gets a fixed key of its own, so the order stays a function of the schedule.
+ */
+function presentByKey(f: Fault, host: FaultHost): number[] {
+  const key = (i: number): number => f.keys![i] ?? ((i * 0.6180339887) % 1);
+  const order: number[] = [];
+  for (let i = 0; i < host.n; i++) if (host.isPresent(i)) order.push(i);
+  return order.sort((a, b) => key(a) - key(b) || a - b);
 }
 
 const names = (xs: readonly number[]): string => xs.map((i) => `n${i + 1}`).join(',');
@@ -184,7 +250,7 @@ export function startFault(f: Fault, host: FaultHost): ActiveFault {
       return { nodes: [i], links, affected: [i], text: `isolate n${i + 1} for ${f.dur.toFixed(0)} ms` };
     }
     case 'ring': {
-      const order = [...Array(host.n).keys()].sort((a, b) => f.keys![a]! - f.keys![b]! || a - b);
+      const order = presentByKey(f, host);
       const links = ringCut(order);
       host.net.cut(links, 1);
       return { nodes: [], links, affected: [...Array(host.n).keys()], text: `majorities ring ${names(order)} for ${f.dur.toFixed(0)} ms` };
@@ -209,6 +275,16 @@ export function startFault(f: Fault, host: FaultHost): ActiveFault {
       const claimed = resolveTarget(f.target2!, host, from);
       const text = host.forgeAnnounce(from, claimed);
       return { nodes: [], links: [], affected: [from], text };
+    }
+    case 'member-add':
+    case 'member-remove': {
+      const text = host.memberChange(f);
+      return { nodes: [], links: [], affected: [...Array(host.n).keys()], text };
+    }
+    case 'config-disk': {
+      const i = resolveTarget(f.target!, host);
+      host.failConfigSaves(i, true);
+      return { nodes: [i], links: [], affected: [i], text: `configuration store of n${i + 1} fails every save for ${f.dur.toFixed(0)} ms` };
     }
   }
 }
@@ -241,6 +317,11 @@ export function endFault(f: Fault, a: ActiveFault, host: FaultHost): void {
       return;
     case 'switchover':
     case 'misdirected-announce':
+    case 'member-add':
+    case 'member-remove':
+      return; // the world's retries and the stop of a removed node are events of their own
+    case 'config-disk':
+      host.failConfigSaves(a.nodes[0]!, false);
       return;
   }
 }

@@ -150,6 +150,8 @@ export class SimNode {
     seed: number;
     disabledRules: readonly SafetyRule[];
     bootstrap: boolean;
+    /** Born lists not agreed yet: a first start holds no stored configuration (rule config-agreement). */
+    unagreed?: boolean;
     host: GlueHost;
   }): void {
     this.incarnation += 1;
@@ -158,7 +160,7 @@ export class SimNode {
     this.resetControl();
     const host = opts.host;
     this.host = host;
-    this.configStore ??= new MemoryConfigStore(bornConfig(opts.members));
+    this.configStore ??= opts.unagreed ? new MemoryConfigStore() : new MemoryConfigStore(bornConfig(opts.members));
     this.memberAddrs = opts.members.map((m, i) => (m.witness ? { id: m.id } : { id: m.id, redis: simRedisAddr(i) }));
     this.elector = new Elector({
       nodeId: this.id,
@@ -232,7 +234,8 @@ export class SimNode {
 
   private planContext(localNow: number): PlanContext {
     return {
-      promoting: promotingEpoch(this.elector!.snapshot(localNow)),
+      // Only a candidate can be promoting: the snapshot (with its configuration part) is too dear for every poll.
+      promoting: this.elector!.role === 'candidate' ? promotingEpoch(this.elector!.snapshot(localNow)) : null,
       writesAllowed: this.elector!.writesAllowed(localNow),
       fence: this.fence,
       redisOf: (id) => {

@@ -24,6 +24,8 @@ export interface SweepOptions {
   /** Stop once this much wall time has passed, ms. */
   timeBudgetMs?: number;
   params?: SimParams;
+  /** Born lists not yet agreed (true), agreed (false), or as each seed draws (undefined). */
+  unagreed?: boolean;
   onViolation?: (r: RunResult) => void;
   /** Called about every progressEveryMs with the running totals. */
   onProgress?: (s: SweepSummary) => void;
@@ -50,6 +52,13 @@ export interface SweepSummary {
   events: number;
   /** Runs in which the epoch marker and the exact data epoch disagreed at some poll (must be 0). */
   markerMismatchRuns: number;
+  /** Membership changes: operator requests (tries), accepted, given up; removed nodes stopped; runs that reached 7 members; runs with born lists not yet agreed. */
+  memberRequests: number;
+  memberAccepted: number;
+  memberGaveUp: number;
+  membersStopped: number;
+  runsAtSeven: number;
+  unagreedRuns: number;
 }
 
 /** The scenario and size seed `seed` runs with in a sweep. */
@@ -57,7 +66,7 @@ export function sweepSpec(seed: number, o: SweepOptions): RunSpec {
   const scenarios = o.scenario === 'all' ? SCENARIOS : [o.scenario];
   const scenario = scenarios[seed % scenarios.length]!;
   const nodes = o.nodes[Math.floor(seed / scenarios.length) % o.nodes.length]!;
-  return { seed, nodes, scenario, disabledRules: o.disabledRules, params: o.params };
+  return { seed, nodes, scenario, disabledRules: o.disabledRules, params: o.params, unagreed: o.unagreed };
 }
 
 export function emptySummary(): SweepSummary {
@@ -77,6 +86,12 @@ export function emptySummary(): SweepSummary {
     simMs: 0,
     events: 0,
     markerMismatchRuns: 0,
+    memberRequests: 0,
+    memberAccepted: 0,
+    memberGaveUp: 0,
+    membersStopped: 0,
+    runsAtSeven: 0,
+    unagreedRuns: 0,
   };
 }
 
@@ -94,6 +109,12 @@ export function addRun(s: SweepSummary, r: RunResult): void {
   s.simMs += st.simMs;
   s.events += st.events;
   if (st.markerMismatches > 0) s.markerMismatchRuns++;
+  s.memberRequests += st.membership.requests;
+  s.memberAccepted += st.membership.accepted;
+  s.memberGaveUp += st.membership.gaveUp;
+  s.membersStopped += st.membership.stopped;
+  if (st.membership.maxMembers >= 7) s.runsAtSeven++;
+  if (st.unagreed) s.unagreedRuns++;
   if (r.violation) {
     s.violations[r.violation.invariant]++;
     s.failures.push(r);
@@ -128,6 +149,7 @@ export function replayCommand(spec: RunSpec, faults?: readonly number[]): string
   if (faults) parts.push(`--faults ${faults.length > 0 ? faults.join(',') : 'none'}`);
   for (const r of spec.disabledRules ?? []) parts.push(`--disable-rule ${r}`);
   if (spec.params && spec.params.dataEpochFeed !== 'marker') parts.push(`--data-epoch ${spec.params.dataEpochFeed}`);
+  if (spec.unagreed !== undefined) parts.push(`--born ${spec.unagreed ? 'unagreed' : 'agreed'}`);
   return parts.join(' ');
 }
 
@@ -151,6 +173,9 @@ export function summaryTable(s: SweepSummary, downAfterMs: number): string {
     ['acked writes excused (lost to EMPTY restarts beyond the fault model)', String(s.writesExcused)],
     ['messages per member per second', fmt(s.messages / Math.max(1e-9, s.memberSeconds), 1)],
     ['runs where the epoch marker differed from the exact data epoch', String(s.markerMismatchRuns)],
+    ['membership changes accepted / requests (tries) / given up', `${s.memberAccepted} / ${s.memberRequests} / ${s.memberGaveUp}`],
+    ['removed members stopped; runs that reached 7 members', `${s.membersStopped}; ${s.runsAtSeven}`],
+    ['runs started with born lists not yet agreed', String(s.unagreedRuns)],
   ];
   return table(['', ''], rows);
 }

@@ -1,15 +1,18 @@
 /**
  * Client writes and WAIT. The redis that is a master, alive and not fenced
  * takes one write per data tick (a globally unique id). A write is
- * acknowledged when `WAIT <majority-1>` would return that count within the
- * timeout: that many replicas attached to the writing redis (with a valid
- * credential, ack link up) hold it, and the writing redis still holds it.
- * "majority" counts all voting members, witnesses included.
+ * acknowledged when `WAIT n` would return n within the timeout: as redis
+ * counts, n replicas attached to the writing redis (with a valid credential,
+ * ack link up) hold it, whichever they are (learners and members being
+ * removed count too), and the writing redis still holds it. The world says
+ * what n is for each writing node (protocol.md §5.12 "Which WAIT holds during
+ * a change": a majority of the voters, witnesses included, minus the primary,
+ * plus the attached replicas that are not voters).
  */
 import type { Network } from './network.js';
 import type { RedisModel } from './redis.js';
 
-export type AckListener = (id: number, idx: number, master: number, tookMs: number) => void;
+export type AckListener = (id: number, idx: number, master: number, tookMs: number, need: number) => void;
 
 export class Writes {
   private nextId = 1;
@@ -46,13 +49,14 @@ export class Writes {
     return id;
   }
 
-  /** Settle WAITs: acknowledge what `need` replicas hold, drop what timed out or vanished. */
-  settle(redis: readonly (RedisModel | null)[], net: Network, now: number, timeoutMs: number, need: number, onAck: AckListener): void {
+  /** Settle WAITs: acknowledge what `needOf(master)` replicas hold, drop what timed out or vanished. */
+  settle(redis: readonly (RedisModel | null)[], net: Network, now: number, timeoutMs: number, needOf: (master: number) => number, onAck: AckListener): void {
     const n = redis.length;
     for (let m = 0; m < n; m++) {
       const ids = this.ids[m]!;
       let head = this.heads[m]!;
       if (head >= ids.length) continue;
+      const need = needOf(m);
       const idxs = this.idxs[m]!;
       const times = this.times[m]!;
       const rm = redis[m]!;
@@ -70,7 +74,7 @@ export class Writes {
           if (r.log[idx] === id && net.isUp(j, m)) count += 1;
         }
         if (count < need) break; // later writes are held by no more replicas than this one
-        onAck(id, idx, m, now - times[head]!);
+        onAck(id, idx, m, now - times[head]!, need);
         this.acked += 1;
         head += 1;
       }

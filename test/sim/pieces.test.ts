@@ -166,13 +166,13 @@ describe('WAIT', () => {
     const acks: number[] = [];
     const a = writes.write(0, m, 0);
     const b = writes.write(0, m, 1);
-    writes.settle(redis, net, 2, 100, 1, (id) => acks.push(id));
+    writes.settle(redis, net, 2, 100, () => 1, (id) => acks.push(id));
     expect(acks).toEqual([]);
     r1.log = m.log.slice(0, 1);
-    writes.settle(redis, net, 3, 100, 1, (id) => acks.push(id));
+    writes.settle(redis, net, 3, 100, () => 1, (id) => acks.push(id));
     expect(acks).toEqual([a]);
     r1.log = m.log.slice();
-    writes.settle(redis, net, 4, 100, 1, (id) => acks.push(id));
+    writes.settle(redis, net, 4, 100, () => 1, (id) => acks.push(id));
     expect(acks).toEqual([a, b]);
   });
 
@@ -184,10 +184,10 @@ describe('WAIT', () => {
     r2.log = m.log.slice();
     net.cut([[1, 0]], 1);
     r2.attachRunId = 99; // m restarted since r2 was attached
-    writes.settle(redis, net, 1, 100, 1, (id) => acks.push(id));
+    writes.settle(redis, net, 1, 100, () => 1, (id) => acks.push(id));
     expect(acks).toEqual([]);
     net.cut([[1, 0]], -1);
-    writes.settle(redis, net, 2, 100, 1, (id) => acks.push(id));
+    writes.settle(redis, net, 2, 100, () => 1, (id) => acks.push(id));
     expect(acks).toHaveLength(1);
   });
 
@@ -196,14 +196,14 @@ describe('WAIT', () => {
     const acks: number[] = [];
     writes.write(0, m, 0);
     writes.write(0, m, 0);
-    writes.settle(redis, net, 150, 100, 1, (id) => acks.push(id)); // both timed out
+    writes.settle(redis, net, 150, 100, () => 1, (id) => acks.push(id)); // both timed out
     r1.log = m.log.slice();
-    writes.settle(redis, net, 151, 100, 1, (id) => acks.push(id));
+    writes.settle(redis, net, 151, 100, () => 1, (id) => acks.push(id));
     expect(acks).toEqual([]);
     const c = writes.write(0, m, 200);
     r1.log = m.log.slice();
     m.log.length = 2; // truncated under us
-    writes.settle(redis, net, 201, 100, 1, (id) => acks.push(id));
+    writes.settle(redis, net, 201, 100, () => 1, (id) => acks.push(id));
     expect(acks).not.toContain(c);
   });
 });
