@@ -491,7 +491,14 @@ export class Elector {
       if (t > nowMs && t < next) next = t;
     };
     const down = this.config.downAfterMs;
+    // Messages made outside a tick (a membership change) go out with the next one: now.
+    if (this.pendingOut.length > 0) return nowMs;
     at(this.nextHbAt);
+    // The adoption wait and a link down for downAfterMs end adoption (rule adopt-existing).
+    if (!this.adoptionOver && this.bootAt !== null) {
+      at(this.bootAt + this.config.adoptWaitMs);
+      if (this.linkDownSince !== null) at(this.linkDownSince + down);
+    }
     for (const p of this.peers.values()) if (p.up && p.lastHeard !== null) at(p.lastHeard + down);
     const fellAt = this.dataMemory.fellAtMs;
     if (fellAt !== null) at(fellAt + this.dataMemory.memoryMs);
@@ -716,6 +723,7 @@ export class Elector {
     const lease = new LeaseTracker(this.quorum, this.config.leaseMs);
     this.phase = { kind: 'primary', lease, handoff: null };
     this.committedId = null;
+    this.changeMark = null;
     this.offsetHistory.length = 0;
     this.rememberOffset(this.offset, nowMs);
     this.bootstrap = false;
@@ -793,7 +801,10 @@ export class Elector {
     }
     const next = applyChange(this.cfg, change, this._epoch);
     if (typeof next === 'string') throw new Error(`membership change refused: ${next}`);
+    const short = this.dataShortfall(next, nowMs);
+    if (short !== null) throw new Error(`membership change refused: ${short}; try again once they caught up`);
     if (!this.saveConfig(next, describeChange(change))) throw new Error('membership change refused: the configuration could not be saved (see the error event)');
+    this.changeMark = { dataEpoch: this.dataEpoch, offset: this.offset };
     this.installConfig(next, `${describeChange(change)} (by ${this.nodeId}, primary of epoch ${this._epoch})`);
     const out: Outbound[] = [{ to: '*', msg: this.configMessage() }];
     this.pushConfver(out);
@@ -838,10 +849,65 @@ export class Elector {
     return !this.memberIds.has(this.nodeId);
   }
 
-  /** On the primary: a majority of the configuration's voters hold it. */
+  /**
+   * On the primary: a majority of the configuration's voters hold it, and
+   * (rule config-data) enough of its data voters hold the data: every write
+   * the primary held when it made the change is on at least `V − quorum + 1`
+   * of them, so every majority of the new voters meets a copy. Without it a
+   * run of removals could leave an acknowledged write only on members that
+   * are gone, and a lagging member plus a witness would then be a majority.
+   */
   private isCommitted(): boolean {
-    return this.progress.heldByMajority(this.cfg, this.nodeId, this.cfgDigest);
+    if (!this.progress.heldByMajority(this.cfg, this.nodeId, this.cfgDigest)) return false;
+    if (!this.rules.enforced('config-data') || this.changeMark === null) return true;
+    const mark = this.changeMark;
+    const voters = votersOf(this.cfg);
+    const needed = voters.length - this.quorum + 1;
+    let copies = 0;
+    for (const m of voters) {
+      if (m.kind === 'witness') continue;
+      if (m.id === this.nodeId) {
+        copies += 1;
+        continue;
+      }
+      const peer = this.peers.get(m.id);
+      const held = this.progress.of(m.id);
+      if (peer && peer.epoch === this._epoch && peer.role === 'replica' && held && held.dataEpoch === mark.dataEpoch && peer.offset >= mark.offset) copies += 1;
+    }
+    return copies >= needed;
   }
+
+  /**
+   * Rule config-data, before a change is made: the new configuration must
+   * already have `V − quorum + 1` data voters (this primary included) that
+   * keep up with it (following it in its epoch, its data epoch, an offset at
+   * least what it held three heartbeats ago); else a majority of the new
+   * voters could hold no copy of writes acknowledged so far (a lagging member
+   * plus a witness). Null when it does, else why not.
+   */
+  private dataShortfall(next: ClusterConfig, nowMs: number): string | null {
+    if (!this.rules.enforced('config-data')) return null;
+    const voters = votersOf(next);
+    const q = Math.floor(voters.length / 2) + 1;
+    const needed = voters.length - q + 1;
+    const target = this.offsetAgo(nowMs - 3 * this.config.hbIntervalMs) ?? this.offset;
+    const upToDate: string[] = [];
+    for (const m of voters) {
+      if (m.kind === 'witness') continue;
+      if (m.id === this.nodeId) {
+        upToDate.push(m.id);
+        continue;
+      }
+      const peer = this.peers.get(m.id);
+      const held = this.progress.of(m.id);
+      if (peer && peer.up && peer.epoch === this._epoch && peer.role === 'replica' && held && held.dataEpoch === this.dataEpoch && peer.offset >= target) upToDate.push(m.id);
+    }
+    if (upToDate.length >= needed) return null;
+    return `configuration ${next.version} needs ${needed} data voters holding the data, and only ${upToDate.join(', ')} keep up`;
+  }
+
+  /** The primary's data when it made the configuration in use: what its data voters must hold before it is committed. */
+  private changeMark: { dataEpoch: number; offset: number } | null = null;
 
   /** Make `c` the configuration in use: members, voters, quorum, peers and the lease follow it. */
   private installConfig(c: ClusterConfig, reason?: string): void {
@@ -968,6 +1034,12 @@ export class Elector {
    */
   private advanceConfig(nowMs: number, out: Outbound[]): void {
     for (const peer of this.progress.behind(this.cfg)) if (this.peers.has(peer)) this.sendConfigTo(peer, nowMs, out);
+    // A member never heard from (a removed node named again sends no CONFVER; a new one has not yet):
+    // it gets the configuration every downAfterMs, so it can take part.
+    for (const m of this.cfg.members) {
+      if (m.id === this.nodeId || this.progress.of(m.id)) continue;
+      if (nowMs - (this.configSentAt.get(m.id) ?? -Infinity) >= this.config.downAfterMs) this.sendConfigTo(m.id, nowMs, out, true);
+    }
     if (!this.hasLease(nowMs)) return;
     const committed = this.isCommitted();
     if (committed && (this.committedId?.version !== this.cfg.version || this.committedId.epoch !== this.cfg.epoch)) {
@@ -991,11 +1063,12 @@ export class Elector {
   private proposeInternal(change: ConfigChange, nowMs: number, out: Outbound[]): void {
     const next = applyChange(this.cfg, change, this._epoch);
     if (typeof next === 'string') return;
+    if (change.kind === 'promote' && this.dataShortfall(next, nowMs) !== null) return;
     if (!this.saveConfig(next, describeChange(change))) return;
+    this.changeMark = { dataEpoch: this.dataEpoch, offset: this.offset };
     this.installConfig(next, `${describeChange(change)} (by ${this.nodeId}, primary of epoch ${this._epoch})`);
     out.push({ to: '*', msg: this.configMessage() });
     this.pushConfver(out);
-    void nowMs;
   }
 
   /**
@@ -1074,7 +1147,8 @@ export class Elector {
     if (!p.handoff?.released) p.lease.recompute(nowMs);
     const h = p.handoff;
     if (!h) {
-      this.advanceConfig(nowMs, out);
+      // Membership work rides on the heartbeat (protocol.md §5.12): no deadline of its own to wake for.
+      if (nowMs >= this.nextHbAt) this.advanceConfig(nowMs, out);
       return;
     }
     if (nowMs >= h.deadline) {

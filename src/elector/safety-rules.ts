@@ -178,6 +178,13 @@ export const RULES = {
     refusals: [],
     simulator: { invariant: 'single-lease' },
   },
+  'config-data': {
+    name: 'A change is committed only once enough of its data voters hold what the primary held when it made it',
+    section: '5.12',
+    switchable: true,
+    refusals: [],
+    simulator: { invariant: 'acked-writes' },
+  },
   'learner-catch-up': {
     name: 'A learner becomes a voter only once its data holds the primary epoch and keeps up',
     section: '5.12',
