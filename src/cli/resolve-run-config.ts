@@ -3,6 +3,9 @@ import { ConfigError, resolveConfig, type ElectorConfig } from '../elector/confi
 import { isValidNodeId, parseAddress, type HostPort } from '../protocol/index.js';
 import { OptionError, type ClientKillType, type LogFormat, type LogLevel, type MemberConfig, type SidecarConfig } from '../sidecar/config.js';
 import { camel, envName, RUN_OPTIONS, type OptionSpec } from './run-options.js';
+import { parseMember } from '../sidecar/member-spec.js';
+
+export { parseMember } from '../sidecar/member-spec.js';
 
 type Source = 'flag' | 'config file' | 'environment' | 'default';
 interface Valued {
@@ -99,18 +102,27 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
   const listenText = required('listen', 'the host:port this sidecar binds');
   const listen = addr('listen', listenText, get('listen').source);
 
+  const joinValue = get('join');
+  const joinTexts = (Array.isArray(joinValue.value) ? joinValue.value : joinValue.value === undefined ? [] : [joinValue.value]).flatMap((v) => String(v).split(',')).filter((v) => v !== '');
+  const join = joinTexts.map((t) => addr('join', t, joinValue.source));
   const memberValue = get('member');
   const memberTexts = Array.isArray(memberValue.value) ? memberValue.value : memberValue.value === undefined ? [] : [memberValue.value];
-  if (memberTexts.length === 0) throw new OptionError('member', 'at least one --member is required, this node included');
+  if (memberTexts.length === 0 && join.length === 0) throw new OptionError('member', 'at least one --member is required, this node included (or --join to add a node to a running cluster)');
+  if (memberTexts.length > 0 && join.length > 0) throw new OptionError('join', 'give either --member (the members of a new cluster) or --join (a node added to a running one with resp-elect member add), not both', joinValue.source);
   const members = memberTexts.map((m) => parseMember(m, memberValue.source));
   const seen = new Set<string>();
   for (const m of members) {
     if (seen.has(m.id)) throw new OptionError('member', `member ${m.id} is listed twice`, memberValue.source);
     seen.add(m.id);
   }
-  const self = members.find((m) => m.id === id);
+  let self = members.find((m) => m.id === id);
+  if (join.length > 0) {
+    // Joining: the configuration fetched at start-up says where this node is; the flags say what is local.
+    const redisGiven = str('redis');
+    self = { id, sidecar: listen, redis: redisGiven !== undefined ? addr('redis', redisGiven, get('redis').source) : undefined, witness: redisGiven === undefined, priority: 1 };
+  }
   if (!self) throw new OptionError('member', `no --member has this node's id ${id} (members: ${[...seen].join(', ')})`, memberValue.source);
-  if (!members.some((m) => !m.witness && m.priority > 0)) throw new OptionError('member', 'no member can ever be primary: all are witnesses or priority 0', memberValue.source);
+  if (join.length === 0 && !members.some((m) => !m.witness && m.priority > 0)) throw new OptionError('member', 'no member can ever be primary: all are witnesses or priority 0', memberValue.source);
 
   const bootstrap = str('bootstrap-primary');
   if (bootstrap !== undefined) {
@@ -186,6 +198,7 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
     id,
     listen,
     members,
+    join: join.length > 0 ? join : undefined,
     announce,
     dataDir: str('data-dir')!,
     bootstrapPrimary: bootstrap,
@@ -193,7 +206,7 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
     redis,
     pollIntervalMs,
     killClients,
-    minReplicas: int('min-replicas', 0, members.length)!,
+    minReplicas: int('min-replicas', 0, join.length > 0 ? 64 : members.length)!,
     secret,
     tls,
     clientPassword: secretFrom('client-password-file')?.toString('utf8'),
@@ -217,39 +230,6 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
 }
 
 /** Parses one `--member id=host:port,redis=host:port[,witness][,priority=N]`. */
-export function parseMember(value: unknown, source?: string): MemberConfig {
-  const where = (msg: string) => new OptionError('member', `${JSON.stringify(value)}: ${msg}`, source);
-  if (typeof value !== 'string') throw where('must be a string like id=host:port,redis=host:port');
-  const [head, ...rest] = value.split(',');
-  const eq = head!.indexOf('=');
-  if (eq <= 0) throw where('must start with id=sidecarHost:port');
-  const id = head!.slice(0, eq);
-  if (!isValidNodeId(id)) throw where(`${JSON.stringify(id)} is not a valid node id`);
-  const sidecar = memberAddr(head!.slice(eq + 1), 'sidecar address', where);
-  let redis: HostPort | undefined;
-  let witness = false;
-  let priority = 1;
-  for (const part of rest) {
-    if (part === 'witness') witness = true;
-    else if (part.startsWith('redis=')) redis = memberAddr(part.slice(6), 'redis address', where);
-    else if (part.startsWith('priority=')) {
-      const p = part.slice(9);
-      if (!/^\d+$/.test(p) || Number(p) > 1_000_000) throw where(`priority must be an integer from 0, got ${JSON.stringify(p)}`);
-      priority = Number(p);
-    } else throw where(`unknown part ${JSON.stringify(part)} (expected redis=host:port, witness or priority=N)`);
-  }
-  if (witness && redis) throw where('a witness has no redis');
-  if (!witness && !redis) throw where('a data member needs redis=host:port (or mark it witness)');
-  return { id, sidecar, redis, witness, priority };
-}
-
-function memberAddr(text: string, what: string, where: (m: string) => OptionError): HostPort {
-  try {
-    return parseAddress(text);
-  } catch (err) {
-    throw where(`bad ${what}: ${(err as Error).message.replace(/^address: /, '')}`);
-  }
-}
 
 function parseKillClients(text: string, source: string): ClientKillType[] {
   if (text === 'none') return [];

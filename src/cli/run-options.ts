@@ -26,6 +26,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'data-dir', type: 'string', group: 'Node', placeholder: 'dir', default: './resp-elect-data', describe: 'Directory for the durable vote file (vote.json)' },
   { name: 'announce', type: 'string', group: 'Node', placeholder: 'host:port', describe: "This node's redis address as peers and clients must use it (NAT, Docker); default: the redis= address of this node's --member" },
   { name: 'member', type: 'array', group: 'Cluster', placeholder: 'id=host:port,redis=host:port[,witness][,priority=N]', describe: 'A cluster member: id and sidecar address, its redis address (not for witnesses), and flags. Repeat for every member, this node included; every node gets the same list' },
+  { name: 'join', type: 'array', group: 'Cluster', placeholder: 'host:port[,host:port…]', describe: 'Start a member that is not in any --member list: fetch the configuration from these sidecars and take part once it names this node (after resp-elect member add)' },
   { name: 'bootstrap-primary', type: 'string', group: 'Cluster', placeholder: 'id', describe: 'On a fresh cluster (no votes yet), this member stands at once instead of waiting down-after-ms' },
   { name: 'master-name', type: 'string', group: 'Clients', default: 'mymaster', describe: 'Name Sentinel-aware clients ask for (SENTINEL get-master-addr-by-name)' },
   { name: 'redis', type: 'string', group: 'Redis', placeholder: 'host:port', describe: "Local redis-server to manage; default: the redis= address of this node's --member" },

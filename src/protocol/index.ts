@@ -12,3 +12,4 @@ export { parseAddress, formatAddress, type HostPort } from './address.js';
 export { isValidNodeId, MAX_NODE_ID_BYTES } from './fields.js';
 export { MAX_FRAME_BYTES, MAX_FRAME_ELEMENTS, MAX_EPOCH, MAX_HELD_EPOCH, isHoldableEpoch } from './limits.js';
 export { VERBS, type VerbSpec, type FieldSpec, type FieldKind } from './verbs.js';
+export { membersText, parseMembersText, type ConfigMember, type MemberKind } from './members.js';

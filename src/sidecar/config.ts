@@ -10,6 +10,8 @@ export interface MemberConfig {
   redis?: HostPort;
   witness: boolean;
   priority: number;
+  /** Follows the primary, never votes or stands, while it joins (protocol.md §5.12). */
+  learner?: boolean;
 }
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -20,7 +22,14 @@ export type ClientKillType = 'normal' | 'pubsub';
 export interface SidecarConfig {
   id: string;
   listen: HostPort;
+  /**
+   * The members: at start-up the `--member` flags (empty with --join); while
+   * running, the sidecar keeps this list equal to the configuration in use
+   * (protocol.md §5.12), so everything that reads it sees the current members.
+   */
   members: MemberConfig[];
+  /** `--join`: sidecars to fetch the configuration from at first start. */
+  join?: HostPort[];
   /** This node's redis as peers and clients must reach it (ANNOUNCE, Sentinel replies). Absent for witnesses. */
   announce?: HostPort;
   dataDir: string;

@@ -5,7 +5,14 @@ import { Elector, type ElectorSnapshot, type Outbound } from '../elector/elector
 import type { ElectorEvent } from '../elector/events.js';
 import { resolveConfig } from '../elector/config.js';
 import { FileVoteStore } from '../elector/file-vote-store.js';
-import { formatAddress, type HostPort } from '../protocol/index.js';
+import { FileConfigStore } from '../elector/file-config-store.js';
+import { configDigest, describeConfig, describeDifference, type ClusterConfig } from '../elector/cluster-config.js';
+import type { ConfigSnapshot } from '../elector/elector.js';
+import type { ConfigMessage } from '../protocol/messages.js';
+import { bornFromFlags, memberConfigsOf } from './cluster-members.js';
+import { parseMember } from './member-spec.js';
+import { forwardMemberCommand } from './forward-member.js';
+import { formatAddress, membersText, type HostPort } from '../protocol/index.js';
 import type { RedisStatus } from '../redis/status.js';
 import { RedisLinkWatch } from '../redis/link-watch.js';
 import { DEFAULT_MAX_PENDING_CONNECTIONS, PeerTransport } from '../transport/index.js';
@@ -19,7 +26,7 @@ import { renderEvent } from '../elector/render-event.js';
 import { createLogger, type Logger } from './logger.js';
 import { RedisRuntime } from './redis-runtime.js';
 import { forwardSwitchover } from './forward-switchover.js';
-import type { SidecarCounters, SidecarEvents, SidecarView } from './view.js';
+import type { MemberChangeRequest, SidecarCounters, SidecarEvents, SidecarView } from './view.js';
 import { createClientHandler, type ClientHandler, type ClientHandlerStats } from '../admin/index.js';
 // Not metrics/index.js: that re-exports the registry, which loads prom-client even without --http.
 import { DEFAULT_HTTP_MAX_CONNECTIONS, startHttpServer, type HttpServerHandle } from '../metrics/http-server.js';
@@ -52,6 +59,12 @@ export class Sidecar implements SidecarView {
   readonly elector: Elector;
   /** The vote file; its save failures make /health unhealthy until a save succeeds. */
   readonly voteStore: FileVoteStore;
+  /** The member configuration in use (protocol.md §5.12), kept like the vote. */
+  readonly configStore: FileConfigStore;
+  /** The members of the last configuration that named this node: a removed node keeps accepting them, to hear if it is named again. */
+  private lastNamedIn: string[] = [];
+  /** Members dropped by a change stay dialled this long, so they hear of their removal. */
+  private readonly departing = new Map<string, { peer: { id: string; host: string; port: number }; until: number }>();
   private lastVoteRecheck = 0;
   private readonly transport: PeerTransport;
   private readonly redis: RedisRuntime | undefined;
@@ -88,26 +101,48 @@ export class Sidecar implements SidecarView {
     this.config = config;
     this.log = deps.logger ?? createLogger({ nodeId: config.id, level: config.logLevel, format: config.logFormat });
     this.eventLog = new ElectorEventLog(this.log);
-    const self = config.members.find((m) => m.id === config.id)!;
+    const self = config.members.find((m) => m.id === config.id);
     // Sentinel pings each instance every second and retries a lost link every 100 ms.
     const { downAfterMs } = resolveConfig(config.timings);
     this.primaryLink = new RedisLinkWatch({ pingEveryMs: Math.min(1000, Math.max(50, downAfterMs / 2)), timeoutMs: downAfterMs, retryMs: 100 });
     this.voteStore = new FileVoteStore(config.dataDir, { onSaveHealth: (failure) => this.voteFileHealth(failure) });
+    this.configStore = new FileConfigStore(config.dataDir, {
+      onSaveHealth: (failure) =>
+        failure
+          ? this.log.error('configuration file cannot be saved: this node cannot take configuration changes', { error: failure.message })
+          : this.log.info('configuration file saved again', { file: this.configStore.file }),
+    });
+    // Throws (fatal start-up error, naming the file) when config.json is unreadable or corrupt.
+    const stored = this.configStore.load();
+    const born = config.members.length > 0 ? bornFromFlags(config.members) : undefined;
+    if (stored) {
+      if (born && configDigest(born) !== configDigest(stored)) {
+        // Never acted on: the stored configuration is the cluster's; flags only seed a fresh node.
+        this.log.warn(
+          `--member list differs from the configuration this node holds (${describeConfig(stored)}): using the stored one; change members with resp-elect member add / member remove`,
+          { file: this.configStore.file, difference: describeDifference(stored.members, born.members) },
+        );
+      }
+      config.members = memberConfigsOf(stored);
+    } else if (!born) {
+      throw new Error(`--join: no configuration naming ${config.id} was fetched and ${this.configStore.file} holds none`);
+    }
     // Throws (fatal start-up error) when the vote file is unreadable or corrupt.
     this.elector = new Elector({
       nodeId: config.id,
-      members: config.members.map((m) => ({ id: m.id, witness: m.witness, priority: m.priority })),
-      advertisedAddr: formatAddress(config.announce ?? self.redis ?? config.listen),
+      initialConfig: born,
+      configStore: this.configStore,
+      advertisedAddr: formatAddress(config.announce ?? self?.redis ?? config.redis?.addr ?? config.listen),
       startRole: config.bootstrapPrimary === config.id ? 'primary' : 'replica',
       config: config.timings,
       voteStore: this.voteStore,
       random: Math.random,
-      confirmPromotion: !self.witness,
+      confirmPromotion: config.redis !== undefined,
       onEvent: (ev) => this.onElectorEvent(ev),
     });
     const limits = config.limits ?? {};
     this.connectionLimits = deriveConnectionLimits(readSoftNofile(), {
-      members: config.members.length,
+      members: Math.max(config.members.length, 7),
       maxClients: limits.maxClients,
       maxPendingConnections: limits.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS,
       httpMaxConnections: limits.httpMaxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS,
@@ -134,6 +169,8 @@ export class Sidecar implements SidecarView {
       nodeId: config.id,
       listen: config.listen,
       peers: config.members.filter((m) => m.id !== config.id).map((m) => ({ id: m.id, host: m.sidecar.host, port: m.sidecar.port })),
+      // A joining node asks for the configuration here (protocol.md §4.10); a born one is not cluster state yet.
+      configProvider: () => this.configMessage(),
       secret: config.secret,
       tls: config.tls,
       onClientConnection: handler,
@@ -148,7 +185,8 @@ export class Sidecar implements SidecarView {
       if (suppressed !== undefined) this.log.warn('connection refused', { reason: info.reason, remote: info.remote, detail: info.detail, notLogged: suppressed || undefined });
     });
     this.transport.on('listener-error', (err) => this.log.error('transport listener failed', { error: (err as Error).message }));
-    if (!self.witness && config.redis) {
+    this.lastNamedIn = self ? config.members.map((m) => m.id) : [];
+    if (config.redis) {
       this.redis = new RedisRuntime({
         config,
         elector: this.elector,
@@ -225,6 +263,7 @@ export class Sidecar implements SidecarView {
       if (suppressed !== undefined) this.log.error('tick failed', { error: (err as Error).stack ?? String(err), notLogged: suppressed || undefined });
     }
     this.eventLog.flush(now);
+    if (this.departing.size > 0) this.expireDeparting(now);
     this.redis?.onTick(now, this.pollEarlyMs);
     if (this.voteStore.saveFailure && now - this.lastVoteRecheck >= VOTE_RECHECK_MS) {
       this.lastVoteRecheck = now;
@@ -297,6 +336,9 @@ export class Sidecar implements SidecarView {
       case 'follow':
         if (ev.primary !== null) this.primaryIs(ev.primary, ev.epoch);
         break;
+      case 'config':
+        this.applyClusterConfig(this.elector.clusterConfig, ev.self === 'removed');
+        break;
       case 'role':
         if (ev.to === 'primary') this.primaryIs(this.config.id, ev.epoch);
         else if (ev.from === 'primary') this.lostAt ??= this.now();
@@ -364,13 +406,137 @@ export class Sidecar implements SidecarView {
 
   primary(): { id: string; addr: HostPort; epoch: number } | undefined {
     const p = this.lastPrimary;
-    if (!p) return undefined;
+    // A removed node names no primary to clients: it no longer knows who leads.
+    if (!p || this.elector.configSnapshot().removed) return undefined;
     const addr = this.redisAddrOf(p.id);
     return addr ? { id: p.id, addr, epoch: p.epoch } : undefined;
   }
 
   counters(): SidecarCounters {
     return structuredClone(this.stats);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Membership (protocol.md §5.12)
+  // ---------------------------------------------------------------------------
+
+  /** The configuration a joining node may fetch: only one made by a primary (a born one is not cluster state). */
+  private configMessage(): ConfigMessage | undefined {
+    const c = this.elector.configSnapshot();
+    if (c.epoch === 0) return undefined;
+    const cfg = this.elector.clusterConfig;
+    return { type: 'CONFIG', nodeId: this.config.id, version: cfg.version, configEpoch: cfg.epoch, members: membersText(cfg.members) };
+  }
+
+  /**
+   * A configuration is in use: the member list everything reads, the peers the transport dials and
+   * accepts, and the log. Members the change dropped stay dialled for a while so they hear of it.
+   */
+  private applyClusterConfig(c: ClusterConfig, removed: boolean): void {
+    // Events from inside the Elector's constructor come before there is a transport; it starts from config.members.
+    if (!this.transport) return;
+    const before = this.config.members;
+    const next = memberConfigsOf(c);
+    this.config.members = next;
+    const now = this.now();
+    const nextIds = new Set(next.map((m) => m.id));
+    for (const m of before) {
+      if (!nextIds.has(m.id) && m.id !== this.config.id) this.departing.set(m.id, { peer: { id: m.id, host: m.sidecar.host, port: m.sidecar.port }, until: now + 10 * this.elector.config.downAfterMs });
+    }
+    for (const id of nextIds) this.departing.delete(id);
+    if (!removed) this.lastNamedIn = next.map((m) => m.id);
+    this.updatePeers(removed);
+  }
+
+  private updatePeers(removed: boolean): void {
+    const peers = removed ? [] : this.config.members.filter((m) => m.id !== this.config.id).map((m) => ({ id: m.id, host: m.sidecar.host, port: m.sidecar.port }));
+    for (const d of this.departing.values()) peers.push(d.peer);
+    void this.transport.setPeers(peers).catch((err) => this.log.warn('updating peers failed', { error: (err as Error).message }));
+    const accept = new Set(this.config.members.map((m) => m.id));
+    if (removed) for (const id of this.lastNamedIn) accept.add(id);
+    accept.delete(this.config.id);
+    this.transport.setAcceptIds(accept);
+  }
+
+  private expireDeparting(now: number): void {
+    let changed = false;
+    for (const [id, d] of this.departing) {
+      if (now >= d.until) {
+        this.departing.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) this.updatePeers(this.elector.configSnapshot().removed);
+  }
+
+  async memberChange(change: MemberChangeRequest, timeoutMs = 30_000): Promise<ConfigSnapshot> {
+    if (this.elector.role !== 'primary') {
+      const p = this.elector.currentPrimary;
+      if (!p) throw new Error('no primary is known right now; try again once the election is over');
+      const member = this.config.members.find((m) => m.id === p);
+      if (!member) throw new Error(`the primary ${p} has no sidecar address in the configuration`);
+      await forwardMemberCommand(member.sidecar, this.config, change, timeoutMs);
+      return this.waitForConfig((s) => (change.kind === 'add' ? s.members.some((m) => m.id === parseMember(change.spec).id) : !s.members.some((m) => m.id === change.id)), 5000);
+    }
+    if (change.kind === 'remove' && change.id === this.config.id) {
+      // The primary is removed by its successor, after the zero-loss hand-off.
+      const r = await this.switchover();
+      this.log.info(`handed off to ${r.to} to remove this node`, { epoch: r.epoch });
+      return this.memberChange(change, timeoutMs);
+    }
+    let spec;
+    if (change.kind === 'add') {
+      const m = parseMember(change.spec);
+      spec = { kind: 'add' as const, member: { id: m.id, kind: m.witness ? ('witness' as const) : ('voter' as const), priority: m.priority, peer: formatAddress(m.sidecar), redis: m.redis ? formatAddress(m.redis) : undefined } };
+    } else spec = { kind: 'remove' as const, id: change.id };
+    // A new primary restamps first (rule config-own-epoch): wait for that rather than refuse a change asked right after an election.
+    const deadline = this.now() + timeoutMs;
+    let made: ClusterConfig | undefined;
+    while (!made) {
+      try {
+        made = this.elector.proposeChange(spec, this.now());
+      } catch (err) {
+        const msg = (err as Error).message;
+        if (!/not yet restamped/.test(msg) || this.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, this.elector.config.hbIntervalMs));
+      }
+    }
+    this.log.info(`configuration ${made.version} proposed: ${describeConfig(made)}`);
+    const version = made.version;
+    return this.waitForConfig((s) => s.version === version && s.committed === true, Math.max(0, deadline - this.now()), `configuration ${version} was not committed within ${timeoutMs} ms (a majority of its voters must hold it)`);
+  }
+
+  /** A configuration fetched from a member at start-up (join.ts): taken exactly as a CONFIG from that member. */
+  adoptFetchedConfig(c: ClusterConfig): void {
+    this.log.info(`a member holds a newer configuration than ours: ${describeConfig(c)}`);
+    this.deliver(this.elector.onMessage('(fetched)', { type: 'CONFIG', nodeId: '(fetched)', version: c.version, configEpoch: c.epoch, members: membersText(c.members) }, this.now()));
+  }
+
+  forceConfig(keep: string[]): ConfigSnapshot {
+    const before = this.elector.clusterConfig;
+    const made = this.elector.forceConfig(keep, this.now());
+    const lost = before.members.filter((m) => !keep.includes(m.id)).map((m) => m.id);
+    this.log.error(`configuration FORCED by the operator: ${describeConfig(made)}; dropped ${lost.join(', ')} without a quorum; writes acknowledged only by them may be lost, and if they are alive behind a partition two primaries can result`);
+    return this.elector.configSnapshot();
+  }
+
+  private waitForConfig(done: (s: ConfigSnapshot) => boolean, timeoutMs: number, timeoutText = 'the configuration did not change in time'): Promise<ConfigSnapshot> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const s = this.elector.configSnapshot();
+        if (done(s)) {
+          clearInterval(timer);
+          clearTimeout(limit);
+          resolve(s);
+        }
+      };
+      const timer = setInterval(check, 20);
+      const limit = setTimeout(() => {
+        clearInterval(timer);
+        reject(new Error(timeoutText));
+      }, timeoutMs);
+      check();
+    });
   }
 
   async switchover(target?: string): Promise<{ from: string; to: string; epoch: number; tookMs: number }> {

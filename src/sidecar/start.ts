@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import { probeDurableWrites } from '../elector/durable-file.js';
 import type { SidecarConfig } from './config.js';
 import { Sidecar, type SidecarDeps } from './sidecar.js';
+import { joinCluster, newerConfigFromMembers } from './join.js';
+import { createLogger } from './logger.js';
 
 /**
  * Start a sidecar process: data directory, the Sidecar itself, and signal
@@ -23,8 +25,17 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps = {}
     const what = e.code && !e.message.startsWith(e.code) ? `${e.code}: ${e.message}` : e.message;
     throw new Error(`--data-dir ${config.dataDir}: cannot write, fsync and rename a file in it (${what}); the vote file could not be saved, so this node could never vote`);
   }
+  if (config.join) {
+    const log = deps.logger ?? createLogger({ nodeId: config.id, level: config.logLevel, format: config.logFormat });
+    await joinCluster(config, log);
+    deps = { ...deps, logger: log };
+  }
   const sidecar = new Sidecar(config, deps);
   warnIfVotedForNonMember(sidecar);
+  // A node removed while it was down hears of it from any member before it starts taking part.
+  const held = sidecar.elector.clusterConfig;
+  const newer = held.epoch > 0 ? await newerConfigFromMembers(sidecar.config, held).catch(() => undefined) : undefined;
+  if (newer) sidecar.adoptFetchedConfig(newer);
   try {
     await sidecar.start();
   } catch (err) {

@@ -56,7 +56,7 @@ export interface InboundHost {
   protocolError(info: ConnectionFailureInfo): void;
 }
 
-type State = 'sniff' | 'await-peer' | 'await-proof' | 'await-confget' | 'answered' | 'open' | 'handed-off' | 'closed';
+type State = 'sniff' | 'await-peer' | 'await-proof' | 'await-confget' | 'await-first' | 'answered' | 'open' | 'handed-off' | 'closed';
 
 export class InboundConnection {
   /** The proven peer id; set once the handshake succeeds. */
@@ -176,6 +176,16 @@ export class InboundConnection {
       case 'await-confget':
         this.handleConfget(msg);
         return;
+      case 'await-first':
+        // A member may fetch the configuration too (a learner started with --join after it was
+        // added): a first frame CONFGET is that request; anything else opens the member link.
+        if (msg.type === 'CONFGET') {
+          this.handleConfget(msg);
+          return;
+        }
+        this.openMemberLink();
+        this.handle(msg);
+        return;
       case 'open':
         if (msg.type === 'PEER' || msg.type === 'CHALLENGE' || msg.type === 'PROOF' || msg.type === 'CONFGET') {
           this.fail('protocol-error', 'unexpected-message', `unexpected ${msg.type} after the handshake`);
@@ -237,6 +247,16 @@ export class InboundConnection {
       this.state = 'await-confget';
       return;
     }
+    if ((this.version ?? 1) >= CONFIG_HANDSHAKE_VERSION && this.host.servesConfig) {
+      // Not counted as the member's link (which would replace its current one) until its first frame
+      // shows it is not a configuration request. A member sends its first frame at once.
+      this.state = 'await-first';
+      return;
+    }
+    this.openMemberLink();
+  }
+
+  private openMemberLink(): void {
     this.clearDeadline();
     this.state = 'open';
     this.peerId = this.claimedId;

@@ -45,6 +45,14 @@ describe('fetchConfig against a member with a configProvider', () => {
     expect(Object.keys(n1.t.stats())).toEqual(['n2']);
   });
 
+  it('a member fetches too (a learner started with --join after member add), without displacing its link', async () => {
+    const n1 = await member();
+    // n2 is a member of n1 here; its fetch must be answered, not taken for its election link.
+    await expect(fetchConfig({ host: HOST, port: n1.port }, { ...OPTS, nodeId: 'n2' })).resolves.toEqual(CONFIG);
+    expect(n1.protocolErrors).toEqual([]);
+    expect(n1.messages).toEqual([]);
+  });
+
   it('wrong secret: rejects with bad proof', async () => {
     const n1 = await member();
     await expect(fetchConfig({ host: HOST, port: n1.port }, { ...OPTS, secret: Buffer.from('not the secret') })).rejects.toThrow(
