@@ -6,7 +6,7 @@
  * (witness); all up; redis at 10.0.0.1:6379 and 10.0.0.2:6379.
  */
 import { EventEmitter } from 'node:events';
-import { parseMember } from '../../src/cli/resolve-run-config.js';
+import { parseMember } from '../../src/sidecar/member-spec.js';
 import type { ConfigSnapshot, ElectorSnapshot } from '../../src/elector/elector.js';
 import type { ElectorEvent } from '../../src/elector/events.js';
 import type { HostPort } from '../../src/protocol/index.js';
