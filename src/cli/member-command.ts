@@ -92,7 +92,7 @@ export async function runMember(action: MemberAction, opts: MemberOptions, write
       // The sidecar answers once the change is committed: give it the whole wait, plus the forwarding.
       reply = await client.command(args, Math.max(opts.timeoutMs ?? 5000, waitMs + 5000));
     } catch (err) {
-      throw new Error(`member ${describeAction(action)} refused: ${(err as Error).message.replace(/^ERR /, '')}`);
+      throw new Error(`member ${describeAction(action)} failed: ${(err as Error).message.replace(/^ERR /, '')}`);
     }
     config = parseConfigReply(reply);
   } finally {

@@ -60,11 +60,11 @@ describe('resp-elect member', () => {
     const view = new FakeView();
     const { port } = await startAdmin(view);
     const sidecar = `127.0.0.1:${port}`;
-    await expect(runMember({ kind: 'add', spec: 'n2=10.0.0.9:26379,redis=10.0.0.9:6379' }, { sidecar }, () => {})).rejects.toThrow('member add n2 refused: member id n2 is taken');
+    await expect(runMember({ kind: 'add', spec: 'n2=10.0.0.9:26379,redis=10.0.0.9:6379' }, { sidecar }, () => {})).rejects.toThrow('member add n2 failed: member id n2 is taken');
     view.memberChangeImpl = async () => {
       throw new Error('a change is already in flight');
     };
-    await expect(runMember({ kind: 'remove', id: 'n2' }, { sidecar }, () => {})).rejects.toThrow('member remove n2 refused: a change is already in flight');
+    await expect(runMember({ kind: 'remove', id: 'n2' }, { sidecar }, () => {})).rejects.toThrow('member remove n2 failed: a change is already in flight');
     const calls = view.memberChangeCalls.length;
     await expect(runMember({ kind: 'add', spec: 'n4=10.0.0.4:26379' }, { sidecar }, () => {})).rejects.toThrow(/a data member needs redis=host:port/);
     await expect(runMember({ kind: 'add', spec: 'n4=10.0.0.4:26379,redis=10.0.0.4:6379,colour=red' }, { sidecar }, () => {})).rejects.toThrow(/unknown part "colour=red"/);
