@@ -92,8 +92,9 @@ export function memberCommand(ctx: MemberContext, args: readonly string[]): Repl
       return pending.then(
         (committed) => {
           ctx.log('info', `${what} committed: version ${committed.version} (epoch ${committed.epoch})`);
-          // The configuration the change made, not whatever followed it (a learner's promotion).
-          return configNow(view, committed);
+          // The configuration the change made, not whatever followed it (a learner's promotion);
+          // committed, since the promise resolves only then, even where this sidecar cannot count it (a replica).
+          return configNow(view, { ...committed, committed: true });
         },
         (err: unknown) => {
           ctx.log('warn', `${what} failed: ${messageOf(err)}`);

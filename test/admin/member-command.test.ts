@@ -67,6 +67,14 @@ describe('MEMBER', () => {
     expect(cfg.members.find((m) => m.id === 'n4')).toMatchObject({ kind: 'learner', peer: '10.0.0.4:26379', redis: '10.0.0.4:6379' });
   });
 
+  it('on a replica, a forwarded change is answered as committed: the primary said so', async () => {
+    const view = new FakeView({ self: 'n2' });
+    view.memberChangeImpl = async () => ({ ...view.setConfigMembers(view.snap.config.members.filter((m) => m.id !== 'n3')), committed: null });
+    const { port } = await startAdmin(view);
+    const cfg = parseConfigReply(await (await client(port)).command(['MEMBER', 'REMOVE', 'n3']));
+    expect(cfg).toMatchObject({ committed: true, voters: ['n1', 'n2'], answeredBy: 'n2' });
+  });
+
   it('ADD and REMOVE refusals are -ERR with the reason', async () => {
     const view = new FakeView();
     const { port, logs } = await startAdmin(view);
