@@ -91,7 +91,21 @@ export class AckWriter {
 
   constructor(opts: WriterOptions) {
     if (!opts.resolve && !(opts.sentinels && opts.sentinels.length > 0 && opts.masterName)) throw new Error('AckWriter: give sentinels and masterName, or resolve');
-    this.opts = opts;
+    this.opts = { ...opts };
+  }
+
+  /**
+   * Change WAIT's numreplicas from the next write on: during a membership
+   * change the count that makes a write survive differs (protocol.md §5.12,
+   * "Which WAIT holds during a change").
+   */
+  setReplicas(n: number): void {
+    this.opts.replicas = n;
+  }
+
+  /** WAIT's numreplicas now. */
+  get replicas(): number {
+    return this.opts.replicas;
   }
 
   /** Writes attempted so far. */
@@ -180,7 +194,6 @@ export class AckWriter {
   }
 
   private async run(): Promise<void> {
-    const replicas = this.opts.replicas;
     const waitMs = this.opts.waitTimeoutMs ?? 200;
     const interval = this.opts.intervalMs ?? 5;
     let bad = 0;
@@ -205,6 +218,7 @@ export class AckWriter {
       const key = `${this.opts.keyPrefix}${this.seq++}`;
       const started = Date.now();
       const port = c.stream?.remotePort;
+      const replicas = this.opts.replicas;
       try {
         await c.set(key, `v:${key}`);
         const copies = await c.wait(replicas, waitMs);

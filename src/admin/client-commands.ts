@@ -7,6 +7,7 @@ import { AUTH_ERRORS, checkAuth } from './auth.js';
 import type { ClientConnection } from './client-connection.js';
 import { renderInfo, REDIS_VERSION } from './info.js';
 import { error, MapReply, OK, PushReply, simple, VerbatimText, type Protocol, type Reply } from './resp.js';
+import { memberCommand } from './member-command.js';
 import { sentinelCommand } from './sentinel-command.js';
 
 interface CommandSpec {
@@ -271,6 +272,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
       const server = conn.server;
       const reply = sentinelCommand(
         { view: server.view, primaryLost: () => server.primaryLost(), failover: (t) => server.failover(t) },
+        args.slice(1).map((a) => text(a)),
+      );
+      if (reply instanceof Promise) return reply.then((r) => conn.send(r));
+      conn.send(reply);
+      return undefined;
+    },
+  },
+  member: {
+    arity: -2,
+    run(conn, args) {
+      const reply = memberCommand(
+        { view: conn.server.view, log: (level, msg) => conn.server.log(level, msg), client: conn.remote },
         args.slice(1).map((a) => text(a)),
       );
       if (reply instanceof Promise) return reply.then((r) => conn.send(r));

@@ -3,14 +3,14 @@
  * `field:value` line per fact about this node, then one line per member in
  * redis's `slave0:ip=...,port=...` style:
  *
- *   member0:id=n1,self=1,role=primary,epoch=3,offset=1200,state=up,last_seen_ms=0,redis=10.0.0.1:6379,sidecar=10.0.0.1:26379,witness=0,priority=1
+ *   member0:id=n1,self=1,role=primary,epoch=3,offset=1200,state=up,last_seen_ms=0,redis=10.0.0.1:6379,sidecar=10.0.0.1:26379,witness=0,priority=1,kind=voter
  *
  * Member values are percent-escaped for `%`, `,` and `=` (node ids may hold
  * any printable ASCII), so the line always splits back unambiguously.
  */
 import type { SidecarView } from '../sidecar/view.js';
-import { quorumSize } from '../elector/membership.js';
 import { hostPort } from './topology.js';
+import { reachableVoters } from './voters.js';
 
 export interface ElectionMember {
   id: string;
@@ -27,6 +27,8 @@ export interface ElectionMember {
   sidecar: string;
   witness: boolean;
   priority: number;
+  /** Its kind in the configuration in use: voter, learner or witness. */
+  kind: string;
 }
 
 export interface ElectionInfo {
@@ -46,8 +48,17 @@ export interface ElectionInfo {
   fenced: boolean;
   witness: boolean;
   handoff: string;
+  /** A strict majority of the voters of the configuration in use. */
   quorum: number;
+  /** Members this sidecar hears, itself included (learners too). */
   reachable: number;
+  /** Voters this sidecar hears, itself included when it is one: what `quorum` is compared with. */
+  reachableVoters: number;
+  configVersion: number;
+  configEpoch: number;
+  /** How many voters (witnesses included) and learners the configuration has; the member lines carry each one's kind. */
+  voters: number;
+  learners: number;
   redisReachable: boolean | null;
   redisRole: string;
   redisHealthy: boolean | null;
@@ -68,9 +79,17 @@ export function collectElectionInfo(view: SidecarView): ElectionInfo {
   const redis = view.redisStatus();
   const selfMember = config.members.find((m) => m.id === config.id);
   const peers = new Map(snap.peers.map((p) => [p.id, p]));
+  const kinds = new Map(snap.config.members.map((m) => [m.id, m.kind]));
   const members: ElectionMember[] = config.members.map((m) => {
     const redisAddr = m.witness ? undefined : view.redisAddrOf(m.id);
-    const base = { id: m.id, redis: redisAddr ? hostPort(redisAddr) : '', sidecar: hostPort(m.sidecar), witness: m.witness, priority: m.priority };
+    const base = {
+      id: m.id,
+      redis: redisAddr ? hostPort(redisAddr) : '',
+      sidecar: hostPort(m.sidecar),
+      witness: m.witness,
+      priority: m.priority,
+      kind: kinds.get(m.id) ?? (m.witness ? 'witness' : 'voter'),
+    };
     if (m.id === config.id) {
       return { ...base, self: true, role: snap.role, epoch: snap.epoch, offset: snap.offset, state: 'up' as const, lastSeenMs: 0 };
     }
@@ -102,8 +121,13 @@ export function collectElectionInfo(view: SidecarView): ElectionInfo {
     fenced: view.fenced(),
     witness: selfMember?.witness ?? false,
     handoff: snap.handoff ? `${snap.handoff.target}${snap.handoff.released ? ' (released)' : ''}` : '',
-    quorum: quorumSize(config.members.length),
+    quorum: snap.config.quorum,
     reachable: 1 + snap.peers.filter((p) => p.up).length,
+    reachableVoters: reachableVoters(snap),
+    configVersion: snap.config.version,
+    configEpoch: snap.config.epoch,
+    voters: snap.config.voters.length,
+    learners: snap.config.learners.length,
     redisReachable: redis ? redis.reachable : null,
     redisRole: redis?.role ?? '',
     redisHealthy: redis ? redis.healthy : null,
@@ -135,6 +159,11 @@ export function formatElectionInfo(info: ElectionInfo): string {
     `handoff:${info.handoff}`,
     `quorum:${info.quorum}`,
     `reachable_members:${info.reachable}`,
+    `reachable_voters:${info.reachableVoters}`,
+    `config_version:${info.configVersion}`,
+    `config_epoch:${info.configEpoch}`,
+    `voters:${info.voters}`,
+    `learners:${info.learners}`,
     `redis_reachable:${opt(info.redisReachable)}`,
     `redis_role:${info.redisRole}`,
     `redis_healthy:${opt(info.redisHealthy)}`,
@@ -154,6 +183,7 @@ export function formatElectionInfo(info: ElectionInfo): string {
       ['sidecar', m.sidecar],
       ['witness', flag(m.witness)],
       ['priority', String(m.priority)],
+      ['kind', m.kind],
     ];
     lines.push(`member${i}:${fields.map(([k, v]) => `${k}=${escapeValue(v)}`).join(',')}`);
   });
@@ -209,6 +239,7 @@ export function parseElectionInfo(text: string): ElectionInfo {
         sidecar: kv.get('sidecar') ?? '',
         witness: kv.get('witness') === '1',
         priority: Number(kv.get('priority') ?? 0) || 0,
+        kind: kv.get('kind') ?? (kv.get('witness') === '1' ? 'witness' : 'voter'),
       };
     });
   return {
@@ -230,6 +261,11 @@ export function parseElectionInfo(text: string): ElectionInfo {
     handoff: str('handoff'),
     quorum: num('quorum'),
     reachable: num('reachable_members'),
+    reachableVoters: num('reachable_voters'),
+    configVersion: num('config_version'),
+    configEpoch: num('config_epoch'),
+    voters: num('voters'),
+    learners: num('learners'),
     redisReachable: optBool('redis_reachable'),
     redisRole: str('redis_role'),
     redisHealthy: optBool('redis_healthy'),

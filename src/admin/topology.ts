@@ -6,9 +6,9 @@
  * rendered from this, so they always agree with each other.
  */
 import { resolveConfig } from '../elector/config.js';
-import { quorumSize } from '../elector/membership.js';
 import type { HostPort } from '../protocol/index.js';
 import type { SidecarView } from '../sidecar/view.js';
+import { reachableVoters } from './voters.js';
 
 export interface MasterState {
   name: string;
@@ -55,10 +55,10 @@ export interface SentinelState {
 
 export interface Topology {
   masterName: string;
-  /** Votes needed to win an election (a strict majority of all members). */
+  /** Votes needed to win an election: a strict majority of the voters of the configuration in use. */
   quorum: number;
   memberCount: number;
-  /** Sidecars reachable from here, this one included. */
+  /** Voters reachable from here, this sidecar included when it is one (learners never count). */
   usable: number;
   downAfterMs: number;
   failoverTimeoutMs: number;
@@ -165,9 +165,9 @@ export function describeTopology(view: SidecarView, primaryLost: boolean): Topol
 
   return {
     masterName: config.masterName,
-    quorum: quorumSize(config.members.length),
+    quorum: snap.config.quorum,
     memberCount: config.members.length,
-    usable: 1 + snap.peers.filter((p) => p.up).length,
+    usable: reachableVoters(snap),
     ...timings(view),
     master,
     replicas,

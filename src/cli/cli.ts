@@ -1,10 +1,11 @@
 /**
- * The `resp-elect` command: `run`, `status` and `switchover`, each in its own
+ * The `resp-elect` command: `run`, `status`, `switchover` and `member`, each in its own
  * module; this file only wires them into yargs. The demo, the benchmarks and
  * the chaos suite are not subcommands: they live in lab/, outside the shipped
  * package (`npm run demo`, `npm run bench:*`, `npm run chaos`).
  */
 import yargs, { type Argv } from 'yargs';
+import { memberCommand } from './member-command.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
 import { switchoverCommand } from './switchover-command.js';
@@ -16,7 +17,8 @@ export function buildCli(argv: string[]): Argv {
     .command(runCommand)
     .command(statusCommand)
     .command(switchoverCommand)
-    .demandCommand(1, 'Name a command: run, status or switchover (see --help).')
+    .command(memberCommand)
+    .demandCommand(1, 'Name a command: run, status, switchover or member (see --help).')
     .strict()
     .recommendCommands()
     .help()

@@ -97,7 +97,7 @@ export function buildReport(info: ElectionInfo, masterName: string | undefined, 
     members: members.map((m) => ({
       id: m.id,
       self: m.self,
-      role: m.witness ? 'witness' : m.role,
+      role: m.witness ? 'witness' : m.kind === 'learner' ? `${m.role} (learner)` : m.role,
       state: m.state,
       epoch: m.epoch,
       redis: m.redis || null,
@@ -131,7 +131,8 @@ export function formatReport(report: StatusReport): string {
       ? `${name}: primary ${report.primary.id} at ${report.primary.addr} (epoch ${report.primary.epoch})`
       : `${name}: no primary known (epoch ${n.epoch})`,
   );
-  lines.push(`asked ${n.id} at ${report.sidecar}: ${n.reachable}/${report.members.length} members reachable, ${n.quorum} needed for a majority`);
+  const learners = n.learners > 0 ? `, ${n.learners} learner${n.learners === 1 ? '' : 's'} (not voting)` : '';
+  lines.push(`asked ${n.id} at ${report.sidecar}: ${n.reachableVoters}/${n.voters} voters reachable, ${n.quorum} needed for a majority${learners}; configuration version ${n.configVersion}`);
   if (n.handoff) lines.push(`hand-off under way to ${n.handoff}`);
   if (n.fenced) lines.push(`${n.id}'s redis is fenced (writes paused)`);
   if (n.redisHealthy === false) lines.push(`${n.id}'s redis is unhealthy: ${n.redisUnhealthyReason || 'unknown reason'}`);

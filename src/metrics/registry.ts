@@ -5,6 +5,7 @@
  * nothing here needs to be told when things happen.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { reachableVoters } from '../admin/voters.js';
 import type { SidecarView } from '../sidecar/view.js';
 import type { LoopDelaySample } from './event-loop-delay.js';
 
@@ -124,12 +125,53 @@ export function createMetricsRegistry(view: SidecarView, opts: MetricsOptions = 
   });
   new Gauge({
     name: `${p}quorum_reachable`,
-    help: '1 while a majority of members (this one included) is reachable',
+    help: '1 while a majority of the voters (this one included when it is one) is reachable; learners never count',
     registers,
     collect() {
       const snap = view.snapshot();
-      const usable = 1 + snap.peers.filter((x) => x.up).length;
-      this.set(usable >= Math.floor(view.config.members.length / 2) + 1 ? 1 : 0);
+      this.set(reachableVoters(snap) >= snap.config.quorum ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${p}quorum`,
+    help: 'Votes needed to win an election: a strict majority of the voters of the configuration in use',
+    registers,
+    collect() {
+      this.set(view.snapshot().config.quorum);
+    },
+  });
+  new Gauge({
+    name: `${p}config_version`,
+    help: 'Version of the member configuration this node holds (grows by one with every change)',
+    registers,
+    collect() {
+      this.set(view.snapshot().config.version);
+    },
+  });
+  new Gauge({
+    name: `${p}config_voters`,
+    help: 'Voters (witnesses included) in the member configuration this node holds',
+    registers,
+    collect() {
+      this.set(view.snapshot().config.voters.length);
+    },
+  });
+  new Gauge({
+    name: `${p}config_learners`,
+    help: 'Learners (added, not yet caught up, not voting) in the member configuration this node holds',
+    registers,
+    collect() {
+      this.set(view.snapshot().config.learners.length);
+    },
+  });
+  new Gauge({
+    name: `${p}config_member`,
+    help: 'Each member of the configuration this node holds, with its kind (voter, learner, witness) as a label',
+    labelNames: ['member', 'kind'],
+    registers,
+    collect() {
+      this.reset();
+      for (const m of view.snapshot().config.members) this.set({ member: m.id, kind: m.kind }, 1);
     },
   });
   new Gauge({

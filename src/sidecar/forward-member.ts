@@ -18,16 +18,24 @@ export async function forwardMemberCommand(primarySidecar: HostPort, config: Sid
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: 2000,
-    commandTimeout: timeoutMs,
+    // The primary gets `timeoutMs` to commit (TIMEOUT below); its answer needs a moment more to arrive.
+    commandTimeout: timeoutMs + 2000,
     protocol: 2,
   });
   client.on('error', () => {});
   try {
     await client.connect();
     const args = change.kind === 'add' ? ['ADD', change.spec] : ['REMOVE', change.id];
-    await client.call('MEMBER', ...args);
+    await client.call('MEMBER', ...args, 'TIMEOUT', String(timeoutMs));
   } catch (err) {
-    throw new Error(`the primary's sidecar at ${formatAddress(primarySidecar)} refused the change: ${(err as Error).message.replace(/^ERR /, '')}`);
+    const msg = (err as Error).message;
+    // No answer is not a refusal: the primary may have made the change and then frozen or lost its link.
+    if (/timed out/i.test(msg)) {
+      throw new Error(
+        `the primary's sidecar at ${formatAddress(primarySidecar)} did not answer within ${timeoutMs + 2000} ms; the change may or may not have been made: check with resp-elect member list, then retry`,
+      );
+    }
+    throw new Error(`the primary's sidecar at ${formatAddress(primarySidecar)} refused the change: ${msg.replace(/^ERR /, '')}`);
   } finally {
     client.disconnect();
   }

@@ -121,9 +121,9 @@ describe('INFO', () => {
       reachable: 3,
     });
     expect(election.members).toEqual([
-      { id: 'n1', self: true, role: 'primary', epoch: 3, offset: 1000, state: 'up', lastSeenMs: 0, redis: '10.0.0.1:6379', sidecar: '10.0.0.1:26379', witness: false, priority: 1 },
-      { id: 'n2', self: false, role: 'replica', epoch: 3, offset: 990, state: 'up', lastSeenMs: 20, redis: '10.0.0.2:6379', sidecar: '10.0.0.2:26379', witness: false, priority: 1 },
-      { id: 'n3', self: false, role: 'replica', epoch: 3, offset: 0, state: 'up', lastSeenMs: 30, redis: '', sidecar: '10.0.0.3:26379', witness: true, priority: 1 },
+      { id: 'n1', self: true, role: 'primary', epoch: 3, offset: 1000, state: 'up', lastSeenMs: 0, redis: '10.0.0.1:6379', sidecar: '10.0.0.1:26379', witness: false, priority: 1, kind: 'voter' },
+      { id: 'n2', self: false, role: 'replica', epoch: 3, offset: 990, state: 'up', lastSeenMs: 20, redis: '10.0.0.2:6379', sidecar: '10.0.0.2:26379', witness: false, priority: 1, kind: 'voter' },
+      { id: 'n3', self: false, role: 'replica', epoch: 3, offset: 0, state: 'up', lastSeenMs: 30, redis: '', sidecar: '10.0.0.3:26379', witness: true, priority: 1, kind: 'witness' },
     ]);
 
     view.peer('n2').up = false;
@@ -286,6 +286,32 @@ describe('SENTINEL', () => {
     expect(await c.command(['SENTINEL', 'CKQUORUM', 'mymaster'])).toBe('OK 2 usable Sentinels. Quorum and failover authorization can be reached');
     view.peer('n3').up = false;
     expect(await rejects(c.command(['SENTINEL', 'ckquorum', 'mymaster']))).toMatch(/^NOQUORUM 1 usable Sentinels\. Not enough available Sentinels/);
+  });
+
+  it('quorum, ckquorum and INFO count the voters of the configuration in use, never learners', async () => {
+    const view = new FakeView({
+      members: [
+        { id: 'n1', redis: { host: '10.0.0.1', port: 6379 } },
+        { id: 'n2', redis: { host: '10.0.0.2', port: 6379 } },
+        { id: 'n3', redis: { host: '10.0.0.3', port: 6379 } },
+        { id: 'n4', redis: { host: '10.0.0.4', port: 6379 } },
+        { id: 'n5', redis: { host: '10.0.0.5', port: 6379 } },
+      ],
+    });
+    // n4 and n5 were just added: learners, so 3 voters and a quorum of 2 (5 members would need 3).
+    view.setConfigMembers(view.snap.config.members.map((m) => (m.id === 'n4' || m.id === 'n5' ? { ...m, kind: 'learner' as const } : m)));
+    for (const id of ['n4', 'n5']) view.peer(id).learner = true;
+    const { port } = await startAdmin(view);
+    const c = await client(port);
+    const info = parseElectionInfo(String(await c.command(['INFO', 'election'])));
+    expect(info).toMatchObject({ quorum: 2, configVersion: 3, configEpoch: 3, voters: 3, learners: 2, reachable: 5, reachableVoters: 3 });
+    expect(info.members.map((m) => `${m.id}:${m.kind}`)).toEqual(['n1:voter', 'n2:voter', 'n3:voter', 'n4:learner', 'n5:learner']);
+    // Two voters down: the learners that are up do not make a majority.
+    view.peer('n2').up = false;
+    view.peer('n3').up = false;
+    expect(await rejects(c.command(['SENTINEL', 'ckquorum', 'mymaster']))).toMatch(/^NOQUORUM 1 usable Sentinels/);
+    const down = parseElectionInfo(String(await c.command(['INFO', 'election'])));
+    expect(down).toMatchObject({ reachable: 3, reachableVoters: 1, quorum: 2 });
   });
 
   it('failover: completes, is refused, runs long, is already in progress', async () => {

@@ -6,12 +6,13 @@
  * (witness); all up; redis at 10.0.0.1:6379 and 10.0.0.2:6379.
  */
 import { EventEmitter } from 'node:events';
-import type { ElectorSnapshot } from '../../src/elector/elector.js';
+import { parseMember } from '../../src/sidecar/member-spec.js';
+import type { ConfigSnapshot, ElectorSnapshot } from '../../src/elector/elector.js';
 import type { ElectorEvent } from '../../src/elector/events.js';
 import type { HostPort } from '../../src/protocol/index.js';
 import type { RedisStatus } from '../../src/redis/status.js';
 import type { MemberConfig, SidecarConfig } from '../../src/sidecar/config.js';
-import type { SidecarCounters, SidecarEvents, SidecarView } from '../../src/sidecar/view.js';
+import type { MemberChangeRequest, SidecarCounters, SidecarEvents, SidecarView } from '../../src/sidecar/view.js';
 
 export interface FakeMemberSpec {
   id: string;
@@ -58,6 +59,17 @@ export class FakeView implements SidecarView {
   /** Replace to script switchover(); records the targets asked for. */
   switchoverImpl: (target?: string) => Promise<SwitchoverResult>;
   readonly switchoverCalls: Array<string | undefined> = [];
+  /**
+   * Replace to script memberChange(); records the requests. The default makes
+   * the change in `snap.config` at once, as a primary whose every voter
+   * answers would: an add is a learner (a witness a voter), a taken id or an
+   * unknown one is refused.
+   */
+  memberChangeImpl: (change: MemberChangeRequest, timeoutMs?: number) => Promise<ConfigSnapshot>;
+  readonly memberChangeCalls: Array<{ change: MemberChangeRequest; timeoutMs: number | undefined }> = [];
+  /** Replace to script forceConfig(); records the lists asked for. */
+  forceConfigImpl: (keep: string[]) => ConfigSnapshot;
+  readonly forceConfigCalls: string[][] = [];
 
   constructor(opts: FakeViewOptions = {}) {
     const specs = opts.members ?? [
@@ -124,7 +136,13 @@ export class FakeView implements SidecarView {
         version: 2,
         epoch: 1,
         digest: 'c'.repeat(64),
-        members: members.map((m) => ({ id: m.id, kind: m.witness ? ('witness' as const) : ('voter' as const), priority: m.priority })),
+        members: members.map((m) => ({
+          id: m.id,
+          kind: m.witness ? ('witness' as const) : ('voter' as const),
+          priority: m.priority,
+          peer: `${m.sidecar.host}:${m.sidecar.port}`,
+          ...(m.redis ? { redis: `${m.redis.host}:${m.redis.port}` } : {}),
+        })),
         voters: members.map((m) => m.id),
         learners: [],
         quorum: Math.floor(members.length / 2) + 1,
@@ -157,6 +175,30 @@ export class FakeView implements SidecarView {
             },
           };
     if (primaryId !== null) this.current = { id: primaryId, addr: this.redisAddrOf(primaryId)!, epoch };
+    this.memberChangeImpl = async (change) => {
+      const c = this.snap.config;
+      if (change.kind === 'remove') {
+        if (!c.members.some((m) => m.id === change.id)) throw new Error(`${change.id} is not a member`);
+        return this.setConfigMembers(c.members.filter((m) => m.id !== change.id));
+      }
+      const m = parseMember(change.spec);
+      if (c.members.some((x) => x.id === m.id)) throw new Error(`member id ${m.id} is taken`);
+      const addr = (a: HostPort | undefined) => (a ? `${a.host}:${a.port}` : undefined);
+      return this.setConfigMembers([
+        ...c.members,
+        { id: m.id, kind: m.witness ? 'witness' : 'learner', priority: m.priority, peer: addr(m.sidecar), ...(m.redis ? { redis: addr(m.redis) } : {}) },
+      ]);
+    };
+    this.forceConfigImpl = (keep) => {
+      const c = this.snap.config;
+      const unknown = keep.find((id) => !c.members.some((m) => m.id === id));
+      if (unknown !== undefined) throw new Error(`${unknown} is not a member`);
+      if (!keep.includes(self)) throw new Error(`the list must include this node (${self})`);
+      return this.setConfigMembers(
+        c.members.filter((m) => keep.includes(m.id)),
+        c.version + 2,
+      );
+    };
     this.switchoverImpl = async (target) => {
       const to = target ?? members.find((m) => !m.witness && m.id !== this.current?.id)!.id;
       const from = this.current!.id;
@@ -167,6 +209,26 @@ export class FakeView implements SidecarView {
 
   now(): number {
     return this.clock;
+  }
+  memberChange(change: MemberChangeRequest, timeoutMs?: number): Promise<ConfigSnapshot> {
+    this.memberChangeCalls.push({ change, timeoutMs });
+    return this.memberChangeImpl(change, timeoutMs);
+  }
+  forceConfig(keep: string[]): ConfigSnapshot {
+    this.forceConfigCalls.push(keep);
+    return this.forceConfigImpl(keep);
+  }
+
+  /** Replace the configuration's members, keeping voters, learners and quorum consistent with them. */
+  setConfigMembers(members: ConfigSnapshot['members'], version = this.snap.config.version + 1): ConfigSnapshot {
+    const c = this.snap.config;
+    c.members = members;
+    c.version = version;
+    c.epoch = this.snap.epoch;
+    c.voters = members.filter((m) => m.kind !== 'learner').map((m) => m.id);
+    c.learners = members.filter((m) => m.kind === 'learner').map((m) => m.id);
+    c.quorum = Math.floor(c.voters.length / 2) + 1;
+    return structuredClone(c);
   }
   snapshot(): ElectorSnapshot {
     return structuredClone(this.snap);

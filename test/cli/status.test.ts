@@ -36,7 +36,7 @@ describe('resp-elect status', () => {
     await runStatus({ sidecar: `127.0.0.1:${port}` }, out.write);
     const text = out.text();
     expect(text).toContain('mymaster: primary n1 at 10.0.0.1:6379 (epoch 3)');
-    expect(text).toContain(`asked n1 at 127.0.0.1:${port}: 3/3 members reachable, 2 needed for a majority`);
+    expect(text).toContain(`asked n1 at 127.0.0.1:${port}: 3/3 voters reachable, 2 needed for a majority; configuration version 2`);
     const lines = text.split('\n');
     const header = lines.find((l) => l.startsWith('ID'))!;
     expect(header.split(/\s{2,}/)).toEqual(['ID', 'ROLE', 'EPOCH', 'REDIS', 'OFFSET', 'LAG', 'LAST SEEN', 'LEASE']);
@@ -50,7 +50,7 @@ describe('resp-elect status', () => {
     const again = collector();
     await runStatus({ sidecar: `127.0.0.1:${port}` }, again.write);
     expect(again.text()).toContain('DOWN (4.2 s ago)');
-    expect(again.text()).toContain('2/3 members reachable');
+    expect(again.text()).toContain('2/3 voters reachable');
   });
 
   it('--json prints valid, complete JSON', async () => {

@@ -139,6 +139,33 @@ describe('/metrics', () => {
     expect(again).toContain('resp_elect_fenced 1');
   });
 
+  it('exports the member configuration; quorum counts its voters, never learners', async () => {
+    const view = new FakeView({
+      members: [{ id: 'n1' }, { id: 'n2' }, { id: 'n3', witness: true }, { id: 'n4' }, { id: 'n5' }],
+    });
+    // n4 and n5 added as learners: 3 voters, quorum 2 (five members would make it 3).
+    view.setConfigMembers(view.snap.config.members.map((m) => (m.id === 'n4' || m.id === 'n5' ? { ...m, kind: 'learner' as const } : m)), 7);
+    for (const id of ['n4', 'n5']) view.peer(id).learner = true;
+    const base = await start(view);
+    const text = (await get(`${base}/metrics`)).body;
+    for (const line of [
+      'resp_elect_config_version 7',
+      'resp_elect_config_voters 3',
+      'resp_elect_config_learners 2',
+      'resp_elect_quorum 2',
+      'resp_elect_quorum_reachable 1',
+      'resp_elect_config_member{member="n3",kind="witness"} 1',
+      'resp_elect_config_member{member="n4",kind="learner"} 1',
+      'resp_elect_config_member{member="n1",kind="voter"} 1',
+    ]) {
+      expect(text).toContain(line);
+    }
+    // n2 and n3 down: n1 and the two learners are up, 3 of 5 members, but 1 of 3 voters.
+    view.peer('n2').up = false;
+    view.peer('n3').up = false;
+    expect((await get(`${base}/metrics`)).body).toContain('resp_elect_quorum_reachable 0');
+  });
+
   it('two servers in one process keep separate registries', async () => {
     const a = new FakeView();
     const b = new FakeView({ self: 'n2' });

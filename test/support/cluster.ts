@@ -359,14 +359,14 @@ export class Writer {
   constructor(
     private readonly cluster: Cluster,
     readonly prefix: string,
-    opts: { waitTimeoutMs: number; pauseMs: number },
+    opts: { waitTimeoutMs: number; pauseMs: number; replicas?: number },
   ) {
     this.w = new AckWriter({
       resolve: async () => {
         const p = await this.cluster.primary();
         return p ? { host: '127.0.0.1', port: p.redis!.port } : undefined;
       },
-      replicas: 1,
+      replicas: opts.replicas ?? 1,
       waitTimeoutMs: opts.waitTimeoutMs,
       intervalMs: opts.pauseMs,
       keyPrefix: `${prefix}:`,
@@ -378,6 +378,11 @@ export class Writer {
       },
     });
     this.w.start();
+  }
+
+  /** WAIT's numreplicas from the next write on (a membership change needs another, protocol.md §5.12). */
+  setReplicas(n: number): void {
+    this.w.setReplicas(n);
   }
 
   /** Acknowledged keys, in order. */
@@ -551,8 +556,8 @@ export class Cluster implements Resource {
   }
 
   /** Start a writer: unique keys, each acknowledged once `WAIT 1` returns ≥ 1; follows the primary. */
-  writer(opts: { prefix?: string; waitTimeoutMs?: number; pauseMs?: number } = {}): Writer {
-    const w = new Writer(this, opts.prefix ?? `w${this.writers.length}`, { waitTimeoutMs: opts.waitTimeoutMs ?? 200, pauseMs: opts.pauseMs ?? 2 });
+  writer(opts: { prefix?: string; waitTimeoutMs?: number; pauseMs?: number; replicas?: number } = {}): Writer {
+    const w = new Writer(this, opts.prefix ?? `w${this.writers.length}`, { waitTimeoutMs: opts.waitTimeoutMs ?? 200, pauseMs: opts.pauseMs ?? 2, replicas: opts.replicas ?? 1 });
     this.writers.push(w);
     return w;
   }
