@@ -3,6 +3,7 @@ import { ConfigError, resolveConfig, type ElectorConfig } from '../elector/confi
 import { isValidNodeId, parseAddress, type HostPort } from '../protocol/index.js';
 import { OptionError, type ClientKillType, type LogFormat, type LogLevel, type MemberConfig, type SidecarConfig } from '../sidecar/config.js';
 import { camel, envName, RUN_OPTIONS, type OptionSpec } from './run-options.js';
+import { checkStatefulSetDomain, parseStatefulSetMembers, statefulSetMemberTexts } from './statefulset-members.js';
 
 type Source = 'flag' | 'config file' | 'environment' | 'default';
 interface Valued {
@@ -94,13 +95,33 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
     return data.subarray(0, data.length - (data.at(-1) === 0x0a ? (data.at(-2) === 0x0d ? 2 : 1) : 0));
   };
 
+  /** The --statefulset-members list as --member texts, or undefined when not given (statefulset-members.ts). */
+  const statefulSetMembers = (membersGiven: boolean, sidecarPort: number): string[] | undefined => {
+    const text = str('statefulset-members');
+    const domainText = str('statefulset-domain');
+    if (text === undefined) {
+      if (domainText !== undefined) throw new OptionError('statefulset-domain', 'is only used with --statefulset-members', get('statefulset-domain').source);
+      return undefined;
+    }
+    const source = get('statefulset-members').source;
+    if (membersGiven) throw new OptionError('statefulset-members', 'replaces --member: give one or the other', source);
+    if (domainText === undefined) throw new OptionError('statefulset-domain', "is required with --statefulset-members: the headless Service's DNS name, e.g. redis.default.svc.cluster.local");
+    const { name, count } = parseStatefulSetMembers(text, source);
+    const domain = checkStatefulSetDomain(domainText, get('statefulset-domain').source);
+    const redisText = str('redis');
+    const redisPort = redisText !== undefined ? addr('redis', redisText, get('redis').source).port : 6379;
+    return statefulSetMemberTexts({ name, count, domain, sidecarPort, redisPort });
+  };
+
   const id = required('id', "this node's member id");
   if (!isValidNodeId(id)) throw new OptionError('id', `${JSON.stringify(id)} is not a valid node id (1-64 printable ASCII bytes, no spaces)`, get('id').source);
   const listenText = required('listen', 'the host:port this sidecar binds');
   const listen = addr('listen', listenText, get('listen').source);
 
   const memberValue = get('member');
-  const memberTexts = Array.isArray(memberValue.value) ? memberValue.value : memberValue.value === undefined ? [] : [memberValue.value];
+  let memberTexts: unknown[] = Array.isArray(memberValue.value) ? memberValue.value : memberValue.value === undefined ? [] : [memberValue.value];
+  const fromStatefulSet = statefulSetMembers(memberTexts.length > 0, listen.port);
+  if (fromStatefulSet) memberTexts = fromStatefulSet;
   if (memberTexts.length === 0) throw new OptionError('member', 'at least one --member is required, this node included');
   const members = memberTexts.map((m) => parseMember(m, memberValue.source));
   const seen = new Set<string>();
@@ -109,6 +130,9 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
     seen.add(m.id);
   }
   const self = members.find((m) => m.id === id);
+  if (!self && fromStatefulSet) {
+    throw new OptionError('id', `${id} is not one of the pods of --statefulset-members ${str('statefulset-members')} (${[...seen].join(', ')}); in Kubernetes, set RESP_ELECT_ID from the pod name`, get('id').source);
+  }
   if (!self) throw new OptionError('member', `no --member has this node's id ${id} (members: ${[...seen].join(', ')})`, memberValue.source);
   if (!members.some((m) => !m.witness && m.priority > 0)) throw new OptionError('member', 'no member can ever be primary: all are witnesses or priority 0', memberValue.source);
 
