@@ -1,0 +1,281 @@
+/**
+ * The parts of Kubernetes a StatefulSet meets, emulated on the netns lab
+ * (lab/bench/netns.ts; this code runs in its driver namespace, the "node"
+ * every probe and client comes from):
+ *
+ * - cluster DNS: /etc/netns/<ns>/hosts of every namespace lists each pod's
+ *   stable name (`redis-0.redis.<namespace>.svc.cluster.local`) with its
+ *   current IP, the headless Service publishing not-ready pods (so a name
+ *   resolves from the moment its pod has an address until it is gone), and
+ *   the Sentinel Service's name with its cluster IP. Files are rewritten in
+ *   place: `ip netns exec` bind-mounted them, a rename would not be seen;
+ * - kube-proxy for the Sentinel Service: a TCP relay on the cluster IP that
+ *   sends each connection to a ready pod's sidecar port;
+ * - the StatefulSet controller: a deleted pod comes back under the same name
+ *   (a new IP: the netns address changes) with its PersistentVolume, or an
+ *   empty one when it was rescheduled after losing its node;
+ * - the eviction API: an eviction is refused while the PodDisruptionBudget
+ *   would be broken (maxUnavailable counted over ready pods), as `kubectl
+ *   drain` meets it.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { sleep } from '../util/wait.js';
+import { type LabSpec, nodeNs, driverNs } from '../bench/netns.js';
+import { findObject, type K8sObject, type LoadedManifest } from './manifests.js';
+import { Pod, run } from './pod.js';
+
+export interface KubeOptions {
+  lab: LabSpec;
+  manifests: LoadedManifest[];
+  namespace: string;
+  dir: string;
+  binDir: string;
+  appDir: string;
+  log(msg: string): void;
+}
+
+export const netnsEtc = (ns: string): string => `/etc/netns/${ns}`;
+
+/** Why this machine cannot run the emulation, or undefined when it can (no nftables needed: nothing is partitioned). */
+export function k8sLabUnsupported(): string | undefined {
+  if (process.platform !== 'linux') return 'needs Linux (network namespaces)';
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces, veth pairs, /etc/netns/<ns>/hosts)';
+  if (spawnSync('ip', ['netns', 'list'], { stdio: 'ignore' }).status !== 0) return "'ip netns' does not work here (iproute2)";
+  return undefined;
+}
+
+export class Kube {
+  readonly statefulSet: K8sObject;
+  readonly pods: Pod[] = [];
+  readonly replicas: number;
+  /** The Sentinel Service's cluster IP: the driver's own data address. */
+  readonly clusterIP: string;
+  private nextHost = 100;
+  private proxy: Server | undefined;
+  private readonly proxied = new Set<Socket>();
+  private readonly secret = randomBytes(32).toString('hex');
+  /** Evictions the PDB refused. */
+  evictionsRefused = 0;
+  /** Most pods not ready at once while nothing but evictions disrupted the set. */
+  private readonly serviceName: string;
+
+  constructor(private readonly o: KubeOptions) {
+    this.statefulSet = findObject(o.manifests, 'StatefulSet');
+    this.replicas = this.statefulSet.spec.replicas as number;
+    this.serviceName = this.statefulSet.spec.serviceName as string;
+    this.clusterIP = `${o.lab.dataNet}.2`;
+    if (o.lab.nodes < this.replicas) throw new Error(`the lab has ${o.lab.nodes} namespaces, the StatefulSet ${this.replicas} replicas`);
+    for (let i = 0; i < this.replicas; i++) {
+      this.pods.push(
+        new Pod(i, nodeNs(o.lab, i + 1), '', {
+          statefulSet: this.statefulSet,
+          namespace: o.namespace,
+          binDir: o.binDir,
+          appDir: o.appDir,
+          volumeDir: (v) => this.volumeDir(i, v),
+          logDir: o.dir,
+          log: o.log,
+        }),
+      );
+    }
+  }
+
+  /** `redis-0.redis.<namespace>.svc.cluster.local`. */
+  podHost(ordinal: number): string {
+    return `${this.statefulSet.metadata.name}-${ordinal}.${this.serviceName}.${this.o.namespace}.svc.cluster.local`;
+  }
+
+  get sentinelServiceHost(): string {
+    const svc = this.o.manifests.map((m) => m.object).find((x) => x.kind === 'Service' && x.spec?.clusterIP !== 'None');
+    if (!svc) throw new Error('no ClusterIP Service in deploy/kubernetes');
+    return `${svc.metadata.name}.${this.o.namespace}.svc.cluster.local`;
+  }
+
+  get sentinelServicePort(): number {
+    const svc = this.o.manifests.map((m) => m.object).find((x) => x.kind === 'Service' && x.spec?.clusterIP !== 'None')!;
+    return svc.spec.ports[0].port as number;
+  }
+
+  private volumeDir(ordinal: number, volume: string): string {
+    const podSpec = this.statefulSet.spec.template.spec;
+    const v = (podSpec.volumes as { name: string; secret?: { secretName: string; items?: unknown } }[] | undefined)?.find((x) => x.name === volume);
+    if (v?.secret) {
+      // The Secret README "Running on Kubernetes" creates: one key, the peer secret.
+      const dir = join(this.o.dir, 'secrets', v.secret.secretName);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'peer-secret'), this.secret);
+      return dir;
+    }
+    if (v) return join(this.o.dir, 'emptydir', `${ordinal}`, volume);
+    const claim = (this.statefulSet.spec.volumeClaimTemplates as K8sObject[]).find((t) => t.metadata.name === volume);
+    if (!claim) throw new Error(`volume ${volume}: neither a pod volume nor a volumeClaimTemplate`);
+    // PVC <template>-<pod>, as the StatefulSet controller names it.
+    return join(this.o.dir, 'pv', `${volume}-${this.statefulSet.metadata.name}-${ordinal}`);
+  }
+
+  /** The namespaces whose hosts files stand for cluster DNS: every pod's and the driver's. */
+  private namespaces(): string[] {
+    return [driverNs(this.o.lab), ...this.pods.map((p) => p.ns)];
+  }
+
+  /** Create /etc/netns/<ns>/{hosts,resolv.conf} before anything runs in the namespaces (ip netns exec mounts them). */
+  static prepareDns(lab: LabSpec, nodes: number): void {
+    for (const ns of [driverNs(lab), ...Array.from({ length: nodes }, (_, i) => nodeNs(lab, i + 1))]) {
+      mkdirSync(netnsEtc(ns), { recursive: true });
+      writeFileSync(join(netnsEtc(ns), 'hosts'), '127.0.0.1 localhost\n');
+      // No name server: a name not in hosts fails at once instead of waiting for a resolver that is not there.
+      writeFileSync(join(netnsEtc(ns), 'resolv.conf'), 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
+    }
+  }
+
+  static removeDns(lab: LabSpec, nodes: number): void {
+    for (const ns of [driverNs(lab), ...Array.from({ length: nodes }, (_, i) => nodeNs(lab, i + 1))]) rmSync(netnsEtc(ns), { recursive: true, force: true });
+  }
+
+  /** Rewrite every hosts file: the pods that exist (running or terminating) and the Sentinel Service. */
+  private publishDns(): void {
+    const lines = ['127.0.0.1 localhost', `${this.clusterIP} ${this.sentinelServiceHost}`];
+    for (const p of this.pods) if (p.ip) lines.push(`${p.ip} ${this.podHost(p.ordinal)} ${p.name}.${this.serviceName}`);
+    const text = `${lines.join('\n')}\n`;
+    for (const ns of this.namespaces()) writeFileSync(join(netnsEtc(ns), 'hosts'), text);
+  }
+
+  /** Give the pod a new address in its namespace (a pod on a new node gets a new IP). */
+  private async assignIp(pod: Pod): Promise<void> {
+    const ip = `${this.o.lab.dataNet}.${this.nextHost++}`;
+    if (this.nextHost > 250) throw new Error('the emulation ran out of pod addresses');
+    await run('ip', ['-n', pod.ns, 'addr', 'flush', 'dev', 'eth0']);
+    await run('ip', ['-n', pod.ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+    pod.ip = ip;
+  }
+
+  private async dropIp(pod: Pod): Promise<void> {
+    await run('ip', ['-n', pod.ns, 'addr', 'flush', 'dev', 'eth0']);
+    pod.ip = '';
+    this.publishDns();
+  }
+
+  /** The StatefulSet controller creates pod `ordinal` (again): new IP, DNS, containers. */
+  async createPod(ordinal: number): Promise<void> {
+    const pod = this.pods[ordinal]!;
+    await this.assignIp(pod);
+    this.publishDns();
+    pod.start();
+    this.o.log(`${pod.name} created at ${pod.ip}`);
+  }
+
+  /** Graceful deletion (preStop, SIGTERM, grace period), then the pod and its DNS record are gone. */
+  async deletePod(ordinal: number): Promise<void> {
+    const pod = this.pods[ordinal]!;
+    const t = Date.now();
+    await pod.delete();
+    await this.dropIp(pod);
+    this.o.log(`${pod.name} deleted in ${Date.now() - t} ms`);
+  }
+
+  /** The node of pod `ordinal` is lost with its local volume; the pod is rescheduled elsewhere, empty. */
+  async reschedule(ordinal: number, nodeLostMs: number): Promise<void> {
+    const pod = this.pods[ordinal]!;
+    await pod.crash();
+    this.o.log(`${pod.name}: node lost (every process killed)`);
+    await sleep(nodeLostMs);
+    await this.dropIp(pod);
+    rmSync(this.volumeDir(ordinal, 'data'), { recursive: true, force: true });
+    await this.createPod(ordinal);
+  }
+
+  async waitReady(ordinals: number[], timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!ordinals.every((i) => this.pods[i]!.ready)) {
+      if (Date.now() > deadline) throw new Error(`${what}: pods ${ordinals.filter((i) => !this.pods[i]!.ready).map((i) => this.pods[i]!.name).join(', ')} not ready within ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  }
+
+  /** RollingUpdate: highest ordinal first, one pod at a time, each ready before the next is deleted. */
+  async rollingUpdate(timeoutMs: number): Promise<void> {
+    for (let i = this.replicas - 1; i >= 0; i--) {
+      await this.deletePod(i);
+      await this.createPod(i);
+      await this.waitReady([i], timeoutMs, `rolling update of ${this.pods[i]!.name}`);
+    }
+  }
+
+  /** The eviction API: allowed only while every other pod is ready and not terminating (PDB maxUnavailable). */
+  private evictionAllowed(): boolean {
+    const pdb = findObject(this.o.manifests, 'PodDisruptionBudget');
+    const maxUnavailable = pdb.spec.maxUnavailable as number;
+    const healthy = this.pods.filter((p) => p.ready && !p.terminating).length;
+    return healthy - (this.replicas - maxUnavailable) >= 1;
+  }
+
+  /**
+   * `kubectl drain` of the nodes holding `ordinals`, all at once: each drain
+   * retries its eviction until the PDB allows it; an evicted pod is deleted
+   * gracefully and recreated on another node (new IP) with its volume.
+   */
+  async drain(ordinals: number[], timeoutMs: number, retryMs = 500): Promise<void> {
+    await Promise.all(
+      ordinals.map(async (i) => {
+        const deadline = Date.now() + timeoutMs;
+        while (!this.evictionAllowed()) {
+          this.evictionsRefused += 1;
+          if (Date.now() > deadline) throw new Error(`drain: eviction of ${this.pods[i]!.name} refused by the PodDisruptionBudget for ${timeoutMs} ms`);
+          await sleep(retryMs);
+        }
+        // Checked and marked in one turn of the event loop: no other drain can slip in between.
+        this.pods[i]!.terminating = true;
+        this.o.log(`drain: ${this.pods[i]!.name} evicted`);
+        await this.deletePod(i);
+        await this.createPod(i);
+        await this.waitReady([i], timeoutMs, `drained ${this.pods[i]!.name}`);
+      }),
+    );
+  }
+
+  /** Every pod deleted at once, then all recreated (the StatefulSet controller, Parallel). */
+  async restartAll(timeoutMs: number): Promise<void> {
+    const all = this.pods.map((p) => p.ordinal);
+    await Promise.all(all.map((i) => this.deletePod(i)));
+    await Promise.all(all.map((i) => this.createPod(i)));
+    await this.waitReady(all, timeoutMs, 'the whole set restarted');
+  }
+
+  /** kube-proxy for the Sentinel Service: each connection to a ready pod's sidecar. */
+  async startProxy(): Promise<void> {
+    const port = this.sentinelServicePort;
+    let turn = 0;
+    this.proxy = createServer((client) => {
+      const ready = this.pods.filter((p) => p.ready && !p.terminating && p.ip);
+      if (ready.length === 0) {
+        client.destroy();
+        return;
+      }
+      const target = ready[turn++ % ready.length]!;
+      const upstream = connect({ host: target.ip, port });
+      for (const s of [client, upstream]) {
+        this.proxied.add(s);
+        s.on('close', () => this.proxied.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.proxy!.once('error', reject);
+      this.proxy!.listen(port, this.clusterIP, () => resolve());
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.proxied) s.destroy();
+    await new Promise<void>((resolve) => (this.proxy ? this.proxy.close(() => resolve()) : resolve()));
+    await Promise.all(this.pods.map((p) => p.crash()));
+  }
+}
