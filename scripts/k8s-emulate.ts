@@ -211,6 +211,7 @@ async function inner(lab: LabSpec): Promise<void> {
     maxWritableInRound: sampler.maxWritableInRound,
     violations: sampler.violations.slice(0, 10),
     evictionsRefused: kube.evictionsRefused,
+    readyUnsynced: kube.readyUnsynced,
     livenessKills: kube.pods.flatMap((p) => p.livenessKills),
     addressesGiven: [...addressesGiven].sort(),
     ipAddressesGiven: [...addressesGiven].filter((a) => isIP(a) !== 0),

@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { oneCommand } from '../proc/fast-client.js';
 import { sleep } from '../util/wait.js';
 import { type LabSpec, nodeNs, driverNs } from '../bench/netns.js';
 import { findObject, type K8sObject, type LoadedManifest } from './manifests.js';
@@ -60,6 +61,8 @@ export class Kube {
   private readonly secret = randomBytes(32).toString('hex');
   /** Evictions the PDB refused. */
   evictionsRefused = 0;
+  /** Pods that turned ready while their redis held no synced data (neither a master nor a replica with its link up). */
+  readonly readyUnsynced: string[] = [];
   /** Most pods not ready at once while nothing but evictions disrupted the set. */
   private readonly serviceName: string;
 
@@ -79,6 +82,7 @@ export class Kube {
           volumeDir: (v) => this.volumeDir(i, v),
           logDir: o.dir,
           log: o.log,
+          onReady: (pod) => void this.checkSynced(pod),
         }),
       );
     }
@@ -194,6 +198,23 @@ export class Kube {
       if (Date.now() > deadline) throw new Error(`${what}: pods ${ordinals.filter((i) => !this.pods[i]!.ready).map((i) => this.pods[i]!.name).join(', ')} not ready within ${timeoutMs} ms`);
       await sleep(100);
     }
+  }
+
+  /**
+   * What readiness promises (a rollout and a drain rely on it): a pod turns
+   * ready only once its redis is the primary's or a replica whose link is up.
+   */
+  private async checkSynced(pod: Pod): Promise<void> {
+    try {
+      const info = String(await oneCommand({ host: pod.ip, port: 6379 }, ['INFO', 'replication'], 1000));
+      const role = /^role:(\w+)/m.exec(info)?.[1];
+      const link = /^master_link_status:(\w+)/m.exec(info)?.[1];
+      if (role === 'master' || (role === 'slave' && link === 'up')) return;
+      this.readyUnsynced.push(`${pod.name}: role ${role}, master_link_status ${link}`);
+    } catch (err) {
+      this.readyUnsynced.push(`${pod.name}: INFO replication failed: ${(err as Error).message}`);
+    }
+    this.o.log(`${pod.name} turned ready without synced data: ${this.readyUnsynced.at(-1)}`);
   }
 
   /** RollingUpdate: highest ordinal first, one pod at a time, each ready before the next is deleted. */

@@ -33,6 +33,8 @@ export interface PodEnv {
   volumeDir(volume: string): string;
   logDir: string;
   log(msg: string): void;
+  /** Called when the pod turns ready (the emulation checks what its redis holds then). */
+  onReady?(pod: Pod): void;
 }
 
 interface ProbeState {
@@ -145,6 +147,7 @@ export class Pod {
             if (s.successes >= (c.readinessProbe.successThreshold ?? 1) && !this.ready) {
               this.ready = true;
               this.env.log(`${this.name} ready`);
+              this.env.onReady?.(this);
             }
           } else {
             s.failures += 1;

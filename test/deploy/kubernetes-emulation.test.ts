@@ -1,0 +1,91 @@
+/**
+ * deploy/kubernetes/ through a StatefulSet's life, without a cluster:
+ * scripts/k8s-emulate.ts runs every pod as a network namespace with its own
+ * address and the manifest's own containers (commands, args, env, probes,
+ * preStop hooks and grace period read from the YAML), cluster DNS as
+ * /etc/netns/<pod>/hosts, and plays a reschedule of the primary (new IP,
+ * empty volume), a rolling update, a drain of two nodes at once against the
+ * PodDisruptionBudget and a restart of the whole set, under a writer doing
+ * SET + WAIT 1 through the Sentinel Service. Asserted: nothing acknowledged
+ * lost, never two redis taking writes at once (a probe write to every redis
+ * every 100 ms), no liveness probe failing, no pod turning ready before its
+ * redis synced, the PDB holding back the second
+ * eviction, clients given DNS names only. Timings are printed, not asserted.
+ * Needs root and `ip netns`; skipped otherwise.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { labNamespaces } from '../../lab/bench/netns.js';
+import { k8sLabUnsupported } from '../../lab/k8s/cluster.js';
+import { serverBinaries } from '../../lab/proc/server-binaries.js';
+import { runBenchScript } from '../bench/run-script.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// Its own prefix, so a manual run of the script (prefix k8e-) never collides with the test.
+const PREFIX = 'k8t-';
+
+function skipReason(): string | undefined {
+  const lab = k8sLabUnsupported();
+  if (lab) return lab;
+  if (spawnSync(serverBinaries().server, ['--version']).status !== 0) return `${serverBinaries().server} is not installed`;
+  if (!existsSync(`${ROOT}dist/scripts/k8s-emulate.js`)) return 'dist/scripts/k8s-emulate.js missing (npm run build)';
+  return undefined;
+}
+const reason = skipReason();
+
+interface Phase {
+  name: string;
+  tookMs: number;
+  primaryBefore?: string;
+  primaryAfter?: string;
+  longestGapMs: number;
+  ackedDuring: number;
+}
+
+it.skipIf(reason !== undefined)(`the StatefulSet survives a reschedule, a rolling update, a drain and a whole-set restart${reason ? ` (skipped: ${reason})` : ''}`, async () => {
+  expect(labNamespaces(PREFIX), `namespaces ${PREFIX}* left by an earlier run: node dist/scripts/k8s-emulate.js --cleanup --prefix ${PREFIX}`).toEqual([]);
+  try {
+    const { code, output, result } = await runBenchScript('k8s-emulate', ['--prefix', PREFIX], 170_000);
+    const tail = output.slice(-4000);
+    expect(code, tail).toBe(0);
+    expect(result, tail).toBeDefined();
+    const r = result as {
+      failure?: string;
+      acked: number;
+      lost?: number;
+      lostSample?: string[];
+      maxWritableInRound: number;
+      violations: string[];
+      samplerRounds: number;
+      evictionsRefused: number;
+      readyUnsynced: string[];
+      livenessKills: string[];
+      addressesGiven: string[];
+      ipAddressesGiven: string[];
+      phases: Phase[];
+    };
+    for (const p of r.phases) console.log(`${p.name}: ${p.tookMs} ms, primary ${p.primaryBefore} -> ${p.primaryAfter}, longest gap without an acknowledged write ${p.longestGapMs} ms, ${p.ackedDuring} acknowledged`);
+    expect(r.failure, tail).toBeUndefined();
+    expect(r.phases.map((p) => p.name)).toEqual(['reschedule the primary, empty, at a new IP', 'rolling update', 'drain two nodes at once', 'restart the whole set at once']);
+    // Writes went on in every phase (the script also waited for one after each).
+    for (const p of r.phases) expect(p.ackedDuring, p.name).toBeGreaterThan(0);
+    expect(r.acked).toBeGreaterThan(0);
+    expect(r.lost, `acknowledged writes missing on the final primary: ${r.lostSample?.join(', ')}`).toBe(0);
+    expect(r.samplerRounds).toBeGreaterThan(50);
+    expect(r.violations, 'two redis took writes at the same time').toEqual([]);
+    expect(r.maxWritableInRound).toBe(1);
+    expect(r.livenessKills, 'a liveness probe failed: the kubelet would have restarted that container').toEqual([]);
+    // Ready meant synced data whenever a pod turned ready: what the rollout and the PDB count on.
+    expect(r.readyUnsynced, 'a pod turned ready before its redis had synced').toEqual([]);
+    // The two drains ran at once: the PDB made one of them wait at least once.
+    expect(r.evictionsRefused).toBeGreaterThan(0);
+    expect(r.ipAddressesGiven, 'addresses given to clients must be stable DNS names').toEqual([]);
+    expect(r.addressesGiven.length).toBeGreaterThan(0);
+    for (const a of r.addressesGiven) expect(a).toMatch(/^redis-\d\.redis\.prod\.svc\.cluster\.local$/);
+  } finally {
+    expect(labNamespaces(PREFIX), 'the emulation left network namespaces behind').toEqual([]);
+    expect(existsSync(`/etc/netns/${PREFIX}ctl`), 'the emulation left /etc/netns entries behind').toBe(false);
+  }
+}, 180_000);
