@@ -212,6 +212,7 @@ async function inner(lab: LabSpec): Promise<void> {
     violations: sampler.violations.slice(0, 10),
     evictionsRefused: kube.evictionsRefused,
     readyUnsynced: kube.readyUnsynced,
+    stoppedAsMaster: kube.stoppedAsMaster,
     livenessKills: kube.pods.flatMap((p) => p.livenessKills),
     addressesGiven: [...addressesGiven].sort(),
     ipAddressesGiven: [...addressesGiven].filter((a) => isIP(a) !== 0),

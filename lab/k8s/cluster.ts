@@ -27,7 +27,7 @@ import { oneCommand } from '../proc/fast-client.js';
 import { sleep } from '../util/wait.js';
 import { type LabSpec, nodeNs, driverNs } from '../bench/netns.js';
 import { findObject, type K8sObject, type LoadedManifest } from './manifests.js';
-import { Pod, run } from './pod.js';
+import { type DeleteOutcome, Pod, run, type TerminationOrder } from './pod.js';
 
 export interface KubeOptions {
   lab: LabSpec;
@@ -173,12 +173,21 @@ export class Kube {
   }
 
   /** Graceful deletion (preStop, SIGTERM, grace period), then the pod and its DNS record are gone. */
-  async deletePod(ordinal: number): Promise<void> {
+  async deletePod(ordinal: number, order: TerminationOrder = {}): Promise<DeleteOutcome> {
     const pod = this.pods[ordinal]!;
     const t = Date.now();
-    await pod.delete();
+    const outcome = await pod.delete(order);
     await this.dropIp(pod);
-    this.o.log(`${pod.name} deleted in ${Date.now() - t} ms`);
+    this.o.log(`${pod.name} deleted in ${Date.now() - t} ms${order.first ? ` (${order.first} stopped first)` : ''}, its redis a ${outcome.redisRoleAtSigterm} at SIGTERM`);
+    return outcome;
+  }
+
+  /** A planned deletion (rollout, drain) whose redis was still a master at SIGTERM: the hand-off did not come first. */
+  readonly stoppedAsMaster: string[] = [];
+
+  private async plannedDelete(ordinal: number, why: string, order: TerminationOrder): Promise<void> {
+    const outcome = await this.deletePod(ordinal, order);
+    if (outcome.redisRoleAtSigterm !== 'slave') this.stoppedAsMaster.push(`${why}: ${this.pods[ordinal]!.name}'s redis was ${outcome.redisRoleAtSigterm} at SIGTERM`);
   }
 
   /** The node of pod `ordinal` is lost with its local volume; the pod is rescheduled elsewhere, empty. */
@@ -220,7 +229,8 @@ export class Kube {
   /** RollingUpdate: highest ordinal first, one pod at a time, each ready before the next is deleted. */
   async rollingUpdate(timeoutMs: number): Promise<void> {
     for (let i = this.replicas - 1; i >= 0; i--) {
-      await this.deletePod(i);
+      // Every pod of a rollout with its redis container stopped first, the harder order.
+      await this.plannedDelete(i, 'rolling update', { first: 'redis', delayMs: 500 });
       await this.createPod(i);
       await this.waitReady([i], timeoutMs, `rolling update of ${this.pods[i]!.name}`);
     }
@@ -251,7 +261,8 @@ export class Kube {
         // Checked and marked in one turn of the event loop: no other drain can slip in between.
         this.pods[i]!.terminating = true;
         this.o.log(`drain: ${this.pods[i]!.name} evicted`);
-        await this.deletePod(i);
+        // The sidecar container stopped first here (the rollout stops redis first).
+        await this.plannedDelete(i, 'drain', { first: 'resp-elect', delayMs: 500 });
         await this.createPod(i);
         await this.waitReady([i], timeoutMs, `drained ${this.pods[i]!.name}`);
       }),

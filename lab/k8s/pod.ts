@@ -20,6 +20,8 @@ import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { type Child, spawnChild } from '../proc/children.js';
+import { oneCommand } from '../proc/fast-client.js';
+import { sleep } from '../util/wait.js';
 import { containerRuns, probePort, type ContainerRun, type K8sObject } from './manifests.js';
 
 export interface PodEnv {
@@ -35,6 +37,17 @@ export interface PodEnv {
   log(msg: string): void;
   /** Called when the pod turns ready (the emulation checks what its redis holds then). */
   onReady?(pod: Pod): void;
+}
+
+/** Which container the kubelet gets to first when it stops a pod, and how much later the others. */
+export interface TerminationOrder {
+  first?: string;
+  delayMs?: number;
+}
+
+export interface DeleteOutcome {
+  /** The role of the pod's redis when its container got SIGTERM (after its preStop hook). */
+  redisRoleAtSigterm?: string;
 }
 
 interface ProbeState {
@@ -226,17 +239,21 @@ export class Pod {
    * container runs its preStop hook, then gets SIGTERM; whatever runs when
    * terminationGracePeriodSeconds is over gets SIGKILL. Resolves when all exited.
    */
-  async delete(): Promise<void> {
+  async delete(order: TerminationOrder = {}): Promise<DeleteOutcome> {
     this.terminating = true;
     this.ready = false;
     const graceMs = (this.env.statefulSet.spec.template.spec.terminationGracePeriodSeconds ?? 30) * 1000;
     const deadline = Date.now() + graceMs;
+    const outcome: DeleteOutcome = {};
     await Promise.all(
       this.runs.map(async (run) => {
         const child = this.children.get(run.name);
         if (!child?.running) return;
+        // The kubelet stops a pod's containers in parallel, in no set order: let one start first.
+        if (order.first !== undefined && run.name !== order.first) await sleep(order.delayMs ?? 500);
         const preStop = run.spec.lifecycle?.preStop?.exec?.command as string[] | undefined;
         if (preStop) await this.runHook(run, preStop, deadline);
+        if (run.image.startsWith('redis:')) outcome.redisRoleAtSigterm = await this.redisRole();
         child.signal('SIGTERM');
         const left = Math.max(0, deadline - Date.now());
         if (!(await child.kill('SIGTERM', left))) {
@@ -246,6 +263,17 @@ export class Pod {
       }),
     );
     this.stopProbes();
+    return outcome;
+  }
+
+  /** The local redis' role as INFO replication says, or why it could not say. */
+  private async redisRole(): Promise<string> {
+    try {
+      const info = String(await oneCommand({ host: this.ip, port: 6379 }, ['INFO', 'replication'], 1000));
+      return /^role:(\w+)/m.exec(info)?.[1] ?? 'unknown';
+    } catch (err) {
+      return `unreachable (${(err as Error).message})`;
+    }
   }
 
   /** The node is lost: every process killed at once, no hook, no SIGTERM. */

@@ -9,7 +9,9 @@
  * SET + WAIT 1 through the Sentinel Service. Asserted: nothing acknowledged
  * lost, never two redis taking writes at once (a probe write to every redis
  * every 100 ms), no liveness probe failing, no pod turning ready before its
- * redis synced, the PDB holding back the second
+ * redis synced, every pod stopped by the rollout or the drain handing off
+ * before its redis got SIGTERM (redis container stopped first in the
+ * rollout, the sidecar's first in the drain), the PDB holding back the second
  * eviction, clients given DNS names only. Timings are printed, not asserted.
  * Needs root and `ip netns`; skipped otherwise.
  */
@@ -61,6 +63,7 @@ it.skipIf(reason !== undefined)(`the StatefulSet survives a reschedule, a rollin
       samplerRounds: number;
       evictionsRefused: number;
       readyUnsynced: string[];
+      stoppedAsMaster: string[];
       livenessKills: string[];
       addressesGiven: string[];
       ipAddressesGiven: string[];
@@ -79,6 +82,9 @@ it.skipIf(reason !== undefined)(`the StatefulSet survives a reschedule, a rollin
     expect(r.livenessKills, 'a liveness probe failed: the kubelet would have restarted that container').toEqual([]);
     // Ready meant synced data whenever a pod turned ready: what the rollout and the PDB count on.
     expect(r.readyUnsynced, 'a pod turned ready before its redis had synced').toEqual([]);
+    // Every pod a rollout or a drain stopped had handed off first: its redis was a replica at SIGTERM,
+    // whether its redis container (rollout) or its sidecar container (drain) was stopped first.
+    expect(r.stoppedAsMaster, 'a primary\'s redis got SIGTERM before the hand-off').toEqual([]);
     // The two drains ran at once: the PDB made one of them wait at least once.
     expect(r.evictionsRefused).toBeGreaterThan(0);
     expect(r.ipAddressesGiven, 'addresses given to clients must be stable DNS names').toEqual([]);
