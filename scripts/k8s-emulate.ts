@@ -35,6 +35,7 @@ import { REPO_ROOT } from '../lab/bench/deploy.js';
 import { parseArgs } from '../lab/bench/stats.js';
 import { Kube, k8sLabUnsupported } from '../lab/k8s/cluster.js';
 import { findObject, loadManifests } from '../lab/k8s/manifests.js';
+import { readmeKubernetesCommands } from '../lab/k8s/readme-commands.js';
 import { WritableSampler } from '../lab/k8s/writable-sampler.js';
 import { oneCommand } from '../lab/proc/fast-client.js';
 import { runScript } from '../lab/proc/children.js';
@@ -125,7 +126,8 @@ async function inner(lab: LabSpec): Promise<void> {
   symlinkSync(process.execPath, join(bin, 'node'));
 
   const manifests = loadManifests(MANIFESTS);
-  const kube = new Kube({ lab, manifests, namespace: NAMESPACE, dir, binDir: bin, appDir: REPO_ROOT, log });
+  const readme = readmeKubernetesCommands(join(REPO_ROOT, 'README.md'));
+  const kube = new Kube({ lab, manifests, namespace: NAMESPACE, dir, binDir: bin, appDir: REPO_ROOT, secret: readme.secret, log });
   const sentinel = { host: kube.sentinelServiceHost, port: kube.sentinelServicePort };
   const writer = new AckWriter({ sentinels: [sentinel], masterName: 'mymaster', replicas: 1, keyPrefix: 'k8s:', waitTimeoutMs: 200 });
   const sampler = new WritableSampler(() => kube.pods.filter((p) => p.ip && p.running).map((p) => ({ name: p.name, host: p.ip, port: 6379 })));
@@ -144,6 +146,7 @@ async function inner(lab: LabSpec): Promise<void> {
   };
   const phases: Phase[] = [];
   let failure: string | undefined;
+  let status: { code: number | null; output: string } | undefined;
   const phase = async (name: string, body: () => Promise<void>) => {
     const before = await primary();
     const ackedAtStart = writer.acked.length;
@@ -168,6 +171,12 @@ async function inner(lab: LabSpec): Promise<void> {
     await kube.startProxy();
     await Promise.all(all.map((i) => kube.createPod(i)));
     await kube.waitReady(all, 60_000, 'the first start');
+    // README's `kubectl exec ... status`, in that pod's container.
+    const ex = readme.exec;
+    const pod = kube.pods.find((p) => p.name === ex.pod);
+    if (!pod) throw new Error(`README's kubectl exec names pod ${ex.pod}, which the StatefulSet does not have`);
+    status = await pod.exec(ex.container, ex.argv);
+    log(`kubectl exec ${ex.pod} -c ${ex.container} -- ${ex.argv.join(' ')}: exit ${status.code}\n${status.output}`);
     writer.start();
     sampler.start();
     while (writer.acked.length === 0) await sleep(50);
@@ -211,6 +220,7 @@ async function inner(lab: LabSpec): Promise<void> {
     maxWritableInRound: sampler.maxWritableInRound,
     violations: sampler.violations.slice(0, 10),
     evictionsRefused: kube.evictionsRefused,
+    status,
     readyUnsynced: kube.readyUnsynced,
     stoppedAsMaster: kube.stoppedAsMaster,
     livenessKills: kube.pods.flatMap((p) => p.livenessKills),

@@ -36,6 +36,8 @@ export interface KubeOptions {
   dir: string;
   binDir: string;
   appDir: string;
+  /** The Secret README "Running on Kubernetes" creates. */
+  secret: { name: string; key: string };
   log(msg: string): void;
 }
 
@@ -108,10 +110,12 @@ export class Kube {
     const podSpec = this.statefulSet.spec.template.spec;
     const v = (podSpec.volumes as { name: string; secret?: { secretName: string; items?: unknown } }[] | undefined)?.find((x) => x.name === volume);
     if (v?.secret) {
-      // The Secret README "Running on Kubernetes" creates: one key, the peer secret.
+      // The Secret as README "Running on Kubernetes" creates it: its name and its one key.
+      const wanted = this.o.secret;
+      if (v.secret.secretName !== wanted.name) throw new Error(`volume ${volume} mounts Secret ${v.secret.secretName}, the README creates ${wanted.name}`);
       const dir = join(this.o.dir, 'secrets', v.secret.secretName);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'peer-secret'), this.secret);
+      writeFileSync(join(dir, wanted.key), this.secret);
       return dir;
     }
     if (v) return join(this.o.dir, 'emptydir', `${ordinal}`, volume);

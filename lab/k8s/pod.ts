@@ -213,6 +213,19 @@ export class Pod {
     throw new Error(`${container.name}: probe kind not emulated: ${JSON.stringify(p)}`);
   }
 
+  /** `kubectl exec <pod> -c <container> -- argv`: in the container's namespace, env and working directory. */
+  exec(container: string, argv: string[], timeoutMs = 10_000): Promise<{ code: number | null; output: string }> {
+    const run = this.runs.find((r) => r.name === container);
+    if (!run) throw new Error(`${this.name} has no container ${container}`);
+    const mounts = this.mounts(run.spec);
+    return new Promise((resolve) => {
+      execFile('ip', ['netns', 'exec', this.ns, ...argv.map((a) => Pod.rewrite(a, mounts))], { cwd: this.cwdOf(run, mounts), env: this.processEnv(run, mounts), timeout: timeoutMs }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+        resolve({ code, output: `${stdout}${stderr}` });
+      });
+    });
+  }
+
   /** Run an exec hook in the container (its network namespace, its env), bounded by `deadline`. */
   private runHook(run: ContainerRun, command: string[], deadline: number): Promise<void> {
     const mounts = this.mounts(run.spec);

@@ -63,6 +63,7 @@ it.skipIf(reason !== undefined)(`the StatefulSet survives a reschedule, a rollin
       samplerRounds: number;
       evictionsRefused: number;
       readyUnsynced: string[];
+      status?: { code: number | null; output: string };
       stoppedAsMaster: string[];
       livenessKills: string[];
       addressesGiven: string[];
@@ -71,6 +72,10 @@ it.skipIf(reason !== undefined)(`the StatefulSet survives a reschedule, a rollin
     };
     for (const p of r.phases) console.log(`${p.name}: ${p.tookMs} ms, primary ${p.primaryBefore} -> ${p.primaryAfter}, longest gap without an acknowledged write ${p.longestGapMs} ms, ${p.ackedDuring} acknowledged`);
     expect(r.failure, tail).toBeUndefined();
+    // README's `kubectl exec redis-0 -c resp-elect -- ... status` ran in that container and saw the set.
+    expect(r.status?.code, r.status?.output).toBe(0);
+    for (const id of ['redis-0', 'redis-1', 'redis-2']) expect(r.status?.output).toContain(id);
+    expect(r.status?.output).toMatch(/primary/);
     expect(r.phases.map((p) => p.name)).toEqual(['reschedule the primary, empty, at a new IP', 'rolling update', 'drain two nodes at once', 'restart the whole set at once']);
     // Writes went on in every phase (the script also waited for one after each).
     for (const p of r.phases) expect(p.ackedDuring, p.name).toBeGreaterThan(0);

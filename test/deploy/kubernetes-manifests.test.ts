@@ -16,6 +16,7 @@ import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { containerRuns, findObject, loadManifests, probePort, type K8sObject } from '../../lab/k8s/manifests.js';
+import { readmeKubernetesCommands } from '../../lab/k8s/readme-commands.js';
 import { resolveRunConfig } from '../../src/cli/resolve-run-config.js';
 import { addRunOptions } from '../../src/cli/run-command.js';
 
@@ -105,6 +106,20 @@ describe('deploy/kubernetes', () => {
       expect(config.dataDir).toBe(dataMount.mountPath);
       expect(sts.spec.volumeClaimTemplates.map((t: K8sObject) => t.metadata.name)).toContain('data');
     }
+  });
+
+  it('README "Running on Kubernetes" creates the Secret the pods mount and applies this directory', () => {
+    const readme = readmeKubernetesCommands(fileURLToPath(new URL('../../README.md', import.meta.url)));
+    expect(readme.lines).toContain('kubectl apply -f deploy/kubernetes/');
+    const volume = (sts.spec.template.spec.volumes as { name: string; secret?: { secretName: string } }[]).find((v) => v.secret)!;
+    expect(readme.secret.name).toBe(volume.secret!.secretName);
+    const run = runsOf(0).find((r) => r.name === 'resp-elect')!;
+    const secretFile = run.argv[run.argv.indexOf('--secret-file') + 1]!;
+    expect(secretFile.split('/').at(-1)).toBe(readme.secret.key);
+    expect(readme.exec.container).toBe('resp-elect');
+    expect(readme.exec.argv.slice(0, 2)).toEqual(run.argv.slice(0, 2));
+    // The README shows the manifests' replica count and names.
+    expect(`${sts.metadata.name}:${sts.spec.replicas}`).toBe(run.argv[run.argv.indexOf('--statefulset-members') + 1]);
   });
 
   it('probes ask the sidecar\'s /ready and /live; root filesystems are read-only; the grace period covers the hand-off', () => {
