@@ -267,9 +267,16 @@ export class Pod {
         const preStop = run.spec.lifecycle?.preStop?.exec?.command as string[] | undefined;
         if (preStop) await this.runHook(run, preStop, deadline);
         if (run.image.startsWith('redis:')) outcome.redisRoleAtSigterm = await this.redisRole();
-        child.signal('SIGTERM');
+        // One SIGTERM to the container's process, as the kubelet sends (Child.kill would signal its
+        // group and itself, and a sidecar takes a second SIGTERM as "exit at once").
+        try {
+          process.kill(child.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
         const left = Math.max(0, deadline - Date.now());
-        if (!(await child.kill('SIGTERM', left))) {
+        const exited = await Promise.race([child.exited.then(() => true), sleep(left).then(() => false)]);
+        if (!exited) {
           this.env.log(`${this.name}/${run.name}: still running after the grace period: SIGKILL`);
           await child.kill('SIGKILL');
         }

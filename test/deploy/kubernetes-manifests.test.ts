@@ -103,7 +103,7 @@ describe('deploy/kubernetes', () => {
       const volume = (sts.spec.template.spec.volumes as { name: string; secret?: { secretName: string } }[]).find((v) => v.name === 'peer-secret')!;
       expect(volume.secret?.secretName).toBe('resp-elect-peer');
       const dataMount = mounts.find((v) => v.name === 'data')!;
-      expect(config.dataDir).toBe(dataMount.mountPath);
+      expect(config.dataDir.startsWith(`${dataMount.mountPath}/`)).toBe(true);
       expect(sts.spec.volumeClaimTemplates.map((t: K8sObject) => t.metadata.name)).toContain('data');
     }
   });
