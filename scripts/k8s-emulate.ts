@@ -222,6 +222,7 @@ async function inner(lab: LabSpec): Promise<void> {
     evictionsRefused: kube.evictionsRefused,
     status,
     readyUnsynced: kube.readyUnsynced,
+    unready: kube.unready,
     stoppedAsMaster: kube.stoppedAsMaster,
     livenessKills: kube.pods.flatMap((p) => p.livenessKills),
     addressesGiven: [...addressesGiven].sort(),

@@ -63,6 +63,8 @@ export class Kube {
   private readonly secret = randomBytes(32).toString('hex');
   /** Evictions the PDB refused. */
   evictionsRefused = 0;
+  /** Pods that turned not ready while running and not being deleted (a replica must stay ready while the primary is down). */
+  readonly unready: string[] = [];
   /** Pods that turned ready while their redis held no synced data (neither a master nor a replica with its link up). */
   readonly readyUnsynced: string[] = [];
   /** Most pods not ready at once while nothing but evictions disrupted the set. */
@@ -85,6 +87,7 @@ export class Kube {
           logDir: o.dir,
           log: o.log,
           onReady: (pod) => void this.checkSynced(pod),
+          onUnready: (pod) => this.unready.push(`${pod.name} at ${new Date().toISOString().slice(11, 23)}`),
         }),
       );
     }

@@ -37,6 +37,8 @@ export interface PodEnv {
   log(msg: string): void;
   /** Called when the pod turns ready (the emulation checks what its redis holds then). */
   onReady?(pod: Pod): void;
+  /** Called when a running pod that nobody is deleting turns not ready. */
+  onUnready?(pod: Pod): void;
 }
 
 /** Which container the kubelet gets to first when it stops a pod, and how much later the others. */
@@ -166,7 +168,10 @@ export class Pod {
             s.failures += 1;
             s.successes = 0;
             if (this.terminating || (s.failures >= (c.readinessProbe.failureThreshold ?? 3) && this.ready)) {
-              if (this.ready) this.env.log(`${this.name} not ready`);
+              if (this.ready) {
+                this.env.log(`${this.name} not ready`);
+                if (!this.terminating) this.env.onUnready?.(this);
+              }
               this.ready = false;
             }
           }

@@ -8,7 +8,8 @@
  * PodDisruptionBudget and a restart of the whole set, under a writer doing
  * SET + WAIT 1 through the Sentinel Service. Asserted: nothing acknowledged
  * lost, never two redis taking writes at once (a probe write to every redis
- * every 100 ms), no liveness probe failing, no pod turning ready before its
+ * every 100 ms), no liveness probe failing, no running pod turning not
+ * ready (the replicas stay ready while the primary is lost), no pod turning ready before its
  * redis synced, every pod stopped by the rollout or the drain handing off
  * before its redis got SIGTERM (redis container stopped first in the
  * rollout, the sidecar's first in the drain), the PDB holding back the second
@@ -63,6 +64,7 @@ it.skipIf(reason !== undefined)(`the StatefulSet survives a reschedule, a rollin
       samplerRounds: number;
       evictionsRefused: number;
       readyUnsynced: string[];
+      unready: string[];
       status?: { code: number | null; output: string };
       stoppedAsMaster: string[];
       livenessKills: string[];
@@ -87,6 +89,8 @@ it.skipIf(reason !== undefined)(`the StatefulSet survives a reschedule, a rollin
     expect(r.livenessKills, 'a liveness probe failed: the kubelet would have restarted that container').toEqual([]);
     // Ready meant synced data whenever a pod turned ready: what the rollout and the PDB count on.
     expect(r.readyUnsynced, 'a pod turned ready before its redis had synced').toEqual([]);
+    // No pod that was not being deleted ever turned not ready: not the replicas while the primary's node was lost.
+    expect(r.unready, 'a running pod turned not ready').toEqual([]);
     // Every pod a rollout or a drain stopped had handed off first: its redis was a replica at SIGTERM,
     // whether its redis container (rollout) or its sidecar container (drain) was stopped first.
     expect(r.stoppedAsMaster, 'a primary\'s redis got SIGTERM before the hand-off').toEqual([]);
