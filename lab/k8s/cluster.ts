@@ -277,12 +277,57 @@ export class Kube {
   }
 
   /** Every pod deleted at once, then all recreated (the StatefulSet controller, Parallel). */
-  async restartAll(timeoutMs: number): Promise<void> {
+  /**
+   * Every pod deleted at once, then all recreated. `staggerMs`: the kubelets
+   * of the replicas other than the lowest-ordinal one start `staggerMs` late,
+   * so the writes acknowledged meanwhile are on the primary and those later
+   * replicas only, and the replica that ranks first when data looks equal
+   * (lowest id) lacks them: the election after the restart must still pick by
+   * data, which needs replication offsets that survive a restart.
+   */
+  async restartAll(timeoutMs: number, primary: number | undefined, staggerMs = 400): Promise<void> {
     const all = this.pods.map((p) => p.ordinal);
-    await Promise.all(all.map((i) => this.deletePod(i)));
-    await Promise.all(all.map((i) => this.createPod(i)));
+    const first = all.find((i) => i !== primary);
+    await Promise.all(
+      all.map(async (i) => {
+        if (i !== primary && i !== first) await sleep(staggerMs);
+        await this.deletePod(i);
+      }),
+    );
+    await Promise.all(
+      all.map(async (i) => {
+        await this.createPod(i);
+        this.offsetsAfterRestart[this.pods[i]!.name] = await this.firstOffset(this.pods[i]!);
+      }),
+    );
     await this.waitReady(all, timeoutMs, 'the whole set restarted');
   }
+
+  /**
+   * The replication offset a restarted redis reports as soon as it has loaded
+   * its data, before any election: what the sidecars will compare. redis
+   * started detached restores it from its RDB; from an AOF it would be 1
+   * everywhere, and the election after a restart of the whole set could not
+   * tell a member that missed the last acknowledged writes from one that has them.
+   */
+  private async firstOffset(pod: Pod, timeoutMs = 15_000): Promise<number | string> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        const info = String(await oneCommand({ host: pod.ip, port: 6379 }, ['INFO', 'replication'], 300));
+        const role = /^role:(\w+)/m.exec(info)?.[1];
+        const offset = Number((role === 'slave' ? /^slave_repl_offset:(\d+)/m : /^master_repl_offset:(\d+)/m).exec(info)?.[1]);
+        if (Number.isFinite(offset)) return role === 'slave' ? offset : `${offset} (already a master)`;
+      } catch {
+        // not up, or still loading
+      }
+      await sleep(20);
+    }
+    return 'no answer';
+  }
+
+  /** See firstOffset(): by pod name, after the restart of the whole set. */
+  readonly offsetsAfterRestart: Record<string, number | string> = {};
 
   /** kube-proxy for the Sentinel Service: each connection to a ready pod's sidecar. */
   async startProxy(): Promise<void> {

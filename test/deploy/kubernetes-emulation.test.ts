@@ -65,6 +65,7 @@ it.skipIf(reason !== undefined)(`the StatefulSet survives a reschedule, a rollin
       evictionsRefused: number;
       readyUnsynced: string[];
       unready: string[];
+      offsetsAfterRestart: Record<string, number | string>;
       status?: { code: number | null; output: string };
       stoppedAsMaster: string[];
       livenessKills: string[];
@@ -91,6 +92,10 @@ it.skipIf(reason !== undefined)(`the StatefulSet survives a reschedule, a rollin
     expect(r.readyUnsynced, 'a pod turned ready before its redis had synced').toEqual([]);
     // No pod that was not being deleted ever turned not ready: not the replicas while the primary's node was lost.
     expect(r.unready, 'a running pod turned not ready').toEqual([]);
+    // After the whole set restarted, every redis came back with its replication offset (RDB, started
+    // detached), so the election compares real data; from an AOF every offset reads 1.
+    expect(Object.keys(r.offsetsAfterRestart).sort()).toEqual(['redis-0', 'redis-1', 'redis-2']);
+    for (const [pod, offset] of Object.entries(r.offsetsAfterRestart)) expect(offset, `${pod}'s offset after the restart`).toBeGreaterThan(1);
     // Every pod a rollout or a drain stopped had handed off first: its redis was a replica at SIGTERM,
     // whether its redis container (rollout) or its sidecar container (drain) was stopped first.
     expect(r.stoppedAsMaster, 'a primary\'s redis got SIGTERM before the hand-off').toEqual([]);

@@ -140,6 +140,9 @@ describe('deploy/kubernetes', () => {
     // redis persists on the volume the StatefulSet keeps per pod.
     const args = runsOf(1).find((r) => r.name === 'redis')!.argv;
     expect(args[args.indexOf('--dir') + 1]).toBe(redis.volumeMounts.find((m: { name: string }) => m.name === 'data').mountPath);
-    expect(args[args.indexOf('--appendonly') + 1]).toBe('yes');
+    // RDB, not AOF: only an RDB gives a restarted redis its replication offset back.
+    expect(args[args.indexOf('--appendonly') + 1]).toBe('no');
+    expect(args[args.indexOf('--save') + 1]).not.toBe('');
+    expect(args.slice(args.indexOf('--replicaof') + 1, args.indexOf('--replicaof') + 3)).toEqual(['127.0.0.1', '1']);
   });
 });
