@@ -6,6 +6,7 @@ import { camel, envName, RUN_OPTIONS, type OptionSpec } from './run-options.js';
 import { parseMember } from '../sidecar/member-spec.js';
 
 export { parseMember } from '../sidecar/member-spec.js';
+import { checkStatefulSetDomain, parseStatefulSetMembers, statefulSetMemberTexts } from './statefulset-members.js';
 
 type Source = 'flag' | 'config file' | 'environment' | 'default';
 interface Valued {
@@ -97,6 +98,24 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
     return data.subarray(0, data.length - (data.at(-1) === 0x0a ? (data.at(-2) === 0x0d ? 2 : 1) : 0));
   };
 
+  /** The --statefulset-members list as --member texts, or undefined when not given (statefulset-members.ts). */
+  const statefulSetMembers = (membersGiven: boolean, sidecarPort: number): string[] | undefined => {
+    const text = str('statefulset-members');
+    const domainText = str('statefulset-domain');
+    if (text === undefined) {
+      if (domainText !== undefined) throw new OptionError('statefulset-domain', 'is only used with --statefulset-members', get('statefulset-domain').source);
+      return undefined;
+    }
+    const source = get('statefulset-members').source;
+    if (membersGiven) throw new OptionError('statefulset-members', 'replaces --member: give one or the other', source);
+    if (domainText === undefined) throw new OptionError('statefulset-domain', "is required with --statefulset-members: the headless Service's DNS name, e.g. redis.default.svc.cluster.local");
+    const { name, count } = parseStatefulSetMembers(text, source);
+    const domain = checkStatefulSetDomain(domainText, get('statefulset-domain').source);
+    const redisText = str('redis');
+    const redisPort = redisText !== undefined ? addr('redis', redisText, get('redis').source).port : 6379;
+    return statefulSetMemberTexts({ name, count, domain, sidecarPort, redisPort });
+  };
+
   const id = required('id', "this node's member id");
   if (!isValidNodeId(id)) throw new OptionError('id', `${JSON.stringify(id)} is not a valid node id (1-64 printable ASCII bytes, no spaces)`, get('id').source);
   const listenText = required('listen', 'the host:port this sidecar binds');
@@ -106,7 +125,9 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
   const joinTexts = (Array.isArray(joinValue.value) ? joinValue.value : joinValue.value === undefined ? [] : [joinValue.value]).flatMap((v) => String(v).split(',')).filter((v) => v !== '');
   const join = joinTexts.map((t) => addr('join', t, joinValue.source));
   const memberValue = get('member');
-  const memberTexts = Array.isArray(memberValue.value) ? memberValue.value : memberValue.value === undefined ? [] : [memberValue.value];
+  let memberTexts: unknown[] = Array.isArray(memberValue.value) ? memberValue.value : memberValue.value === undefined ? [] : [memberValue.value];
+  const fromStatefulSet = statefulSetMembers(memberTexts.length > 0, listen.port);
+  if (fromStatefulSet) memberTexts = fromStatefulSet;
   if (memberTexts.length === 0 && join.length === 0) throw new OptionError('member', 'at least one --member is required, this node included (or --join to add a node to a running cluster)');
   if (memberTexts.length > 0 && join.length > 0) throw new OptionError('join', 'give either --member (the members of a new cluster) or --join (a node added to a running one with resp-elect member add), not both', joinValue.source);
   const members = memberTexts.map((m) => parseMember(m, memberValue.source));
@@ -116,6 +137,9 @@ export function resolveRunConfig(sources: RunSources): SidecarConfig {
     seen.add(m.id);
   }
   let self = members.find((m) => m.id === id);
+  if (!self && fromStatefulSet) {
+    throw new OptionError('id', `${id} is not one of the pods of --statefulset-members ${str('statefulset-members')} (${[...seen].join(', ')}); in Kubernetes, set RESP_ELECT_ID from the pod name`, get('id').source);
+  }
   if (join.length > 0) {
     // Joining: the configuration fetched at start-up says where this node is; the flags say what is local.
     const redisGiven = str('redis');

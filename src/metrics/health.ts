@@ -5,6 +5,9 @@
  * - `/health`  — this sidecar runs, its vote file can be saved and (on data nodes) its redis is healthy.
  * - `/primary` — this node is the primary and holds a lease (route writes here).
  * - `/replica` — this node is a healthy replica following a live primary (route reads here).
+ * - `/live`    — the sidecar's event loop answers (a liveness probe: nothing about redis or peers,
+ *                which a restart of the sidecar would not mend).
+ * - `/ready`   — this member holds synced data (readiness.ts: it keeps a memory, so it is not here).
  */
 import type { SidecarView } from '../sidecar/view.js';
 
@@ -84,4 +87,8 @@ export function checkReplica(view: SidecarView): CheckResult {
   }
   const lag = peer.offset - (redis.offset ?? snap.offset);
   return result(view, undefined, { ...extra, lagBytes: Math.max(0, lag) });
+}
+
+export function checkLive(view: SidecarView): CheckResult {
+  return result(view, undefined, { uptimeMs: Math.max(0, Date.now() - view.startedAt) });
 }

@@ -1,7 +1,7 @@
 /**
  * The sidecar's HTTP endpoint (`--http host:port`): Prometheus `/metrics`
- * and the `/health`, `/primary`, `/replica` checks (200 or 503, with a JSON
- * body saying why). Anything else is 404.
+ * and the `/health`, `/primary`, `/replica`, `/ready` and `/live` checks
+ * (200 or 503, with a JSON body saying why). Anything else is 404.
  *
  * It runs on the control loop's event loop, so its cost is bounded: at most
  * `maxConnections` connections (more are closed at accept, counted and
@@ -16,7 +16,8 @@ import { performance } from 'node:perf_hooks';
 import { LogLimiter } from '../util/log-limiter.js';
 import type { HostPort } from '../protocol/index.js';
 import type { SidecarView } from '../sidecar/view.js';
-import { checkHealth, checkPrimary, checkReplica, type CheckResult } from './health.js';
+import { checkHealth, checkLive, checkPrimary, checkReplica, type CheckResult } from './health.js';
+import { Readiness } from './readiness.js';
 import type { MetricsOptions } from './registry.js';
 
 export interface HttpServerHandle {
@@ -53,6 +54,7 @@ const CHECKS: Record<string, (view: SidecarView) => CheckResult> = {
   '/health': checkHealth,
   '/primary': checkPrimary,
   '/replica': checkReplica,
+  '/live': checkLive,
 };
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, head: boolean): void {
@@ -96,11 +98,13 @@ export async function startHttpServer(view: SidecarView, addr: HostPort, opts: H
     return cached.text;
   };
 
+  // Remembers which redis run has synced, so it lives as long as the server (see readiness.ts).
+  const readiness = new Readiness(view);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
-    const known = path === '/metrics' || path in CHECKS;
+    const known = path === '/metrics' || path === '/ready' || path in CHECKS;
     if (!known) {
-      sendJson(res, 404, { status: 'fail', reason: `no such endpoint ${path}; try /metrics, /health, /primary or /replica` }, req.method === 'HEAD');
+      sendJson(res, 404, { status: 'fail', reason: `no such endpoint ${path}; try /metrics, /health, /primary, /replica, /ready or /live` }, req.method === 'HEAD');
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -113,7 +117,7 @@ export async function startHttpServer(view: SidecarView, addr: HostPort, opts: H
       send(res, 200, registry.contentType, await renderMetrics(), head);
       return;
     }
-    const check = CHECKS[path]!(view);
+    const check = path === '/ready' ? readiness.check() : CHECKS[path]!(view);
     sendJson(res, check.status, check.body, head);
   };
 
@@ -176,6 +180,7 @@ export async function startHttpServer(view: SidecarView, addr: HostPort, opts: H
         server.close(() => resolve());
         server.closeAllConnections();
         registry.clear();
+        readiness.close();
       });
       return closing;
     },
