@@ -123,7 +123,7 @@ describe('config-own-epoch: a new primary restamps the configuration before any 
     expect([s.version, s.epoch]).toEqual([2, c.elector(p).epoch]);
   });
   it('without the rule the primary builds on a configuration of another epoch', () => {
-    const { snap, epoch, tryChange } = changeRightAfterElection(['config-own-epoch', 'one-change']);
+    const { snap, epoch, tryChange } = changeRightAfterElection(['config-own-epoch', 'one-change', 'config-data']);
     expect(snap.epoch).not.toBe(epoch);
     expect(tryChange).not.toThrow();
   });
@@ -277,5 +277,25 @@ describe('membership: refusals and disaster recovery', () => {
     c.runFor(1000);
     expect(c.elector('n5').configSnapshot().version).toBe(c.elector('n2').configSnapshot().version);
     c.expectSafe();
+  });
+});
+
+describe('config-data: a change is made and committed only while the new voters hold the data', () => {
+  /** n1 primary, n3 in step with it, n2 far behind, w a witness. Removing n3 leaves {n1, n2, w}: n2 plus w would be a majority without the data. */
+  function removeTheOneInStep(disabled: SafetyRule[] = []) {
+    const c = new Cluster({ members: [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }, { id: 'w', witness: true }], bootstrap: 'n1', disabledRules: disabled, offsets: { n1: 900, n2: 900, n3: 900 } });
+    const p = c.settle();
+    expect(p).toBe('n1');
+    committed(c, p, 2);
+    c.setOffset('n1', 5000);
+    c.setOffset('n3', 5000);
+    c.runFor(500);
+    return () => c.elector(p).proposeChange({ kind: 'remove', id: 'n3' }, c.now);
+  }
+  it('removing the only replica in step, leaving a lagging one with a witness, is refused naming who keeps up', () => {
+    expect(removeTheOneInStep()).toThrow(/needs 2 data voters holding the data, and only n1 keep up/);
+  });
+  it('without the rule it goes through', () => {
+    expect(removeTheOneInStep(['config-data'])).not.toThrow();
   });
 });
