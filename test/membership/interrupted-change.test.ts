@@ -39,7 +39,7 @@ async function expectOneConfiguration(c: Cluster, via: ClusterNode): Promise<voi
   for (const n of c.nodes.filter((x) => x.sidecarRunning)) expect((await memberList(n)).conflict).toBeNull();
 }
 
-describe('membership: a change interrupted on the primary', { timeout: 60_000 }, () => {
+describe('membership: a change interrupted on the primary', { timeout: 120_000 }, () => {
   it('freezing the primary sidecar mid-request: the add completes or is refused, and a retry settles it', async () => {
     const { c, p, a } = await boot();
     const n4 = await newJoiner(c, 'n4', [a]);
