@@ -34,7 +34,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps = {}
   warnIfVotedForNonMember(sidecar);
   // A node removed while it was down hears of it from any member before it starts taking part.
   const held = sidecar.elector.clusterConfig;
-  const newer = held.epoch > 0 ? await newerConfigFromMembers(sidecar.config, held).catch(() => undefined) : undefined;
+  const newer = await newerConfigFromMembers(sidecar.config, held).catch(() => undefined);
   if (newer) sidecar.adoptFetchedConfig(newer);
   try {
     await sidecar.start();
