@@ -872,7 +872,8 @@ export class Elector {
       }
       const peer = this.peers.get(m.id);
       const held = this.progress.of(m.id);
-      if (peer && peer.epoch === this._epoch && peer.role === 'replica' && held && held.dataEpoch === mark.dataEpoch && peer.offset >= mark.offset) copies += 1;
+      // A later data epoch (the marker this primary wrote after the mark) holds everything before it.
+      if (peer && peer.epoch === this._epoch && peer.role === 'replica' && held && (held.dataEpoch > mark.dataEpoch || (held.dataEpoch === mark.dataEpoch && peer.offset >= mark.offset))) copies += 1;
     }
     return copies >= needed;
   }
@@ -900,7 +901,7 @@ export class Elector {
       }
       const peer = this.peers.get(m.id);
       const held = this.progress.of(m.id);
-      if (peer && peer.up && peer.epoch === this._epoch && peer.role === 'replica' && held && held.dataEpoch === this.dataEpoch && peer.offset >= target) upToDate.push(m.id);
+      if (peer && peer.up && peer.epoch === this._epoch && peer.role === 'replica' && held && held.dataEpoch >= this.dataEpoch && peer.offset >= target) upToDate.push(m.id);
     }
     if (upToDate.length >= needed) return null;
     return `configuration ${next.version} needs ${needed} data voters holding the data, and only ${upToDate.join(', ')} keep up`;
