@@ -352,7 +352,11 @@ export class RedisRuntime {
       mayBeMaster = true;
       await this.redis.promote();
       if (!stillWanted()) return await this.abandonPromotion(epoch, 'after REPLICAOF NO ONE, before the fence was lifted', true);
-      if (this.fence.belief !== 'lifted') await this.fence.release();
+      if (this.fence.belief !== 'lifted') {
+        await this.fence.release();
+        // Logged like the unfence step: operators (and the demo) read the fence's state from these lines.
+        log.info('local redis unfenced: CLIENT UNPAUSE (promotion: the epoch marker must be written)', { action: 'unfence' });
+      }
       // Mark the stream: everything before this point is what the primary of `epoch` was elected with.
       // A min-replicas-to-write already in redis (the user's own setting, or one a sidecar that crashed
       // with --min-replicas left) refuses that write with NOREPLICAS: right after REPLICAOF NO ONE no
