@@ -192,7 +192,12 @@ export class Sidecar implements SidecarView {
       // HANDOFF: poll now, not at the idle interval (no Elector event tells the runtime).
       if (msg.type === 'HANDOFF') this.redis?.pollNow();
     });
-    this.transport.on('auth-failed', (info) => this.rejected(info.remote, info.reason));
+    this.transport.on('auth-failed', (info) => {
+      // A starting member asking for a configuration while this one holds only its born list
+      // (protocol.md §4.10): an answer of "none yet", not a rejection of anyone.
+      if (info.code === 'no-config') this.log.debug('configuration asked for, none to give yet', { remote: info.remote });
+      else this.rejected(info.remote, info.reason);
+    });
     this.transport.on('protocol-error', (info) => this.rejected(info.remote, info.reason));
     this.transport.on('connection-refused', (info) => {
       const suppressed = this.refusalLog.allow(info.reason);
