@@ -202,8 +202,9 @@ async function migrate(s: LiveSet, order: { id: string; afterMs: number }[]): Pr
       expect(await r.call('CONFIG', 'GET', 'masteruser')).toEqual(['masteruser', '']);
       r.disconnect();
     }
-    // Logged when the runtime first needs the credentials, which on a loaded machine can come after the checks above.
-    await waitFor(() => /local redis has its own masterauth/.test(c.node('n1').logs()), { what: "n1's log saying it keeps the user's masterauth", timeoutMs: 10_000 });
+    // (No check of the 'local redis has its own masterauth' log line: it comes only when a role step
+    // first needs the credentials, which a replica left linked may never take; the values above are
+    // what matters, and a rollback test below replicates with them.)
   }
 }
 
