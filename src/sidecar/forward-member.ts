@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import { formatAddress, type HostPort } from '../protocol/index.js';
 import type { SidecarConfig } from './config.js';
+import { askSidecar } from './ask-sidecar.js';
 import type { MemberChangeRequest } from './view.js';
 
 /**
@@ -9,24 +9,10 @@ import type { MemberChangeRequest } from './view.js';
  * operator would, and wait for its answer (it answers once committed).
  */
 export async function forwardMemberCommand(primarySidecar: HostPort, config: SidecarConfig, change: MemberChangeRequest, timeoutMs: number): Promise<void> {
-  const client = new Redis({
-    host: primarySidecar.host,
-    port: primarySidecar.port,
-    password: config.clientPassword,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 2000,
-    // The primary gets `timeoutMs` to commit (TIMEOUT below); its answer needs a moment more to arrive.
-    commandTimeout: timeoutMs + 2000,
-    protocol: 2,
-  });
-  client.on('error', () => {});
+  const args = change.kind === 'add' ? ['ADD', change.spec] : ['REMOVE', change.id];
   try {
-    await client.connect();
-    const args = change.kind === 'add' ? ['ADD', change.spec] : ['REMOVE', change.id];
-    await client.call('MEMBER', ...args, 'TIMEOUT', String(timeoutMs));
+    // The primary gets `timeoutMs` to commit (TIMEOUT); its answer needs a moment more to arrive.
+    await askSidecar(primarySidecar, config, 'MEMBER', [...args, 'TIMEOUT', String(timeoutMs)], timeoutMs + 2000);
   } catch (err) {
     const msg = (err as Error).message;
     // No answer is not a refusal: the primary may have made the change and then frozen or lost its link.
@@ -36,7 +22,5 @@ export async function forwardMemberCommand(primarySidecar: HostPort, config: Sid
       );
     }
     throw new Error(`the primary's sidecar at ${formatAddress(primarySidecar)} refused the change: ${msg.replace(/^ERR /, '')}`);
-  } finally {
-    client.disconnect();
   }
 }
