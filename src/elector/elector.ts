@@ -3,6 +3,7 @@ import { membersProblem, membersText, parseMembersText } from '../protocol/membe
 import { compareConfigIds, configDigest, configQuorum, describeConfig, memberOf, votersOf, type ClusterConfig, type ConfigId } from './cluster-config.js';
 import { applyChange, describeChange, type ConfigChange } from './config-change.js';
 import { ConfigProgress } from './config-progress.js';
+import { ChangeRefused } from './change-refused.js';
 import { MemoryConfigStore, type ConfigStore } from './config-store.js';
 import { isHoldableEpoch, MAX_HELD_EPOCH } from '../protocol/limits.js';
 import { adoptionStance, describeStance, sameStance, type AdoptionStance, type LocalTopology } from './adoption.js';
@@ -271,6 +272,12 @@ export class Elector {
   get following(): string | null {
     if (this.phase.kind === 'primary' || this.primaryLost || this.primary === this.nodeId) return null;
     return this.primary;
+  }
+
+  /** Our primary released leadership to this node (HANDOFF): it stands as soon as its redis holds the primary's last offset. */
+  get handoffPending(): boolean {
+    const r = this.released;
+    return r !== null && r.target === this.nodeId && r.epoch === this._epoch && this.phase.kind === 'follower';
   }
 
   get replOffset(): number {
@@ -787,23 +794,23 @@ export class Elector {
   proposeChange(change: ConfigChange, nowMs: number): ClusterConfig {
     this.advance(nowMs);
     const p = this.phase;
-    if (p.kind !== 'primary') throw new Error(`membership change refused: ${this.nodeId} is not the primary (it is ${this.role})`);
-    if (!this.hasLease(nowMs)) throw new Error('membership change refused: this primary holds no lease');
-    if (p.handoff) throw new Error(`membership change refused: a hand-off to ${p.handoff.target} is under way`);
+    if (p.kind !== 'primary') throw new ChangeRefused(`membership change refused: ${this.nodeId} is not the primary (it is ${this.role})`, false);
+    if (!this.hasLease(nowMs)) throw new ChangeRefused('membership change refused: this primary holds no lease', true);
+    if (p.handoff) throw new ChangeRefused(`membership change refused: a hand-off to ${p.handoff.target} is under way`, true);
     if (change.kind !== 'restamp') {
       // rule one-change: the previous change, and this primary's restamp, must be committed first.
-      if (this.cfg.epoch !== this._epoch && this.rules.enforced('config-own-epoch')) throw new Error(`membership change refused: configuration ${this.cfg.version} is not yet restamped in epoch ${this._epoch}; try again in a moment`);
+      if (this.cfg.epoch !== this._epoch && this.rules.enforced('config-own-epoch')) throw new ChangeRefused(`membership change refused: configuration ${this.cfg.version} is not yet restamped in epoch ${this._epoch}; try again in a moment`, true);
       if (!this.isCommitted() && this.rules.enforced('one-change')) {
         const holders = this.progress.holders(this.cfg, this.nodeId, this.cfgDigest);
-        throw new Error(`membership change refused: configuration ${this.cfg.version} is still in flight (held by ${holders.join(', ')}, needs ${this.quorum} of ${[...this.voterIds].join(', ')}); try again once it is committed`);
+        throw new ChangeRefused(`membership change refused: configuration ${this.cfg.version} is still in flight (held by ${holders.join(', ')}, needs ${this.quorum} of ${[...this.voterIds].join(', ')}); try again once it is committed`, true);
       }
-      if (change.kind === 'remove' && change.id === this.nodeId) throw new Error('membership change refused: the primary cannot remove itself; hand off first (resp-elect member remove does)');
+      if (change.kind === 'remove' && change.id === this.nodeId) throw new ChangeRefused('membership change refused: the primary cannot remove itself; hand off first (resp-elect member remove does)', false);
     }
     const next = applyChange(this.cfg, change, this._epoch);
-    if (typeof next === 'string') throw new Error(`membership change refused: ${next}`);
+    if (typeof next === 'string') throw new ChangeRefused(`membership change refused: ${next}`, false);
     const short = this.dataShortfall(next, nowMs);
-    if (short !== null) throw new Error(`membership change refused: ${short}; try again once they caught up`);
-    if (!this.saveConfig(next, describeChange(change))) throw new Error('membership change refused: the configuration could not be saved (see the error event)');
+    if (short !== null) throw new ChangeRefused(`membership change refused: ${short}; try again once they caught up`, true);
+    if (!this.saveConfig(next, describeChange(change))) throw new ChangeRefused('membership change refused: the configuration could not be saved (see the error event)', false);
     this.changeMark = { dataEpoch: this.dataEpoch, offset: this.offset };
     this.installConfig(next, `${describeChange(change)} (by ${this.nodeId}, primary of epoch ${this._epoch})`);
     const out: Outbound[] = [{ to: '*', msg: this.configMessage() }];
@@ -1596,6 +1603,8 @@ export class Elector {
       return;
     }
     this.released = { epoch, target, offset: primaryOffset };
+    // The target's runtime polls its redis at once (and then at the poll interval) to see that offset.
+    this.emit({ type: 'handoff-released', from, target, epoch, offset: primaryOffset });
   }
 
   // -------------------------------------------------------------------------

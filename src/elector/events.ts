@@ -28,6 +28,8 @@ export type ElectorEvent =
   | { type: 'peer'; id: string; up: boolean }
   | { type: 'handoff-start'; target: string; epoch: number; offset: number }
   | { type: 'handoff-end'; target: string; epoch: number; ok: boolean; reason: string }
+  /** On a follower: our primary released leadership to `target`, which stands once it holds `offset`. */
+  | { type: 'handoff-released'; from: string; target: string; epoch: number; offset: number }
   /**
    * The local data fell below the most this node ever held (its redis lost data): for `holdMs` it
    * judges candidates against `held` (protocol.md §5.6, rule data-memory).

@@ -12,3 +12,4 @@ export { compareConfigIds, configDigest, configIdOf, configQuorum, describeConfi
 export { applyChange, describeChange, type ConfigChange } from './config-change.js';
 export { MemoryConfigStore, ConfigStoreError, assertClusterConfig, type ConfigStore } from './config-store.js';
 export type { ConfigSnapshot } from './elector.js';
+export { ChangeRefused } from './change-refused.js';

@@ -80,6 +80,8 @@ function describe(ev: ElectorEvent): { level: EventLevel; msg: string; why: Even
       return { level: ev.up ? 'info' : 'warn', msg: `peer ${ev.id} ${ev.up ? 'up' : 'down'}`, why: {} };
     case 'handoff-start':
       return { level: 'info', msg: `hand-off to ${ev.target} started`, why: { epoch: ev.epoch, offset: ev.offset } };
+    case 'handoff-released':
+      return { level: 'info', msg: `${ev.from} released leadership to ${ev.target}`, why: { epoch: ev.epoch, offset: ev.offset } };
     case 'handoff-end':
       return { level: ev.ok ? 'info' : 'warn', msg: `hand-off to ${ev.target} ${ev.ok ? 'done' : 'aborted'}`, why: { epoch: ev.epoch, reason: ev.reason } };
     case 'data-lost':

@@ -14,7 +14,8 @@
  *
  * Why it is safe to poll less when idle: nothing the Elector decides on waits
  * for a periodic poll. Every event that needs redis looked at (primary-lost,
- * follow, promote, role, handoff-start, writes) wakes the loop at once
+ * follow, promote, role, handoff-start, writes; handoff-released on its
+ * target, which then polls at the poll interval until it stands) wakes the loop at once
  * (RedisRuntime.onElectorEvent), so the offsets a vote, a stand or a
  * hand-off use are read after them as before; a lapsed lease fences through
  * the fence keeper, not the poll; and a redis that crashes or restarts closes
@@ -32,6 +33,8 @@ import type { Observed } from '../control/observed.js';
 export interface ElectorView {
   readonly role: Role;
   readonly following: string | null;
+  /** A hand-off to this node is waiting for its redis to catch up: each poll could let it stand. */
+  readonly handoffPending: boolean;
   writesAllowed(nowMs: number): boolean;
 }
 
@@ -46,8 +49,9 @@ function sameFacts(a: Observed, b: Observed): boolean {
 
 /** Whether the Elector has nothing under way that a poll could matter to. */
 export function electorSettled(e: ElectorView, nowMs: number): boolean {
-  // writesAllowed: primary, lease held, no hand-off. following: a replica whose primary is alive, not lost.
-  return e.role === 'primary' ? e.writesAllowed(nowMs) : e.role === 'replica' && e.following !== null;
+  // writesAllowed: primary, lease held, no hand-off. following: a replica whose primary is alive, not lost,
+  // and that is not the target of a hand-off (the writes of the cluster wait for its next poll).
+  return e.role === 'primary' ? e.writesAllowed(nowMs) : e.role === 'replica' && e.following !== null && !e.handoffPending;
 }
 
 /**

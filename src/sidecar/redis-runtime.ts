@@ -172,6 +172,10 @@ export class RedisRuntime {
       case 'primary-lost':
       case 'handoff-start':
         break;
+      case 'handoff-released':
+        // The target: its next poll may be the one that lets it stand (writes are paused until then).
+        if (ev.target !== this.opts.config.id) return;
+        break;
       default:
         return;
     }

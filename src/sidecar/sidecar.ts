@@ -8,6 +8,7 @@ import { FileVoteStore } from '../elector/file-vote-store.js';
 import { FileConfigStore } from '../elector/file-config-store.js';
 import { configDigest, describeConfig, describeDifference, type ClusterConfig } from '../elector/cluster-config.js';
 import type { ConfigSnapshot } from '../elector/elector.js';
+import { ChangeRefused } from '../elector/change-refused.js';
 import type { ConfigMessage } from '../protocol/messages.js';
 import { bornFromFlags, memberConfigsOf } from './cluster-members.js';
 import { parseMember } from './member-spec.js';
@@ -553,15 +554,16 @@ export class Sidecar implements SidecarView {
       const m = parseMember(change.spec);
       spec = { kind: 'add' as const, member: { id: m.id, kind: m.witness ? ('witness' as const) : ('voter' as const), priority: m.priority, peer: formatAddress(m.sidecar), redis: m.redis ? formatAddress(m.redis) : undefined } };
     } else spec = { kind: 'remove' as const, id: change.id };
-    // A new primary restamps first (rule config-own-epoch): wait for that rather than refuse a change asked right after an election.
+    // A refusal that ends by itself (a restamp right after an election, the previous change not
+    // committed yet, data voters a few heartbeats behind under writes) is waited out until the
+    // timeout, then reported with its last reason; a wrong change is reported at once.
     const deadline = this.now() + timeoutMs;
     let made: ClusterConfig | undefined;
     while (!made) {
       try {
         made = this.elector.proposeChange(spec, this.now());
       } catch (err) {
-        const msg = (err as Error).message;
-        if (!/not yet restamped/.test(msg) || this.now() > deadline) throw err;
+        if (!(err instanceof ChangeRefused) || !err.transient || this.now() + this.elector.config.hbIntervalMs > deadline) throw err;
         await new Promise((r) => setTimeout(r, this.elector.config.hbIntervalMs));
       }
     }

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ElectorEvent, type SafetyRule } from '../../src/index.js';
 import { Cluster, FAST } from './harness.js';
+import { ChangeRefused } from '../../src/elector/change-refused.js';
 
 const three = [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }];
 const member = (id: string, witness = false) => ({ id, kind: witness ? ('witness' as const) : ('voter' as const), priority: 1 });
@@ -252,6 +253,17 @@ describe('config-order: no vote for a candidate counting votes in an older confi
   });
 });
 
+/** The ChangeRefused `ask` throws (fails the test when it does not throw one). */
+function refusal(ask: () => unknown): ChangeRefused {
+  try {
+    ask();
+  } catch (err) {
+    if (err instanceof ChangeRefused) return err;
+    throw err;
+  }
+  throw new Error('the change was made, not refused');
+}
+
 describe('membership: refusals and disaster recovery', () => {
   it('a change is refused with a reason on a replica, for a taken id, for the primary itself, and for the last voter', () => {
     const c = new Cluster({ members: three, bootstrap: 'n1', config: FAST });
@@ -261,6 +273,10 @@ describe('membership: refusals and disaster recovery', () => {
     expect(() => c.elector(p).proposeChange({ kind: 'add', member: member('n2') }, c.now)).toThrow(/n2 is already a member/);
     expect(() => c.elector(p).proposeChange({ kind: 'remove', id: p }, c.now)).toThrow(/cannot remove itself; hand off first/);
     expect(() => c.elector(p).proposeChange({ kind: 'remove', id: 'zz' }, c.now)).toThrow(/zz is not a member/);
+    // None of these ends by itself: the sidecar reports them at once instead of retrying.
+    for (const ask of [() => c.elector(p).proposeChange({ kind: 'add', member: member('n2') }, c.now), () => c.elector(p).proposeChange({ kind: 'remove', id: p }, c.now)]) {
+      expect(refusal(ask)).toMatchObject({ transient: false });
+    }
   });
 
   it('forcing a configuration from the survivors of a lost majority lets them elect again', () => {
@@ -294,6 +310,14 @@ describe('config-data: a change is made and committed only while the new voters 
   }
   it('removing the only replica in step, leaving a lagging one with a witness, is refused naming who keeps up', () => {
     expect(removeTheOneInStep()).toThrow(/needs 2 data voters holding the data, and only n1 keep up/);
+  });
+  it('that refusal is transient (the sidecar waits for the voters to catch up), and so is a change asked while the previous one is in flight', () => {
+    expect(refusal(removeTheOneInStep())).toMatchObject({ transient: true, name: 'ChangeRefused' });
+    const c = new Cluster({ members: three, bootstrap: 'n1', config: FAST });
+    const p = c.settle();
+    committed(c, p, 2);
+    c.elector(p).proposeChange({ kind: 'add', member: member('n4') }, c.now);
+    expect(refusal(() => c.elector(p).proposeChange({ kind: 'add', member: member('n5') }, c.now))).toMatchObject({ transient: true, message: expect.stringMatching(/still in flight/) });
   });
   it('without the rule it goes through', () => {
     expect(removeTheOneInStep(['config-data'])).not.toThrow();

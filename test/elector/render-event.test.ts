@@ -24,6 +24,7 @@ const EXAMPLES: { [T in ElectorEvent['type']]: Extract<ElectorEvent, { type: T }
   writes: { type: 'writes', allowed: false, epoch: 1, reason: 'lease lapsed' },
   peer: { type: 'peer', id: 'n3', up: false },
   'handoff-start': { type: 'handoff-start', target: 'n3', epoch: 1, offset: 300 },
+  'handoff-released': { type: 'handoff-released', from: 'n1', target: 'n3', epoch: 1, offset: 300 },
   'handoff-end': { type: 'handoff-end', target: 'n3', epoch: 1, ok: false, reason: 'timed out' },
   'data-lost': { type: 'data-lost', held: { dataEpoch: 1, offset: 100 }, now: { dataEpoch: 1, offset: 0 }, holdMs: 1500 },
   'data-forgotten': { type: 'data-forgotten', held: { dataEpoch: 1, offset: 100 }, now: { dataEpoch: 1, offset: 0 } },

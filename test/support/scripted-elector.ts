@@ -19,6 +19,9 @@ export class ScriptedElector {
   writes = false;
   /** Elector.following: null (no live primary to follow) keeps the runtime polling at the poll interval. */
   following: string | null = null;
+  /** Elector.handoffPending: a hand-off to this node waits for its redis (keeps the poll interval). */
+  handoffPending = false;
+  /** downAfterMs sets the idle poll interval (poll-pace.ts): min(1000, downAfterMs / 4). */
   readonly config = { downAfterMs: 1000 };
   /** Every promoted() call: ok and detail. */
   readonly promotedCalls: Array<{ ok: boolean; detail: string }> = [];
