@@ -30,6 +30,11 @@ export class FenceKeeper {
   private inFlight = 0;
   /** The message of the last failed renewal, to log a failing streak once. */
   private lastError: string | undefined;
+  /**
+   * Bumped by every release(): a fence sent before it confirms nothing after it (the unfence
+   * went out behind it on the same connection, so redis ran the unfence last).
+   */
+  private generation = 0;
 
   constructor(
     private readonly redis: LocalRedis,
@@ -52,15 +57,13 @@ export class FenceKeeper {
   async hold(): Promise<void> {
     if (!this.wanted) {
       this.wanted = true;
+      // From here on a fence may be in place even if this one fails: a renewal can land it
+      // later. 'lifted' would tell the plan no unfence is owed, and nothing would ever lift it.
+      if (this.state === 'lifted') this.state = 'unknown';
       this.timer = setInterval(() => this.renew(), this.renewEveryMs);
       this.timer.unref();
     }
     await this.send();
-    // A release() while this fence was in flight wins: the unfence went out after it.
-    if (this.wanted && this.state !== 'held') {
-      this.state = 'held';
-      this.onHeld();
-    }
   }
 
   /** Start fencing without waiting for the answer (the Elector just stopped writes); errors go to onRenewalError. */
@@ -71,6 +74,7 @@ export class FenceKeeper {
   /** Stop renewing and lift the fence: `CLIENT UNPAUSE`, after every fence already sent. */
   async release(): Promise<void> {
     this.stopRenewing();
+    this.generation += 1;
     this.state = 'unknown';
     await this.redis.unfence();
     if (!this.wanted) this.state = 'lifted';
@@ -94,12 +98,19 @@ export class FenceKeeper {
     this.send().catch(() => undefined);
   }
 
+  /** One fence; a confirmed one (hold()'s or a renewal's) makes the belief `held` while still wanted. */
   private async send(): Promise<void> {
     this.inFlight += 1;
+    const generation = this.generation;
     try {
       await this.redis.fence(this.fenceMs);
       if (this.lastError !== undefined) this.onRenewalError(undefined);
       this.lastError = undefined;
+      // A release() while this fence was in flight wins: the unfence went out after it.
+      if (this.wanted && generation === this.generation && this.state !== 'held') {
+        this.state = 'held';
+        this.onHeld();
+      }
     } catch (err) {
       const msg = (err as Error).message;
       if (msg !== this.lastError) this.onRenewalError(msg);

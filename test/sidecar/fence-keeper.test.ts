@@ -3,6 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LocalRedis } from '../../src/redis/local-redis.js';
 import { FenceKeeper } from '../../src/sidecar/fence-keeper.js';
 import { cleanupAll, startRedis, type RedisProc } from '../../lab/proc/redis-process.js';
+import { waitFor } from '../../lab/util/wait.js';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -81,5 +82,25 @@ describe('FenceKeeper', () => {
     expect(errors[0]).toMatch(/CLIENT PAUSE 200 WRITE failed/);
     expect(errors.at(-1)).toBeUndefined();
     expect(await writable(r)).toBe(false);
+  });
+  it('a fence that failed and then took effect by a renewal is believed held, never lifted (else nothing ever lifts it)', async () => {
+    // Seen on a replica whose redis froze for 2 s (test/membership/catch-up-wait.test.ts): the plan
+    // fenced the unreachable redis, the fence timed out, a renewal paused redis once it answered,
+    // and the belief stayed 'lifted' from before: no unfence, and a paused replica applies no stream.
+    const r = await startRedis();
+    const { k } = await keeper(r, 200, 20);
+    await k.release();
+    expect(k.belief).toBe('lifted');
+    await r.kill('SIGSTOP');
+    const first = k.hold();
+    await expect(first).rejects.toThrow(/no reply within 500 ms/);
+    // Wanted and maybe in place: not 'lifted' any more.
+    expect(k.belief).not.toBe('lifted');
+    await r.kill('SIGCONT');
+    await waitFor(() => k.belief === 'held', { what: 'a renewal to confirm the fence', timeoutMs: 5000 });
+    expect(await writable(r)).toBe(false);
+    await k.release();
+    expect(k.belief).toBe('lifted');
+    expect(await writable(r)).toBe(true);
   });
 });
