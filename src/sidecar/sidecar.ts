@@ -189,9 +189,6 @@ export class Sidecar implements SidecarView {
     this.transport.on('message', (from, msg) => {
       this.deliver(this.elector.onMessage(from, msg, this.now()));
       this.wake.afterInput();
-      // The target of a hand-off stands once a poll shows it caught up with the offset in the
-      // HANDOFF: poll now, not at the idle interval (no Elector event tells the runtime).
-      if (msg.type === 'HANDOFF') this.redis?.pollNow();
     });
     this.transport.on('auth-failed', (info) => {
       // A starting member asking for a configuration while this one holds only its born list
