@@ -12,6 +12,17 @@ import { setFlagsFromString } from 'node:v8';
 // longer loaded without --http), idle CPU unchanged within the noise.
 setFlagsFromString('--semi-space-growth-factor=1');
 
+// Lite mode: V8 runs everything in its interpreter, with no optimising tiers and lazier feedback
+// allocation. A sidecar's code runs a few dozen times a second at most and rarely got optimised
+// anyway (the profile of #16 found it mostly in the baseline tier), so this trades nothing it
+// used: on an idle 3-node cluster RSS went from about 64 to 56 MB (fewer pages of the node binary's
+// compilers touched, no optimised code or feedback kept) and idle CPU went down too (about
+// 2.0 % to 1.6 % of a core in one side-by-side run on a loaded machine; bench/results.md has the
+// measured figures). Set here rather than on a shebang so `node dist/src/cli/main.js` (Docker,
+// Kubernetes) gets it too. The one thing lite mode switches off that Node uses is WebAssembly
+// (undici's HTTP parser, for fetch), which the sidecar never loads.
+setFlagsFromString('--lite-mode');
+
 // The modules are loaded dynamically so the flag above applies to everything they allocate.
 // One program holds run, status and switchover: the two small ones add about 40 KB of heap to
 // `run` (measured after gc on node 20), their imports being mostly src/admin and the protocol,
