@@ -42,8 +42,9 @@ export interface HttpServerOptions extends MetricsOptions {
   log?: (level: 'warn', msg: string) => void;
 }
 
-export const DEFAULT_HTTP_MAX_CONNECTIONS = 64;
-export const DEFAULT_METRICS_CACHE_MS = 1000;
+import { DEFAULT_HTTP_MAX_CONNECTIONS, DEFAULT_METRICS_CACHE_MS } from './http-limits.js';
+
+export { DEFAULT_HTTP_MAX_CONNECTIONS, DEFAULT_METRICS_CACHE_MS };
 export const DEFAULT_HTTP_HEADERS_TIMEOUT_MS = 5000;
 export const DEFAULT_HTTP_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS = 5000;

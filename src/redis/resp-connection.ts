@@ -19,7 +19,8 @@
  * redis's own text (`ERR …`, `WRONGPASS …`).
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { tlsModule } from '../util/lazy-builtin.js';
 import RedisParser from 'redis-parser';
 
 export const COMMAND_TIMED_OUT = 'Command timed out';
@@ -79,7 +80,7 @@ export class RespConnection {
    */
   static open(opts: RespConnectionOptions, onSocket?: (conn: RespConnection) => void): Promise<RespConnection> {
     return new Promise((resolve, reject) => {
-      const socket = opts.tls ? tlsConnect({ ...opts.tls, host: opts.host, port: opts.port }) : netConnect({ host: opts.host, port: opts.port });
+      const socket = opts.tls ? tlsModule().connect({ ...opts.tls, host: opts.host, port: opts.port }) : netConnect({ host: opts.host, port: opts.port });
       socket.setNoDelay(true);
       const conn = new RespConnection(socket, opts.commandTimeoutMs);
       onSocket?.(conn);

@@ -12,7 +12,8 @@
  * then SIGKILL after a grace period. It never throws: the outcome is the
  * resolved HookResult and one log line.
  */
-import { spawn } from 'node:child_process';
+import type { spawn } from 'node:child_process';
+import { childProcessModule } from '../util/lazy-builtin.js';
 import type { HostPort } from '../protocol/index.js';
 
 export interface RoleChangeInfo {
@@ -119,7 +120,7 @@ export function runRoleChangeHook(
 
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn('/bin/sh', ['-c', command], { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child = childProcessModule().spawn('/bin/sh', ['-c', command], { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     } catch (err) {
       finish({ code: null, signal: null, error: (err as Error).message });
       return;

@@ -30,7 +30,8 @@ import { forwardSwitchover } from './forward-switchover.js';
 import type { MemberChangeRequest, SidecarCounters, SidecarEvents, SidecarView } from './view.js';
 import { createClientHandler, type ClientHandler, type ClientHandlerStats } from '../admin/index.js';
 // Not metrics/index.js: that re-exports the registry, which loads prom-client even without --http.
-import { DEFAULT_HTTP_MAX_CONNECTIONS, startHttpServer, type HttpServerHandle } from '../metrics/http-server.js';
+import type { HttpServerHandle } from '../metrics/http-server.js';
+import { DEFAULT_HTTP_MAX_CONNECTIONS } from '../metrics/http-limits.js';
 import { runRoleChangeHook } from './hook.js';
 import { WakeScheduler } from './wake-scheduler.js';
 
@@ -231,6 +232,8 @@ export class Sidecar implements SidecarView {
     await this.redis?.checkPermissions();
     await this.transport.start();
     if (this.config.http) {
+      // Loaded only with --http: node:http and the metrics modules are a few MB of RSS (#16).
+      const { startHttpServer } = await import('../metrics/http-server.js');
       this.http = await startHttpServer(this, this.config.http, {
         maxConnections: this.connectionLimits.httpMaxConnections,
         metricsCacheMs: this.config.limits?.metricsCacheMs,

@@ -9,7 +9,8 @@
  * covers the id it claims, so the CONFIG comes from a holder of the secret.
  */
 import net, { type Socket } from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
+import { tlsModule } from '../util/lazy-builtin.js';
 import { MessageDecoder, ProtocolError, encodeMessage, isValidNodeId } from '../protocol/index.js';
 import type { ConfigMessage, Message } from '../protocol/messages.js';
 import { computeProof, isHex32, newNonce, verifyProof } from './handshake-crypto.js';
@@ -56,7 +57,7 @@ export function fetchConfig(addr: { host: string; port: number }, opts: FetchCon
       const o: tls.ConnectionOptions = { host: addr.host, port: addr.port, cert: t.cert, key: t.key, ca: t.ca, rejectUnauthorized: true };
       if (!net.isIP(addr.host)) o.servername = addr.host;
       if (t.verifyHostname === false) o.checkServerIdentity = () => undefined;
-      socket = tls.connect(o);
+      socket = tlsModule().connect(o);
       socket.once('secureConnect', () => connected());
     } else {
       socket = net.connect({ host: addr.host, port: addr.port });

@@ -28,7 +28,8 @@
  * and counted instead of sent (it would close the connection on them).
  */
 import net, { type Socket } from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
+import { tlsModule } from '../util/lazy-builtin.js';
 import { MessageDecoder, ProtocolError, encodeMessage } from '../protocol/index.js';
 import type { Message } from '../protocol/messages.js';
 import { Backoff } from './backoff.js';
@@ -204,7 +205,7 @@ export class OutboundLink {
       };
       if (!net.isIP(this.peer.host)) opts.servername = this.peer.host;
       if (t.verifyHostname === false) opts.checkServerIdentity = () => undefined;
-      socket = tls.connect(opts);
+      socket = tlsModule().connect(opts);
       socket.once('connect', () => {
         tcpConnected = true;
       });

@@ -20,7 +20,8 @@
  */
 import { EventEmitter } from 'node:events';
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
+import { tlsModule } from '../util/lazy-builtin.js';
 import { encodeMessage, isValidNodeId } from '../protocol/index.js';
 import type { ElectionMessage } from '../protocol/messages.js';
 import { HANDSHAKE_VERSION, type HandshakeVersion } from './handshake-crypto.js';
@@ -303,7 +304,7 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
     if (t === undefined) {
       return net.createServer(onSocket);
     }
-    const server = tls.createServer(
+    const server = tlsModule().createServer(
       {
         cert: t.cert,
         key: t.key,

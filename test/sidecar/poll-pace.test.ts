@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Observed } from '../../src/control/observed.js';
 import { idlePollIntervalMs, PollPace, type ElectorView } from '../../src/sidecar/poll-pace.js';
 
-const replica: Observed = { reachable: true, role: 'replica', masterHost: '127.0.0.1', masterPort: 7001, runId: 'r'.repeat(40), dataEpoch: 3 };
+const replica: Observed = { reachable: true, role: 'slave', masterHost: '127.0.0.1', masterPort: 7001, runId: 'r'.repeat(40), dataEpoch: 3 };
 
 function follower(over: Partial<ElectorView> = {}): ElectorView {
   return { role: 'replica', following: 'n1', handoffPending: false, writesAllowed: () => false, ...over };
