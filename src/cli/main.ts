@@ -31,6 +31,16 @@ const args = process.argv.slice(2);
 // Inside a promise chain: yargs can throw synchronously from parseAsync(), and that too must be one line.
 Promise.resolve()
   .then(async () => {
+    // A well-formed `run` starts without loading yargs (run-args.ts says why); anything else,
+    // including every usage error, goes through the full yargs CLI.
+    if (args[0] === 'run') {
+      const { parseRunArgs } = await import('./run-args.js');
+      const flags = parseRunArgs(args.slice(1));
+      if (flags !== undefined) {
+        const { runSidecar } = await import('./run-command.js');
+        return runSidecar(flags);
+      }
+    }
     const { buildCli } = await import('./cli.js');
     return buildCli(args).parseAsync();
   })

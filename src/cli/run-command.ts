@@ -29,9 +29,12 @@ export const runCommand: CommandModule = {
       '$0 run --id n1 --listen 0.0.0.0:26379 --member n1=10.0.0.1:26379,redis=10.0.0.1:6379 --member n2=10.0.0.2:26379,redis=10.0.0.2:6379 --member n3=10.0.0.3:26379,redis=10.0.0.3:6379 --secret-file /etc/resp-elect/secret --data-dir /var/lib/resp-elect',
       'one node of a three-node cluster',
     ),
-  handler: async (argv) => {
-    const config = resolveRunConfig({ flags: argv as Record<string, unknown>, env: process.env });
-    const sidecar = await startSidecar(config);
-    await sidecar.done;
-  },
+  handler: (argv) => runSidecar(argv as Record<string, unknown>),
 };
+
+/** Resolve the configuration from parsed flags, the config file and the environment, start, and run until stopped. */
+export async function runSidecar(flags: Record<string, unknown>): Promise<void> {
+  const config = resolveRunConfig({ flags, env: process.env });
+  const sidecar = await startSidecar(config);
+  await sidecar.done;
+}
