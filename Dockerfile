@@ -15,7 +15,9 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY lab ./lab
 COPY scripts ./scripts
-RUN npx tsc -p tsconfig.json
+# Without comments (the image runs the code, nobody reads it there): V8 keeps every module's source
+# text in memory, about 1 MB of each sidecar's RSS with them (#16). No declarations either.
+RUN npx tsc -p tsconfig.json --removeComments --declaration false
 
 FROM node:20-slim AS deps
 WORKDIR /app
