@@ -28,7 +28,7 @@ import { Redis } from 'ioredis';
 import { type BenchNode, Deployment, MASTER_NAME, redisAddr, RespElectDeployment } from './deploy.js';
 import { cutRules, type NodeRules, Partitioner } from './netns.js';
 import { sleep } from '../util/wait.js';
-import { beyondModelAfterWipe, type Holding } from './wipe-census.js';
+import { beyondModelDuringChange, type Holding } from './wipe-census.js';
 import { AckWriter, missingKeys } from '../workload/writer.js';
 import { mulberry32 as rng } from '../util/mulberry32.js';
 import { logTail } from '../proc/scratch-redis.js';
@@ -356,17 +356,13 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   // Taken beside the fault, not in its way: a census must not delay the empty restart it follows.
   const censuses: Promise<void>[] = [];
   const census = async (wiped: BenchNode, acked: string[]): Promise<void> => {
-    // The census counts copies on VOTERS: a removed node's or a learner's copy is on no majority. A node
-    // in a membership change (being removed, out, re-added as a learner) may or may not be a voter
-    // right now, so the census excuses only what it would excuse both with it (its copies counted) and
-    // without it: never more than either view.
+    // The census counts copies on VOTERS: a node in a membership change (being removed, out, re-added
+    // as a learner) may or may not be one right now (wipe-census.ts, beyondModelDuringChange).
     const sure = d.nodes.filter((m) => m !== wiped && !members?.changing.has(m));
     const maybe = d.nodes.filter((m) => m !== wiped && members?.changing.has(m));
     const others = [...sure, ...maybe];
     const holdings = await Promise.all(others.map((m) => holding(m, acked)));
-    const withMaybe = beyondModelAfterWipe(acked, holdings, others.length + 1);
-    const withoutMaybe = new Set(maybe.length ? beyondModelAfterWipe(acked, holdings.slice(0, sure.length), sure.length + 1) : withMaybe);
-    const excused = withMaybe.filter((k) => withoutMaybe.has(k));
+    const excused = beyondModelDuringChange(acked, holdings.slice(0, sure.length), holdings.slice(sure.length));
     for (const k of excused) beyond.add(k);
     const held = holdings.map((h, i) => `${others[i]!.id}=${typeof h === 'string' ? h : h.size}`).join(' ');
     o.log?.(`  ${d.kind} run ${o.run}: wipe of ${wiped.id}: ${acked.length} acknowledged keys, ${excused.length} left on too few nodes (held: ${held})`);
