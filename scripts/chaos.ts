@@ -166,7 +166,7 @@ async function main(): Promise<void> {
         if (out) writeSection(out, args.get('section') ?? 'chaos', report(results, machine, netnsNote, pool, (Date.now() - started) / 1000));
         const faults = r.log.map((e) => `${e.fault}@${e.node}${e.wasPrimary ? '*' : ''}+${e.t}/${e.durationMs}`).join(' ');
         const mc = r.memberChanges;
-        const mcText = r.log.some((e) => isMemberFault(e.fault)) ? `, member changes: ${mc.removed} removed, ${mc.refused} refused, ${mc.readded} re-added (${mc.readdedAtHeal} at the heal, ${mc.addRetries} add retries)` : '';
+        const mcText = r.log.some((e) => isMemberFault(e.fault)) ? `, member changes: ${mc.removed} removed, ${mc.refused} refused, ${mc.added} added back (${mc.addedAtHeal} by the heal, ${mc.addRetries} add retries), ${mc.readded} voters again` : '';
         log(`${kind} run ${run} seed ${seed + run}: ${r.faults} faults (${r.partitionFaults} partitions)${mcText}, acked ${r.acked}, lost ${r.lost} (replicas ${r.lostOnReplicas})${r.beyondModel + r.beyondModelOnReplicas > 0 ? `, beyond the fault model ${r.beyondModel} (replicas ${r.beyondModelOnReplicas})` : ''}, overlap ${r.maxOverlapMs} ms (unfenced ${r.unfencedOverlapMs} ms), liveness ${fmt(r.livenessMs)} ms${r.worstOverlap ? ` [worst overlap ${r.worstOverlap}]` : ''}${r.error ? ` ERROR ${r.error}` : ''} | ${faults}`);
         if (r.error) {
           // A cluster that did not settle is replaced.
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
 /** The membership nemesis's counts over runs. */
 function memberTotals(rs: RunResult[]): RunResult['memberChanges'] {
   const sum = (f: (m: RunResult['memberChanges']) => number) => rs.reduce((x, r) => x + f(r.memberChanges), 0);
-  return { removed: sum((m) => m.removed), refused: sum((m) => m.refused), readded: sum((m) => m.readded), readdedAtHeal: sum((m) => m.readdedAtHeal), addRetries: sum((m) => m.addRetries) };
+  return { removed: sum((m) => m.removed), refused: sum((m) => m.refused), added: sum((m) => m.added), addedAtHeal: sum((m) => m.addedAtHeal), readded: sum((m) => m.readded), addRetries: sum((m) => m.addRetries) };
 }
 
 function faultCounts(rs: RunResult[]): Record<string, number> {
@@ -252,10 +252,10 @@ function report(results: RunResult[], machine: string, netnsNote: string, pool: 
   }
   if (results.some((r) => r.log.some((e) => isMemberFault(e.fault)))) {
     md.push('Membership changes (member-change faults):', '');
-    md.push(table(['system', 'member-change faults', 'removals committed', 'refused / not made', 're-added as voters', 'of which by the heal phase', 'member add retries'], kinds.map((k) => {
+    md.push(table(['system', 'member-change faults', 'removals committed', 'refused / not made', 'added back (member add + --join)', 'of which by the heal phase', 'voters again', 'member add retries'], kinds.map((k) => {
       const rs = results.filter((r) => r.system === k);
       const m = memberTotals(rs);
-      return [k, faultCounts(rs)['member-change'] ?? 0, m.removed, m.refused, m.readded, m.readdedAtHeal, m.addRetries];
+      return [k, faultCounts(rs)['member-change'] ?? 0, m.removed, m.refused, m.added, m.addedAtHeal, m.readded, m.addRetries];
     })), '');
   }
   const bad = results.filter((r) => r.lost + r.lostOnReplicas + r.beyondModel + r.beyondModelOnReplicas > 0 || r.overlapsBeyondBound > 0 || !r.livenessOk || r.error);

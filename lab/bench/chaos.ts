@@ -488,11 +488,10 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   await d.partitions?.healAll();
   for (const n of d.nodes) if (!members?.changing.has(n)) await heal(d, n);
   // Every node a voter again, so the next run on this cluster starts from the full member list.
+  if (members) members.healing = true;
   for (const n of [...(members?.changing ?? [])]) {
     phase(`final heal: re-add ${n.id}`);
-    const r = await members!.ensureMember(n, Date.now() + 60_000);
-    if (!r) throw new Error(`${n.id} is not a voter again 60 s into the heal (membership change); cluster: ${await d.describe()}`);
-    if (r === 'readded') members!.stats.readdedAtHeal += 1;
+    if (!(await members!.ensureMember(n, Date.now() + 60_000))) throw new Error(`${n.id} is not a voter again 60 s into the heal (membership change); cluster: ${await d.describe()}`);
   }
   if (members) result.memberChanges = members.stats;
   result.faults = result.log.length;

@@ -101,16 +101,18 @@ export interface MemberChangeStats {
   removed: number;
   /** Removals refused or not made (the node stayed a voter): a legitimate outcome under other faults. */
   refused: number;
-  /** Wiped nodes that are voters again (during the run or at its heal). */
+  /** Wiped nodes added back (`member add` committed, sidecar started with --join). */
+  added: number;
+  /** Of `added`, those only the heal phase got in (every attempt during the nemesis failed or came too late). */
+  addedAtHeal: number;
+  /** Wiped nodes that are voters again (promoted by the primary; during the run or at its heal). */
   readded: number;
-  /** Of `readded`, those the heal phase finished. */
-  readdedAtHeal: number;
   /** `member add` attempts that failed and were retried. */
   addRetries: number;
 }
 
 export function emptyMemberChangeStats(): MemberChangeStats {
-  return { removed: 0, refused: 0, readded: 0, readdedAtHeal: 0, addRetries: 0 };
+  return { removed: 0, refused: 0, added: 0, addedAtHeal: 0, readded: 0, addRetries: 0 };
 }
 
 export interface MemberNemesisHooks {
@@ -127,6 +129,10 @@ export class MemberNemesis {
   readonly changing = new Set<BenchNode>();
   /** Nodes wiped for their re-add and not voters yet, with when. */
   private readonly wiped = new Map<BenchNode, number>();
+  /** Wiped nodes whose `member add` went through. */
+  private readonly added = new Set<BenchNode>();
+  /** Set once the run's heal phase began (for {@link MemberChangeStats.addedAtHeal}). */
+  healing = false;
   readonly stats = emptyMemberChangeStats();
 
   constructor(
@@ -204,6 +210,7 @@ export class MemberNemesis {
       if (k === 'voter' && n.ctl?.running) {
         const wipedAt = this.wiped.get(n);
         this.wiped.delete(n);
+        this.added.delete(n);
         this.changing.delete(n);
         this.hooks.waitChanged();
         if (wipedAt === undefined) return 'voter';
@@ -233,7 +240,12 @@ export class MemberNemesis {
           await pause(500, deadline);
           continue;
         }
-        this.log(`member add ${n.id} via ${v!.id}: ${r.code === 0 ? 'committed' : 'already a member'}`);
+        this.log(`member add ${n.id} via ${v!.id}: ${r.code === 0 ? 'committed' : 'already a member'}${this.healing ? ' (heal phase)' : ''}`);
+        if (!this.added.has(n)) {
+          this.added.add(n);
+          this.stats.added += 1;
+          if (this.healing) this.stats.addedAtHeal += 1;
+        }
       }
       // A learner (or a voter whose sidecar is down): its sidecar must run, with --join once wiped.
       if (!n.ctl?.running) await this.d.restartCtl(n);

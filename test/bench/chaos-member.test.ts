@@ -16,7 +16,7 @@ interface Summary {
   acked: number;
   lost: number;
   faultCounts: Record<string, number>;
-  memberChanges: { removed: number; refused: number; readded: number };
+  memberChanges: { removed: number; refused: number; added: number; readded: number };
 }
 
 it('chaos --smoke --faults member-change,kill-ctl: members removed and re-added, no acknowledged write lost', async () => {
@@ -28,7 +28,8 @@ it('chaos --smoke --faults member-change,kill-ctl: members removed and re-added,
   expect(r!.runs).toBe(1);
   expect(r!.faultCounts['member-change'] ?? 0, tail).toBeGreaterThan(0);
   expect(r!.memberChanges.removed, tail).toBeGreaterThan(0);
-  // Every node a removal took out is a voter again (a run whose heal cannot re-add one reports nothing here).
+  // Every node a removal took out was added back and is a voter again (a run whose heal cannot re-add one reports nothing here).
+  expect(r!.memberChanges.added, tail).toBeGreaterThanOrEqual(r!.memberChanges.removed);
   expect(r!.memberChanges.readded, tail).toBeGreaterThanOrEqual(r!.memberChanges.removed);
   expect(r!.acked, tail).toBeGreaterThan(0);
   expect(r!.lost, tail).toBe(0);
