@@ -4,8 +4,8 @@
  *   npm run chaos -- [--runs 10] [--time 8] [--nodes 5] [--seed 1]
  *       [--systems resp-elect,sentinel] [--sentinel-runs N] [--down-after 500]
  *       [--runs-per-cluster 10] [--out bench/results.md] [--smoke]
- *       [--netns [--netns-prefix rc-]] [--faults process,partition,kill-ctl,...]
- *       [--keep-logs] [--verbose]
+ *       [--netns [--netns-prefix rc-]] [--faults process,partition,membership,kill-ctl,...]
+ *       [--section chaos] [--keep-logs] [--verbose]
  *   npm run chaos -- --netns-cleanup [--netns-prefix rc-]
  *
  * --netns (root only): every node (redis-server + sidecar or sentinel) in its
@@ -16,6 +16,11 @@
  * and removes every namespace (and every process in them) on exit, Ctrl-C
  * or SIGTERM. It refuses to start when namespaces with the prefix exist;
  * --netns-cleanup removes them. Nothing in the root namespace is touched.
+ *
+ * --faults membership (= member-change; resp-elect only, never in the default
+ * pool): a live replica is removed with `resp-elect member remove` and added
+ * back wiped, the README way (lab/bench/member-change.ts). Such a report is a
+ * subsection: give it its own markers with `--section chaos-membership`.
  *
  * Run k uses seed `seed + k`: `--seed S --runs 1` replays run k of a larger
  * batch started with seed S - k. A cluster is reused for `--runs-per-cluster`

@@ -17,6 +17,11 @@
  * - liveness: after the last heal, one writable primary that every
  *   controller names within L = 3 × downAfterMs + 2000 ms.
  *
+ * With `member-change` in the pool (resp-elect only), the nemesis also takes a
+ * live replica out with `resp-elect member remove` and brings it back wiped as
+ * a new member (lab/bench/member-change.ts); the writers' WAIT follows the
+ * README's table for changes in flight, and the wipe census counts voters.
+ *
  * On a network-namespace deployment (DeployOptions.lab) the nemesis also
  * partitions the DATA network (isolate-primary, majority-minority, cut-link,
  * one-way, ring); the probes and checks go over the MANAGEMENT network, which
