@@ -217,7 +217,7 @@ function memberChangeText(): string {
 
 function report(results: RunResult[], machine: string, netnsNote: string, pool: readonly Fault[], elapsed: number): string {
   // With membership changes it is a subsection of the chaos section (its own markers: --section), which compares both systems under the same faults.
-  const heading = pool.some(isMemberFault) ? '### Chaos with membership changes (resp-elect only)' : `## Chaos: acknowledged writes under process faults${pool.some(isPartition) ? ' and network partitions' : ''}`;
+  const heading = pool.some(isMemberFault) ? `### Chaos with membership changes (resp-elect only; ${lab ? 'network namespaces' : 'loopback'}${pool.some(isPartition) ? ', with partitions' : ''})` : `## Chaos: acknowledged writes under process faults${pool.some(isPartition) ? ' and network partitions' : ''}`;
   const md: string[] = [heading, ''];
   md.push(`Command: \`npm run chaos -- ${process.argv.slice(2).join(' ')}\` (${fmt(elapsed / 60, 1)} min, finished ${new Date().toISOString()}).`, '');
   md.push(machine, '');
