@@ -325,7 +325,8 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   // d.majority (= ⌊n/2⌋ + 1) covers both steps for any cluster size.
   const members =
     d instanceof RespElectDeployment && pool.some(isMemberFault)
-      ? new MemberNemesis(d, rand, `${d.kind} run ${o.run}`, {
+      ? // Its own random stream (which sidecar to ask): drawn in the background, it must not shift the nemesis's draws.
+        new MemberNemesis(d, rng(o.seed + 0x5eed), `${d.kind} run ${o.run}`, {
           log: o.log,
           waitChanged: () => writers.forEach((w) => w.setReplicas(members!.changing.size > 0 ? d.majority : replicas)),
           unfenced: (n, from, to) => unfenced.push({ node: n.id, from, to: to + d.opts.pollIntervalMs! }),
