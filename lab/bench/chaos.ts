@@ -494,10 +494,16 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   await d.partitions?.healAll();
   for (const n of d.nodes) if (!members?.changing.has(n)) await heal(d, n);
   // Every node a voter again, so the next run on this cluster starts from the full member list.
+  // (Liveness still counts from lastHeal, before this: a re-add left to the heal is part of the time it measures.)
   if (members) members.healing = true;
   for (const n of [...(members?.changing ?? [])]) {
     phase(`final heal: re-add ${n.id}`);
-    if (!(await members!.ensureMember(n, Date.now() + 60_000))) throw new Error(`${n.id} is not a voter again 60 s into the heal (membership change); cluster: ${await d.describe()}`);
+    if (!(await members!.ensureMember(n, Date.now() + 60_000))) {
+      const why = `${n.id} is not a voter again 60 s into the heal (membership change); cluster: ${await d.describe()}`;
+      // The run is not verified (the script replaces the cluster); its writers must not outlive it.
+      await Promise.all([...writers.map((w) => w.stop()), sampler.stop()]);
+      throw new Error(why);
+    }
   }
   if (members) result.memberChanges = members.stats;
   result.faults = result.log.length;
