@@ -4,8 +4,8 @@
  *   npm run chaos -- [--runs 10] [--time 8] [--nodes 5] [--seed 1]
  *       [--systems resp-elect,sentinel] [--sentinel-runs N] [--down-after 500]
  *       [--runs-per-cluster 10] [--out bench/results.md] [--smoke]
- *       [--netns [--netns-prefix rc-]] [--faults process,partition,kill-ctl,...]
- *       [--keep-logs] [--verbose]
+ *       [--netns [--netns-prefix rc-]] [--faults process,partition,membership,kill-ctl,...]
+ *       [--section chaos] [--keep-logs] [--verbose]
  *   npm run chaos -- --netns-cleanup [--netns-prefix rc-]
  *
  * --netns (root only): every node (redis-server + sidecar or sentinel) in its
@@ -17,6 +17,11 @@
  * or SIGTERM. It refuses to start when namespaces with the prefix exist;
  * --netns-cleanup removes them. Nothing in the root namespace is touched.
  *
+ * --faults membership (= member-change; resp-elect only, never in the default
+ * pool): a live replica is removed with `resp-elect member remove` and added
+ * back wiped, the README way (lab/bench/member-change.ts). Such a report is a
+ * subsection: give it its own markers with `--section chaos-membership`.
+ *
  * Run k uses seed `seed + k`: `--seed S --runs 1` replays run k of a larger
  * batch started with seed S - k. A cluster is reused for `--runs-per-cluster`
  * consecutive runs (each run ends healed and verified); every run checks all
@@ -25,7 +30,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { makeDeployment, REPO_ROOT, type Deployment, type SystemKind } from '../lab/bench/deploy.js';
-import { ALL_FAULTS, chaosRun, emptyRunResult, FAULTS, isPartition, parseFaults, progress, type Fault, type RunResult } from '../lab/bench/chaos.js';
+import { chaosRun, emptyRunResult, FAULTS, isMemberFault, isPartition, PARTITION_FAULTS, parseFaults, progress, supports, type Fault, type RunResult } from '../lab/bench/chaos.js';
 import { createLab, DEFAULT_LAB, destroyLab, driverNs, LAB_ENV, labNamespaces, labUnsupported, type LabSpec } from '../lab/bench/netns.js';
 import { runScript } from '../lab/proc/children.js';
 import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../lab/bench/stats.js';
@@ -117,8 +122,11 @@ async function main(): Promise<void> {
     if (Date.now() - progress.since > 30_000) log(`watchdog: phase "${progress.phase}" for ${Math.round((Date.now() - progress.since) / 1000)} s`);
   }, 10_000).unref();
   const machine = machineInfo();
-  const pool = (faultFilter ?? (lab ? ALL_FAULTS.filter((f) => f !== 'ring' || nodes >= 5) : [...FAULTS])).filter((f) => lab || !isPartition(f));
+  const pool = (faultFilter ?? (lab ? [...FAULTS, ...PARTITION_FAULTS.filter((f) => f !== 'ring' || nodes >= 5)] : [...FAULTS])).filter((f) => lab || !isPartition(f));
   if (!pool.length) throw new Error(`--faults ${args.get('faults')}: partition faults need --netns`);
+  for (const kind of systems) {
+    if (!pool.some((f) => supports({ kind, partitions: lab }, f))) throw new Error(`--faults ${args.get('faults')}: nothing ${kind} can take (member-change is resp-elect only: Sentinel has no membership change to inject)`);
+  }
   const partitionsUsed = pool.filter(isPartition);
   const netnsNote = lab
     ? `Deployment: network namespaces (--netns), one per node, each with a DATA interface (replication, sidecar/sentinel peer traffic, the client workload) and a MANAGEMENT interface (the checker's probes; never partitioned, so an isolated redis is still observed); the driver has its own namespace on both networks. ` +
@@ -162,7 +170,9 @@ async function main(): Promise<void> {
         // Keep the report current, so a long batch stopped early still leaves its table.
         if (out) writeSection(out, args.get('section') ?? 'chaos', report(results, machine, netnsNote, pool, (Date.now() - started) / 1000));
         const faults = r.log.map((e) => `${e.fault}@${e.node}${e.wasPrimary ? '*' : ''}+${e.t}/${e.durationMs}`).join(' ');
-        log(`${kind} run ${run} seed ${seed + run}: ${r.faults} faults (${r.partitionFaults} partitions), acked ${r.acked}, lost ${r.lost} (replicas ${r.lostOnReplicas})${r.beyondModel + r.beyondModelOnReplicas > 0 ? `, beyond the fault model ${r.beyondModel} (replicas ${r.beyondModelOnReplicas})` : ''}, overlap ${r.maxOverlapMs} ms (unfenced ${r.unfencedOverlapMs} ms), liveness ${fmt(r.livenessMs)} ms${r.worstOverlap ? ` [worst overlap ${r.worstOverlap}]` : ''}${r.error ? ` ERROR ${r.error}` : ''} | ${faults}`);
+        const mc = r.memberChanges;
+        const mcText = r.log.some((e) => isMemberFault(e.fault)) ? `, member changes: ${mc.removed} removed, ${mc.refused} refused, ${mc.added} added back (${mc.addedAtHeal} by the heal, ${mc.addRetries} add retries), ${mc.readded} voters again` : '';
+        log(`${kind} run ${run} seed ${seed + run}: ${r.faults} faults (${r.partitionFaults} partitions)${mcText}, acked ${r.acked}, lost ${r.lost} (replicas ${r.lostOnReplicas})${r.beyondModel + r.beyondModelOnReplicas > 0 ? `, beyond the fault model ${r.beyondModel} (replicas ${r.beyondModelOnReplicas})` : ''}, overlap ${r.maxOverlapMs} ms (unfenced ${r.unfencedOverlapMs} ms), liveness ${fmt(r.livenessMs)} ms${r.worstOverlap ? ` [worst overlap ${r.worstOverlap}]` : ''}${r.error ? ` ERROR ${r.error}` : ''} | ${faults}`);
         if (r.error) {
           // A cluster that did not settle is replaced.
           await d.stop();
@@ -177,8 +187,14 @@ async function main(): Promise<void> {
   if (out) writeSection(out, args.get('section') ?? 'chaos', md);
   console.log(md);
   const agg = (k: string) => results.filter((r) => r.system === k);
-  const summary = Object.fromEntries(systems.map((k) => [k, { runs: agg(k).length, faults: agg(k).reduce((x, r) => x + r.faults, 0), partitionFaults: agg(k).reduce((x, r) => x + r.partitionFaults, 0), faultCounts: faultCounts(agg(k)), maxOverlapMs: Math.max(0, ...agg(k).map((r) => r.maxOverlapMs)), acked: agg(k).reduce((x, r) => x + r.acked, 0), lost: agg(k).reduce((x, r) => x + r.lost + r.lostOnReplicas, 0), beyondModel: agg(k).reduce((x, r) => x + r.beyondModel + r.beyondModelOnReplicas, 0), overlapsBeyondBound: agg(k).reduce((x, r) => x + r.overlapsBeyondBound, 0), livenessFailures: agg(k).filter((r) => !r.livenessOk).length, errors: agg(k).filter((r) => r.error).length }]));
+  const summary = Object.fromEntries(systems.map((k) => [k, { runs: agg(k).length, faults: agg(k).reduce((x, r) => x + r.faults, 0), partitionFaults: agg(k).reduce((x, r) => x + r.partitionFaults, 0), faultCounts: faultCounts(agg(k)), maxOverlapMs: Math.max(0, ...agg(k).map((r) => r.maxOverlapMs)), memberChanges: memberTotals(agg(k)), acked: agg(k).reduce((x, r) => x + r.acked, 0), lost: agg(k).reduce((x, r) => x + r.lost + r.lostOnReplicas, 0), beyondModel: agg(k).reduce((x, r) => x + r.beyondModel + r.beyondModelOnReplicas, 0), overlapsBeyondBound: agg(k).reduce((x, r) => x + r.overlapsBeyondBound, 0), livenessFailures: agg(k).filter((r) => !r.livenessOk).length, errors: agg(k).filter((r) => r.error).length }]));
   console.log(`RESULT ${JSON.stringify({ ...summary, mode: lab ? 'netns' : 'loopback' })}`);
+}
+
+/** The membership nemesis's counts over runs. */
+function memberTotals(rs: RunResult[]): RunResult['memberChanges'] {
+  const sum = (f: (m: RunResult['memberChanges']) => number) => rs.reduce((x, r) => x + f(r.memberChanges), 0);
+  return { removed: sum((m) => m.removed), refused: sum((m) => m.refused), added: sum((m) => m.added), addedAtHeal: sum((m) => m.addedAtHeal), readded: sum((m) => m.readded), addRetries: sum((m) => m.addRetries) };
 }
 
 function faultCounts(rs: RunResult[]): Record<string, number> {
@@ -187,14 +203,29 @@ function faultCounts(rs: RunResult[]): Record<string, number> {
   return out;
 }
 
+/** What the member-change nemesis does, and the WAIT it makes the writers use (resp-elect only). */
+function memberChangeText(): string {
+  const v = nodes;
+  return (
+    `**member-change** (resp-elect only; **Sentinel has no equivalent nemesis**: its membership is auto-discovery plus \`SENTINEL RESET\`, nothing a client can ask to commit, so Sentinel runs never draw it): ` +
+    `\`resp-elect member remove\` of a live non-primary data member, as the CLI process, against a random live sidecar (a replica's forwards to the primary's); after the fault's duration the node comes back as a NEW member the README way: its sidecar stopped, its data directory wiped (vote.json, config.json), its redis restarted empty, \`member add\`, its sidecar started with \`--join\`; the fault ends when the primary has promoted it to voter. ` +
+    `A refused or timed-out change is logged and is a legitimate outcome: what the cluster holds is read from the primary's \`MEMBER LIST\`; an add is retried until the heal phase, which re-adds any node still out, so every run ends with all ${v} nodes voters. One change at a time. ` +
+    `WAIT follows README "Which WAIT n holds while a change is in flight": ⌊V/2⌋ + 1 = WAIT ${Math.floor(v / 2) + 1} from before \`member remove\` until the re-added node is a voter again (the out period, where ${v - 1} voters need only WAIT ${Math.floor((v - 1) / 2)}, included: a larger n is never less safe), WAIT ${Math.floor(v / 2)} otherwise. ` +
+    `The wipe census counts copies on voters only (a removed node's or a learner's copy is on no majority; a node mid-change is counted both ways and only what both views excuse is excused); the wipe at the re-add takes no census, as it comes after the removal committed and no configuration that can still elect names the node. The wiped redis is a writable master until its --join sidecar takes it over, so overlaps with it count as unfenced until it is a voter.`
+  );
+}
+
 function report(results: RunResult[], machine: string, netnsNote: string, pool: readonly Fault[], elapsed: number): string {
-  const md: string[] = [`## Chaos: acknowledged writes under process faults${pool.some(isPartition) ? ' and network partitions' : ''}`, ''];
+  // With membership changes it is a subsection of the chaos section (its own markers: --section), which compares both systems under the same faults.
+  const heading = pool.some(isMemberFault) ? `### Chaos with membership changes (resp-elect only; ${lab ? 'network namespaces' : 'loopback'}${pool.some(isPartition) ? ', with partitions' : ''})` : `## Chaos: acknowledged writes under process faults${pool.some(isPartition) ? ' and network partitions' : ''}`;
+  const md: string[] = [heading, ''];
   md.push(`Command: \`npm run chaos -- ${process.argv.slice(2).join(' ')}\` (${fmt(elapsed / 60, 1)} min, finished ${new Date().toISOString()}).`, '');
   md.push(machine, '');
   md.push(
     `Workload: two ioredis Sentinel-mode clients writing unique keys, each acknowledged only when \`WAIT ${Math.floor(nodes / 2)} 300\` reports ${Math.floor(nodes / 2)} replicas (majority − 1), against ${nodes} redis-servers with ${nodes} resp-elect sidecars (down-after ${downAfterMs} ms, poll ${pollIntervalMs} ms) or ${nodes} Sentinels (quorum ${Math.floor(nodes / 2) + 1}, same down-after). ` +
       `Nemesis (seeded, run k uses seed + k): every 0.3–1.3 × down-after, one of ${pool.join(', ')} on the primary (60 %) or a random node, lasting 0.3–2.5 × down-after, at most ${Math.floor(nodes / 2) >= 2 ? 2 : 1} faults at once${pool.some(isPartition) ? ' (a partition counts as one)' : ''}; "ctl" is the sidecar or the sentinel. Killed redis-servers come back empty (no persistence). ${netnsNote}`,
     '',
+    ...(pool.some(isMemberFault) ? [memberChangeText(), ''] : []),
     `Checks after healing every process${lab ? ' and every partition' : ''}: every acknowledged write on the final primary and on every replica — except writes that wipes put **beyond the fault model**, counted in their own column: a killed redis-server loses its data, and an acknowledged write that a wipe leaves on fewer than n − majority + 1 = ${copiesNeeded(nodes)} other nodes can be outvoted by a majority holding no copy, under any majority-based protocol (the simulator's model, docs/simulation.md; lab/bench/wipe-census.ts takes a census of every node at each wipe, and a node that cannot answer counts as holding everything); **fencing**: a probe write every ${samplePeriodMs} ms on its own connection to each redis — two redis-servers accepting writes at the same time for longer than B = leaseMs + pollIntervalMs + maxDriftMs = ${leaseMs} + ${pollIntervalMs} + ${maxDriftMs} = ${boundMs} ms counts as a violation (overlaps where one side's sidecar was killed or frozen are listed apart: such a sidecar cannot fence, README "Fencing"; that redis is cut off from the replicas, so nothing it takes can be acknowledged); **liveness**: one writable primary named by every controller within L = 3 × down-after + 2 s = ${livenessBoundMs} ms of the last heal.`,
     '',
   );
@@ -223,6 +254,14 @@ function report(results: RunResult[], machine: string, netnsNote: string, pool: 
   if (used.length) {
     md.push('Faults injected, by kind:', '');
     md.push(table(['fault', ...kinds], used.map((f) => [f, ...kinds.map((k) => faultCounts(results.filter((r) => r.system === k))[f] ?? 0)])), '');
+  }
+  if (results.some((r) => r.log.some((e) => isMemberFault(e.fault)))) {
+    md.push('Membership changes (member-change faults):', '');
+    md.push(table(['system', 'member-change faults', 'removals committed', 'refused / not made', 'added back (member add + --join)', 'of which by the heal phase', 'voters again', 'member add retries'], kinds.map((k) => {
+      const rs = results.filter((r) => r.system === k);
+      const m = memberTotals(rs);
+      return [k, faultCounts(rs)['member-change'] ?? 0, m.removed, m.refused, m.added, m.addedAtHeal, m.readded, m.addRetries];
+    })), '');
   }
   const bad = results.filter((r) => r.lost + r.lostOnReplicas + r.beyondModel + r.beyondModelOnReplicas > 0 || r.overlapsBeyondBound > 0 || !r.livenessOk || r.error);
   if (bad.length) {

@@ -17,6 +17,11 @@
  * - liveness: after the last heal, one writable primary that every
  *   controller names within L = 3 × downAfterMs + 2000 ms.
  *
+ * With `member-change` in the pool (resp-elect only), the nemesis also takes a
+ * live replica out with `resp-elect member remove` and brings it back wiped as
+ * a new member (lab/bench/member-change.ts); the writers' WAIT follows the
+ * README's table for changes in flight, and the wipe census counts voters.
+ *
  * On a network-namespace deployment (DeployOptions.lab) the nemesis also
  * partitions the DATA network (isolate-primary, majority-minority, cut-link,
  * one-way, ring); the probes and checks go over the MANAGEMENT network, which
@@ -25,13 +30,14 @@
  * it within B.
  */
 import { Redis } from 'ioredis';
-import { type BenchNode, Deployment, MASTER_NAME, redisAddr } from './deploy.js';
+import { type BenchNode, Deployment, MASTER_NAME, redisAddr, RespElectDeployment } from './deploy.js';
 import { cutRules, type NodeRules, Partitioner } from './netns.js';
 import { sleep } from '../util/wait.js';
-import { beyondModelAfterWipe, type Holding } from './wipe-census.js';
+import { beyondModelDuringChange, type Holding } from './wipe-census.js';
 import { AckWriter, missingKeys } from '../workload/writer.js';
 import { mulberry32 as rng } from '../util/mulberry32.js';
 import { logTail } from '../proc/scratch-redis.js';
+import { emptyMemberChangeStats, type MemberChangeStats, MemberNemesis } from './member-change.js';
 
 /** What the current run is doing, for the hang watchdog of scripts/chaos.ts. */
 export const progress = { phase: 'idle', since: Date.now() };
@@ -45,19 +51,37 @@ function phase(name: string): void {
 export const FAULTS = ['kill-ctl', 'kill-redis', 'kill-both', 'stop-ctl', 'stop-redis', 'stop-both', 'restart-redis-empty'] as const;
 /** Network partitions of the DATA network: deployments with a lab (--netns) only. */
 export const PARTITION_FAULTS = ['isolate-primary', 'majority-minority', 'cut-link', 'one-way', 'ring'] as const;
+/**
+ * Membership changes (lab/bench/member-change.ts): resp-elect only, as Sentinel has no equivalent
+ * (its membership is auto-discovery and SENTINEL RESET). Never drawn unless `--faults` names it, so
+ * the default batches compare both systems under the same faults.
+ */
+export const MEMBER_FAULTS = ['member-change'] as const;
 export type ProcessFault = (typeof FAULTS)[number];
 export type PartitionFault = (typeof PARTITION_FAULTS)[number];
-export type Fault = ProcessFault | PartitionFault;
-export const ALL_FAULTS: readonly Fault[] = [...FAULTS, ...PARTITION_FAULTS];
+export type MemberFault = (typeof MEMBER_FAULTS)[number];
+export type Fault = ProcessFault | PartitionFault | MemberFault;
+export const ALL_FAULTS: readonly Fault[] = [...FAULTS, ...PARTITION_FAULTS, ...MEMBER_FAULTS];
 
 export function isPartition(f: Fault): f is PartitionFault {
   return (PARTITION_FAULTS as readonly string[]).includes(f);
 }
 
-/** The faults a deployment supports (partitions need a lab; ring needs 5 nodes or more to cut anything). */
+export function isMemberFault(f: Fault): f is MemberFault {
+  return (MEMBER_FAULTS as readonly string[]).includes(f);
+}
+
+/** The default faults of a deployment (partitions need a lab; ring needs 5 nodes or more to cut anything). */
 export function faultsFor(d: Deployment): Fault[] {
   if (!d.partitions) return [...FAULTS];
   return [...FAULTS, ...PARTITION_FAULTS.filter((f) => f !== 'ring' || d.opts.nodes >= 5)];
+}
+
+/** Whether a deployment can take `f`: partitions need a lab, membership changes resp-elect. */
+export function supports(d: { kind: string; partitions?: unknown }, f: Fault): boolean {
+  if (isPartition(f)) return d.partitions !== undefined;
+  if (isMemberFault(f)) return d.kind === 'resp-elect';
+  return true;
 }
 
 /**
@@ -69,8 +93,9 @@ export function parseFaults(text: string): Fault[] {
   for (const w of text.split(',').map((x) => x.trim()).filter(Boolean)) {
     if (w === 'process') FAULTS.forEach((f) => out.add(f));
     else if (w === 'partition' || w === 'partitions') PARTITION_FAULTS.forEach((f) => out.add(f));
+    else if (w === 'membership') MEMBER_FAULTS.forEach((f) => out.add(f));
     else if ((ALL_FAULTS as readonly string[]).includes(w)) out.add(w as Fault);
-    else throw new Error(`unknown fault "${w}" (known: process, partition, ${ALL_FAULTS.join(', ')})`);
+    else throw new Error(`unknown fault "${w}" (known: process, partition, membership, ${ALL_FAULTS.join(', ')})`);
   }
   return [...out];
 }
@@ -109,6 +134,8 @@ export interface RunResult {
   unfencedOverlapMs: number;
   livenessMs: number;
   livenessOk: boolean;
+  /** What the membership nemesis did (all zero without member-change faults). */
+  memberChanges: MemberChangeStats;
   /** The longest overlap not excused, for diagnosis. */
   worstOverlap?: string;
   error?: string;
@@ -259,7 +286,7 @@ function planPartition(d: Deployment, fault: PartitionFault, target: BenchNode, 
 
 /** A run's result before anything is counted (also what a run whose harness failed reports). */
 export function emptyRunResult(system: RunResult['system'], run: number, seed: number): RunResult {
-  return { system, run, seed, faults: 0, partitionFaults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, beyondModel: 0, beyondModelOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, log: [] };
+  return { system, run, seed, faults: 0, partitionFaults: 0, acked: 0, unacked: 0, errors: 0, lost: 0, lostOnReplicas: 0, beyondModel: 0, beyondModelOnReplicas: 0, maxOverlapMs: 0, overlapsBeyondBound: 0, unfencedOverlapMs: 0, livenessMs: NaN, livenessOk: false, memberChanges: emptyMemberChangeStats(), log: [] };
 }
 
 /** One chaos run on a running, settled deployment. */
@@ -271,8 +298,8 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   const writers = [0, 1].map((w) => new AckWriter({ sentinels: d.sentinels, masterName: MASTER_NAME, replicas, waitTimeoutMs: 300, intervalMs: 2, keyPrefix: `chaos:${o.seed}:${w}:` }));
   // A partition a failed earlier run may have left.
   await d.partitions?.healAll();
-  const pool = (o.faults ?? faultsFor(d)).filter((f) => d.partitions || !isPartition(f));
-  if (!pool.length) throw new Error(`no fault to inject: ${o.faults?.join(',')} needs a --netns deployment`);
+  const pool = (o.faults ?? faultsFor(d)).filter((f) => supports(d, f));
+  if (!pool.length) throw new Error(`no fault to inject: ${o.faults?.join(',')} needs a --netns deployment (partitions) or resp-elect (member-change)`);
   const sampler = new AcceptSampler(d.nodes, o.samplePeriodMs);
   for (const w of writers) w.start();
   // Faults only once the workload runs: on a busy machine the clients can take seconds to resolve
@@ -289,6 +316,22 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   phase('nemesis');
   // Intervals in which a node's controller was dead or frozen.
   const unfenced: { node: string; from: number; to: number }[] = [];
+  // member-change faults. WAIT n follows README / protocol.md §5.12 "Which WAIT holds during a change",
+  // with V the voters before the change: ⌊V/2⌋ + 1 while a live node is removed until it detached and
+  // while a re-added node is a learner, ⌊V/2⌋ otherwise. For 5 nodes: WAIT 3 (removal of one of 5 voters;
+  // re-add to 4 voters: ⌊4/2⌋ + 1 = 3), WAIT 2 with no change. The writers keep the raised n from before
+  // `member remove` until the node is a voter again, the out period included, where 4 voters need only
+  // WAIT 2: a larger n is never less safe, only fewer writes are acknowledged; with one change at a time
+  // d.majority (= ⌊n/2⌋ + 1) covers both steps for any cluster size.
+  const members =
+    d instanceof RespElectDeployment && pool.some(isMemberFault)
+      ? // Its own random stream (which sidecar to ask): drawn in the background, it must not shift the nemesis's draws.
+        new MemberNemesis(d, rng(o.seed + 0x5eed), `${d.kind} run ${o.run}`, {
+          log: o.log,
+          waitChanged: () => writers.forEach((w) => w.setReplicas(members!.changing.size > 0 ? d.majority : replicas)),
+          unfenced: (n, from, to) => unfenced.push({ node: n.id, from, to: to + d.opts.pollIntervalMs! }),
+        })
+      : undefined;
   const busy = new Set<string>();
   // Faults in progress (a partition counts as one), and whether a partition is among them (one at a time).
   let active = 0;
@@ -319,9 +362,13 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   // Taken beside the fault, not in its way: a census must not delay the empty restart it follows.
   const censuses: Promise<void>[] = [];
   const census = async (wiped: BenchNode, acked: string[]): Promise<void> => {
-    const others = d.nodes.filter((m) => m !== wiped);
+    // The census counts copies on VOTERS: a node in a membership change (being removed, out, re-added
+    // as a learner) may or may not be one right now (wipe-census.ts, beyondModelDuringChange).
+    const sure = d.nodes.filter((m) => m !== wiped && !members?.changing.has(m));
+    const maybe = d.nodes.filter((m) => m !== wiped && members?.changing.has(m));
+    const others = [...sure, ...maybe];
     const holdings = await Promise.all(others.map((m) => holding(m, acked)));
-    const excused = beyondModelAfterWipe(acked, holdings, d.nodes.length);
+    const excused = beyondModelDuringChange(acked, holdings.slice(0, sure.length), holdings.slice(sure.length));
     for (const k of excused) beyond.add(k);
     const held = holdings.map((h, i) => `${others[i]!.id}=${typeof h === 'string' ? h : h.size}`).join(' ');
     o.log?.(`  ${d.kind} run ${o.run}: wipe of ${wiped.id}: ${acked.length} acknowledged keys, ${excused.length} left on too few nodes (held: ${held})`);
@@ -369,6 +416,28 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
     }
   };
 
+  /**
+   * member-change: `members` removes `n`, and after `durationMs` wipes it and adds it back (retrying
+   * until the heal phase). That wipe takes no census: it comes after the removal was COMMITTED (the
+   * nemesis wipes only a node a committed configuration leaves out), and a committed configuration is
+   * never undone (§5.12, "Why two primaries never result", (b)): no configuration that can still elect
+   * names the node, so its copies are on no majority that can form, and losing them puts no write
+   * beyond the fault model. (The census of any other wipe in the meantime counts the voters only, above.)
+   * The node stays busy (no other fault strikes it) until it is a voter again, also when that is left
+   * to the heal phase; the wiped redis is a fresh, writable master until its --join sidecar takes it
+   * over, so from the wipe until then it counts as unfenced.
+   */
+  const injectMemberChange = async (n: BenchNode, durationMs: number): Promise<void> => {
+    busy.add(n.id);
+    active += 1;
+    try {
+      await members!.change(n, durationMs, end);
+    } finally {
+      if (!members!.changing.has(n)) busy.delete(n.id);
+      active -= 1;
+    }
+  };
+
   while (Date.now() < end) {
     await sleep(Math.round((0.3 + rand()) * down));
     if (Date.now() >= end) break;
@@ -393,6 +462,17 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
     const target = primary && rand() < 0.6 ? primary : candidates[Math.floor(rand() * candidates.length)]!;
     const fault = pool[Math.floor(rand() * pool.length)]!;
     const durationMs = Math.round((0.3 + 2.2 * rand()) * down);
+    if (isMemberFault(fault)) {
+      // One change at a time (the protocol makes one at a time anyway), on a live non-primary data member.
+      if (!members || members.changing.size > 0) continue;
+      const others = candidates.filter((n) => n !== primary && redisAddr(n) !== primaryAddr);
+      if (!others.length) continue;
+      const victim = others[Math.floor(rand() * others.length)]!;
+      result.log.push({ t: Date.now() - t0, node: victim.id, fault, durationMs, wasPrimary: false });
+      o.log?.(`  ${d.kind} run ${o.run}: ${fault} on ${victim.id}, out for ${durationMs} ms`);
+      pending.push(injectMemberChange(victim, durationMs));
+      continue;
+    }
     if (isPartition(fault)) {
       if (partitioned) continue;
       const plan = planPartition(d, fault, target, d.nodes.find((n) => redisAddr(n) === primaryAddr), rand);
@@ -412,7 +492,20 @@ export async function chaosRun(d: Deployment, o: ChaosOptions): Promise<RunResul
   phase('final heal');
   const lastHeal = Date.now();
   await d.partitions?.healAll();
-  for (const n of d.nodes) await heal(d, n);
+  for (const n of d.nodes) if (!members?.changing.has(n)) await heal(d, n);
+  // Every node a voter again, so the next run on this cluster starts from the full member list.
+  // (Liveness still counts from lastHeal, before this: a re-add left to the heal is part of the time it measures.)
+  if (members) members.healing = true;
+  for (const n of [...(members?.changing ?? [])]) {
+    phase(`final heal: re-add ${n.id}`);
+    if (!(await members!.ensureMember(n, Date.now() + 60_000))) {
+      const why = `${n.id} is not a voter again 60 s into the heal (membership change); cluster: ${await d.describe()}`;
+      // The run is not verified (the script replaces the cluster); its writers must not outlive it.
+      await Promise.all([...writers.map((w) => w.stop()), sampler.stop()]);
+      throw new Error(why);
+    }
+  }
+  if (members) result.memberChanges = members.stats;
   result.faults = result.log.length;
   result.partitionFaults = result.log.filter((e) => isPartition(e.fault)).length;
 

@@ -341,7 +341,7 @@ export class RespElectDeployment extends Deployment {
   protected async setup(): Promise<void> {
     const secret = join(this.dir, 'secret');
     writeFileSync(secret, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-    const members = this.nodes.flatMap((n) => ['--member', `${n.id}=${n.host}:${n.ctlPort},redis=${redisAddr(n)}`]);
+    const members = this.nodes.flatMap((n) => ['--member', this.memberSpec(n)]);
     this.args = this.nodes.map((n) => [
       ...(this.opts.nodeArgs ?? []),
       this.opts.cli ?? CLI,
@@ -351,7 +351,7 @@ export class RespElectDeployment extends Deployment {
       '--listen', n.ns ? `0.0.0.0:${n.ctlPort}` : `127.0.0.1:${n.ctlPort}`,
       ...members,
       '--secret-file', secret,
-      '--data-dir', join(this.dir, n.id),
+      '--data-dir', this.dataDir(n),
       '--bootstrap-primary', 'n1',
       '--down-after-ms', String(this.opts.downAfterMs),
       ...(this.opts.pollIntervalMs !== undefined ? ['--poll-interval-ms', String(this.opts.pollIntervalMs)] : []),
@@ -362,7 +362,41 @@ export class RespElectDeployment extends Deployment {
 
   startCtl(n: BenchNode): void {
     const i = this.nodes.indexOf(n);
-    n.ctl = this.spawnCtl(n, `sidecar ${n.id}`, process.execPath, this.args[i]!);
+    n.ctl = this.spawnCtl(n, `sidecar ${n.id}`, process.execPath, this.joining.has(n.id) ? this.joinArgs(n) : this.args[i]!);
+  }
+
+  /**
+   * Nodes re-added with `member add` (lab/bench/member-change.ts): from then on their sidecar runs
+   * with `--join` instead of `--member`, as the README starts a new member (a restart with a stored
+   * configuration ignores --join, as it would the --member list).
+   */
+  private readonly joining = new Set<string>();
+
+  /** Start the sidecar of `n` with `--join` from now on. */
+  startJoining(n: BenchNode): void {
+    this.joining.add(n.id);
+  }
+
+  /** The `run` arguments of a new member: --join the others' sidecars; no --member, no --bootstrap-primary (a new cluster's flags). */
+  private joinArgs(n: BenchNode): string[] {
+    const base = this.args[this.nodes.indexOf(n)]!;
+    const out: string[] = [];
+    for (let i = 0; i < base.length; i++) {
+      if (base[i] === '--member' || base[i] === '--bootstrap-primary') i++;
+      else out.push(base[i]!);
+    }
+    const others = this.nodes.filter((m) => m !== n).map((m) => `${m.host}:${m.ctlPort}`);
+    return [...out, '--redis', redisAddr(n), '--join', others.join(',')];
+  }
+
+  /** The `--member` value of `n`, as `member add` takes it. */
+  memberSpec(n: BenchNode): string {
+    return `${n.id}=${n.host}:${n.ctlPort},redis=${redisAddr(n)}`;
+  }
+
+  /** The sidecar's --data-dir (vote.json, config.json; also its log). */
+  dataDir(n: BenchNode): string {
+    return join(this.dir, n.id);
   }
 }
 

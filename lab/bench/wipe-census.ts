@@ -32,3 +32,18 @@ export function beyondModelAfterWipe(acked: readonly string[], others: readonly 
     return copies < needed;
   });
 }
+
+/**
+ * The census while a membership change is under way (the chaos suite's member-change fault): a
+ * copy counts only on a VOTER, since a removed node's or a learner's copy is on no majority.
+ * `voters` are the holdings of the other nodes that are surely voters; `changing` those of nodes
+ * that may or may not be voters right now (being removed, out, re-added as learners). Excuses only
+ * the keys excused both with them (as voters, their copies counted) and without them, so never more
+ * than either view would.
+ */
+export function beyondModelDuringChange(acked: readonly string[], voters: readonly Holding[], changing: readonly Holding[]): string[] {
+  const withChanging = beyondModelAfterWipe(acked, [...voters, ...changing], voters.length + changing.length + 1);
+  if (changing.length === 0) return withChanging;
+  const withoutChanging = new Set(beyondModelAfterWipe(acked, voters, voters.length + 1));
+  return withChanging.filter((k) => withoutChanging.has(k));
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { beyondModelAfterWipe } from '../../lab/bench/wipe-census.js';
+import { beyondModelAfterWipe, beyondModelDuringChange } from '../../lab/bench/wipe-census.js';
 import { copiesNeeded } from '../../src/elector/membership.js';
 
 describe('chaos data-loss fault model', () => {
@@ -24,5 +24,22 @@ describe('chaos data-loss fault model', () => {
 
   it('refuses a census that is not of every other member', () => {
     expect(() => beyondModelAfterWipe(['a'], [new Set(['a'])], 5)).toThrow(/every member but the wiped one/);
+  });
+});
+
+describe('census during a membership change', () => {
+  const on = (...keys: string[]) => new Set(keys);
+  // 5 nodes, n2 wiped; n1, n3, n4 surely voters; n5 mid-change (maybe a voter, maybe not).
+  // a: n3 n4 n5 | b: n3 n5 | c: n3 n4 | d: n5 only.
+  const voters = [on(), on('a', 'b', 'c'), on('a', 'c')];
+  const changing = [on('a', 'b', 'd')];
+
+  it('excuses only what both views excuse: with n5 a voter (3 of 4 others needed) and without (2 of 3)', () => {
+    // c: 2 copies, too few among 5 voters, enough among 4: not excused.
+    expect(beyondModelDuringChange(['a', 'b', 'c', 'd'], voters, changing)).toEqual(['b', 'd']);
+  });
+
+  it('with no node changing it is the plain census', () => {
+    expect(beyondModelDuringChange(['a', 'b', 'c', 'd'], [...voters, on('a', 'b', 'd')], [])).toEqual(beyondModelAfterWipe(['a', 'b', 'c', 'd'], [...voters, on('a', 'b', 'd')], 5));
   });
 });
