@@ -12,6 +12,7 @@ import { ChangeRefused } from '../elector/change-refused.js';
 import type { ConfigMessage } from '../protocol/messages.js';
 import { bornFromFlags, memberConfigsOf } from './cluster-members.js';
 import { parseMember } from './member-spec.js';
+import { changeCommitted, changeIn } from './member-change-done.js';
 import { forwardMemberCommand } from './forward-member.js';
 import { formatAddress, membersText, type HostPort } from '../protocol/index.js';
 import type { RedisStatus } from '../redis/status.js';
@@ -541,7 +542,7 @@ export class Sidecar implements SidecarView {
       const member = this.config.members.find((m) => m.id === p);
       if (!member) throw new Error(`the primary ${p} has no sidecar address in the configuration`);
       await forwardMemberCommand(member.sidecar, this.config, change, timeoutMs);
-      return this.waitForConfig((s) => (change.kind === 'add' ? s.members.some((m) => m.id === parseMember(change.spec).id) : !s.members.some((m) => m.id === change.id)), 5000);
+      return this.waitForConfig((s) => changeIn(s, change), 5000);
     }
     if (change.kind === 'remove' && change.id === this.config.id) {
       // The primary is removed by its successor, after the zero-loss hand-off.
@@ -569,7 +570,19 @@ export class Sidecar implements SidecarView {
     }
     this.log.info(`configuration ${made.version} proposed: ${describeConfig(made)}`);
     const version = made.version;
-    return this.waitForConfig((s) => s.version === version && s.committed === true, Math.max(0, deadline - this.now()), `configuration ${version} was not committed within ${timeoutMs} ms (a majority of its voters must hold it)`);
+    // Committed in that version or in a later one that still holds the change: a new primary
+    // restamps what it holds (version + 1), so after an election in the meantime the version
+    // asked about is never the one committed (found by the chaos suite's member-change nemesis:
+    // the change went through and the command waited out its --wait and reported failure).
+    const committed = (s: ConfigSnapshot) => changeCommitted(s, version, change);
+    try {
+      return await this.waitForConfig(committed, Math.max(0, deadline - this.now()), `configuration ${version} was not committed within ${timeoutMs} ms (a majority of its voters must hold it)`);
+    } catch (err) {
+      const s = this.elector.configSnapshot();
+      // The primary changed meanwhile: this sidecar cannot count who holds its configuration any more.
+      if (s.committed === null && changeIn(s, change)) throw new Error(`configuration ${s.version} holds the change, but ${this.config.id} is no longer the primary and cannot confirm its commit: check with resp-elect member list on the primary`);
+      throw err;
+    }
   }
 
   /** A configuration fetched from a member at start-up (join.ts): taken exactly as a CONFIG from that member. */
@@ -683,3 +696,4 @@ export class Sidecar implements SidecarView {
     this.resolveDone();
   }
 }
+
