@@ -88,7 +88,8 @@ describe('FenceKeeper', () => {
     // fenced the unreachable redis, the fence timed out, a renewal paused redis once it answered,
     // and the belief stayed 'lifted' from before: no unfence, and a paused replica applies no stream.
     const r = await startRedis();
-    const { k } = await keeper(r, 200, 20);
+    // A 1 s fence renewed every 20 ms: a loaded machine's stall cannot let it lapse before the probe.
+    const { k } = await keeper(r, 1000, 20);
     await k.release();
     expect(k.belief).toBe('lifted');
     await r.kill('SIGSTOP');
