@@ -13,6 +13,7 @@ import type { ConfigMessage } from '../protocol/messages.js';
 import { bornFromFlags, memberConfigsOf } from './cluster-members.js';
 import { parseMember } from './member-spec.js';
 import { changeCommitted, changeIn } from './member-change-done.js';
+import { newerConfigFromMembers } from './join.js';
 import { forwardMemberCommand } from './forward-member.js';
 import { formatAddress, membersText, type HostPort } from '../protocol/index.js';
 import type { RedisStatus } from '../redis/status.js';
@@ -272,6 +273,43 @@ export class Sidecar implements SidecarView {
     this.pollEarlyMs = Math.min(Math.max(1, Math.min(25, Math.floor(hb / 4))), this.config.pollIntervalMs) / 2;
     this.redis?.start();
     this.wake.start();
+    this.startConfigRefresh();
+  }
+
+  /**
+   * While no primary is known, ask the members every 10 × down-after whether
+   * they hold a newer configuration (the join exchange, protocol.md §4.10).
+   * A member removed while it could not hear (its primary killed right after
+   * committing the removal, the departing list lost with it) is refused by
+   * every member as a non-member and is never sent the configuration that
+   * removed it: without this it stood for election forever. Start-up does
+   * the same once (start.ts); this covers a node that stays up.
+   */
+  private startConfigRefresh(): void {
+    const every = Math.max(1000, 10 * this.elector.config.downAfterMs);
+    this.configRefreshTimer = setInterval(() => void this.refreshConfigWithoutPrimary(), every);
+    this.configRefreshTimer.unref();
+  }
+
+  /** Primary, or following a live one: it hears of every configuration. */
+  private followsPrimary(): boolean {
+    return this.elector.role === 'primary' || this.elector.following !== null;
+  }
+
+  private configRefreshTimer: NodeJS.Timeout | undefined;
+  private configRefreshing = false;
+
+  private async refreshConfigWithoutPrimary(): Promise<void> {
+    if (this.stopped || this.configRefreshing || this.followsPrimary()) return;
+    this.configRefreshing = true;
+    try {
+      const newer = await newerConfigFromMembers(this.config, this.elector.clusterConfig);
+      if (newer && !this.stopped && !this.followsPrimary()) this.adoptFetchedConfig(newer);
+    } catch {
+      // Best effort: asked again next time.
+    } finally {
+      this.configRefreshing = false;
+    }
   }
 
   /** Address the transport listens on (useful with port 0). */
@@ -684,6 +722,7 @@ export class Sidecar implements SidecarView {
     }
     const wasPrimary = this.elector.role === 'primary';
     this.stopped = true;
+    if (this.configRefreshTimer) clearInterval(this.configRefreshTimer);
     this.wake.stop();
     this.loopDelay.stop();
     this.primaryLink.stop();
