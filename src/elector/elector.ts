@@ -108,6 +108,13 @@ export interface ConfigSnapshot {
 const CONFVER_EVERY = 5;
 
 /**
+ * A follower of a live primary sends its HB in the wake-up where the primary's HB arrives
+ * (protocol.md §5.1, "HB cadence"), so its own timer only stands in for a primary HB that did not
+ * come: it waits this many intervals, long enough that the primary's next HB always comes first.
+ */
+const LOCKED_HB_FACTOR = 1.5;
+
+/**
  * The election state machine. Pure: time comes in as `nowMs`, randomness from
  * `random`, durability through `voteStore`; messages go out as return values
  * and everything else the runtime must know as events. See protocol.md §5 for
@@ -184,7 +191,10 @@ export class Elector {
 
   private now = -Infinity;
   private bootAt: number | null = null;
-  private nextHbAt = -Infinity;
+  /** When our last HB went out. */
+  private lastHbAt = -Infinity;
+  /** An HB is due at this time whatever the cadence says (set to now to send one with the next tick). */
+  private hbForcedAt = Infinity;
   private nextStandAt = -Infinity;
 
   private readonly peers = new Map<string, PeerView>();
@@ -467,7 +477,7 @@ export class Elector {
         this.tickFollower(nowMs, out);
         break;
     }
-    if (nowMs >= this.nextHbAt) {
+    if (nowMs >= this.hbDueAt()) {
       if (!this.isRemoved()) {
         out.push({ to: '*', msg: this.hb() });
         const q = this.phase;
@@ -476,7 +486,8 @@ export class Elector {
         if (this.confverDue || this.hbCount % CONFVER_EVERY === 0) this.pushConfver(out);
         this.hbCount += 1;
       }
-      this.nextHbAt = nowMs + this.config.hbIntervalMs;
+      this.lastHbAt = nowMs;
+      this.hbForcedAt = Infinity;
     }
     return this.finish(nowMs, out);
   }
@@ -500,7 +511,7 @@ export class Elector {
     const down = this.config.downAfterMs;
     // Messages made outside a tick (a membership change) go out with the next one: now.
     if (this.pendingOut.length > 0) return nowMs;
-    at(this.nextHbAt);
+    at(this.hbDueAt());
     // The adoption wait and a link down for downAfterMs end adoption (rule adopt-existing).
     if (!this.adoptionOver && this.bootAt !== null) {
       at(this.bootAt + this.config.adoptWaitMs);
@@ -742,7 +753,8 @@ export class Elector {
     out.push({ to: '*', msg: { type: 'ANNOUNCE', epoch: this._epoch, primaryId: this.nodeId, primaryAddr: this.advertisedAddr } });
     out.push({ to: '*', msg: this.hb() });
     out.push(this.leaseRound(lease, nowMs));
-    this.nextHbAt = nowMs + this.config.hbIntervalMs;
+    this.lastHbAt = nowMs;
+    this.hbForcedAt = Infinity;
   }
 
   /** Leave primary, promoting or a round for follower, telling everyone at once with an HB. */
@@ -1156,14 +1168,14 @@ export class Elector {
     const h = p.handoff;
     if (!h) {
       // Membership work rides on the heartbeat (protocol.md §5.12): no deadline of its own to wake for.
-      if (nowMs >= this.nextHbAt) this.advanceConfig(nowMs, out);
+      if (nowMs >= this.hbDueAt()) this.advanceConfig(nowMs, out);
       return;
     }
     if (nowMs >= h.deadline) {
       p.handoff = null;
       this.emit({ type: 'handoff-end', target: h.target, epoch: h.epoch, ok: false, reason: `${h.target} did not take over within ${this.config.handoffTimeoutMs} ms; resuming as primary` });
       // Regain the lease from the next round on; voters drop the release when they see our LEASE.
-      this.nextHbAt = nowMs;
+      this.hbForcedAt = nowMs;
       return;
     }
     if (!h.released && this.offsetAt > h.startedAt) {
@@ -1373,7 +1385,8 @@ export class Elector {
     peer.role = msg.role;
     peer.offset = msg.replOffset;
     if (msg.role === 'primary') {
-      this.onPrimaryHeard(from, msg.epoch, nowMs, out, 'HB');
+      // HB cadence: answer the primary's HB with ours in the same wake-up (never twice in half an interval).
+      if (this.onPrimaryHeard(from, msg.epoch, nowMs, out, 'HB') && this.hbLockedToPrimary() && nowMs - this.lastHbAt >= this.config.hbIntervalMs / 2) this.hbForcedAt = Math.min(this.hbForcedAt, nowMs);
       return;
     }
     if (from === this.primary && !this.primaryLost && this.phase.kind === 'follower') {
@@ -1662,6 +1675,20 @@ export class Elector {
       }
     }
     this.votedFor = votedFor;
+  }
+
+  /**
+   * When our next HB is due: every hbIntervalMs, except on a follower of a live primary, whose
+   * HBs ride on the primary's (onHb) and whose own timer waits LOCKED_HB_FACTOR intervals; or at
+   * once when something forced one.
+   */
+  private hbDueAt(): number {
+    const every = this.hbLockedToPrimary() ? LOCKED_HB_FACTOR * this.config.hbIntervalMs : this.config.hbIntervalMs;
+    return Math.min(this.hbForcedAt, this.lastHbAt + every);
+  }
+
+  private hbLockedToPrimary(): boolean {
+    return this.phase.kind === 'follower' && this.primary !== null && this.primary !== this.nodeId && !this.primaryLost;
   }
 
   private hb(): ElectionMessage {

@@ -190,6 +190,9 @@ export class Sidecar implements SidecarView {
       maxConnections: this.connectionLimits.listenerMaxConnections,
     });
     this.transport.on('message', (from, msg) => {
+      // What the input and the tick after it send leaves in one write per peer (released in tick()):
+      // a follower's LEASEACK and the HB it answers the primary's with reach the primary together (#16).
+      if (!this.stopped) this.releaseWrites ??= this.transport.hold();
       this.deliver(this.elector.onMessage(from, msg, this.now()));
       this.wake.afterInput();
     });
@@ -209,7 +212,8 @@ export class Sidecar implements SidecarView {
       now: () => this.now(),
       tick: (now) => this.tick(now),
       nextDeadline: (now) => this.nextDeadline(now),
-      maxSleepMs: this.elector.config.hbIntervalMs,
+      // Past the 1.5 intervals a replica's own HB waits (protocol.md §5.1): the backstop must not wake it first.
+      maxSleepMs: 2 * this.elector.config.hbIntervalMs,
       onLate: (ms) => this.loopDelay.record(ms),
     });
     this.lastNamedIn = self ? config.members.map((m) => m.id) : [];
@@ -322,7 +326,20 @@ export class Sidecar implements SidecarView {
     return performance.now();
   }
 
+  /** Set while peer sockets are corked for the current input turn; the tick that ends the turn calls it. */
+  private releaseWrites: (() => void) | undefined;
+
   private tick(now: number): void {
+    try {
+      this.tickOnce(now);
+    } finally {
+      const release = this.releaseWrites;
+      this.releaseWrites = undefined;
+      release?.();
+    }
+  }
+
+  private tickOnce(now: number): void {
     if (this.stopped) return;
     try {
       this.deliver(this.elector.tick(now));
@@ -724,6 +741,8 @@ export class Sidecar implements SidecarView {
     this.stopped = true;
     if (this.configRefreshTimer) clearInterval(this.configRefreshTimer);
     this.wake.stop();
+    this.releaseWrites?.();
+    this.releaseWrites = undefined;
     this.loopDelay.stop();
     this.primaryLink.stop();
     await this.redis?.stop({ fenceForever: wasPrimary });

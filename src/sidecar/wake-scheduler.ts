@@ -12,11 +12,13 @@
  * ticks of one burst of inputs (several frames in one socket read) are folded
  * into one, run as a microtask after the burst.
  *
- * The timer is re-armed only when the deadline moved earlier than the one it
- * is set for: a heartbeat from a peer moves that peer's DOWN time later, which
- * needs no new timer; the timer then fires early, the tick finds nothing due,
- * and the timer is set again for the real deadline. A tick at any time is
- * legal, so early is harmless; late is what must not happen.
+ * The timer is re-armed whenever the deadline moved, later as well as
+ * earlier. Keeping a timer set for an earlier deadline costs a wake-up that
+ * finds nothing due: on a replica whose HB rides on the primary's (protocol.md
+ * §5.1), every heartbeat moved its own HB deadline later, and the old timer
+ * woke the process once more per interval (#16). Re-arming is a timer-list
+ * update in the process, no system call. Early would be harmless, since a
+ * tick at any time is legal; late is what must not happen.
  */
 export interface WakeSchedulerOptions {
   /** The clock the deadlines are in (the sidecar's performance.now()). */
@@ -25,7 +27,7 @@ export interface WakeSchedulerOptions {
   tick: (now: number) => void;
   /** The earliest time a tick could matter (Infinity: none is known), asked after every tick. */
   nextDeadline: (now: number) => number;
-  /** Never sleep longer than this (a backstop: the heartbeat deadline is always closer). */
+  /** Never sleep longer than this: a backstop, set past every heartbeat deadline (a replica's own HB waits 1.5 intervals). */
   maxSleepMs: number;
   /** How late each timer wake-up ran, ms after the deadline it was set for: the event-loop delay that matters. */
   onLate?: (lateMs: number) => void;
@@ -70,8 +72,8 @@ export class WakeScheduler {
     this.opts.tick(now);
     if (this.stopped) return;
     const at = Math.min(this.opts.nextDeadline(this.opts.now()), now + this.opts.maxSleepMs);
-    // A timer already set for no later than the deadline (and not already past) stays: it wakes us in time.
-    if (this.timer !== undefined && this.armedFor <= at && this.armedFor > now) return;
+    // A timer already set for this deadline stays.
+    if (this.timer !== undefined && this.armedFor === at) return;
     this.arm(at);
   }
 

@@ -158,13 +158,10 @@ export class OutboundLink {
     return true;
   }
 
-  /** Hold writes to the socket until uncork() (see PeerTransport.batch). */
-  cork(): void {
+  /** Hold writes to the current socket until the caller uncorks the socket returned (PeerTransport.hold). */
+  cork(): Socket | undefined {
     this.socket?.cork();
-  }
-
-  uncork(): void {
-    this.socket?.uncork();
+    return this.socket;
   }
 
   stats(): Omit<PeerStats, 'received' | 'inboundConnected'> {

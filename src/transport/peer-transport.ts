@@ -228,13 +228,24 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
    * and woke each peer twice when they arrived apart.
    */
   batch(fn: () => void): void {
-    const links = [...this.links.values()];
-    for (const link of links) link.cork();
+    const release = this.hold();
     try {
       fn();
     } finally {
-      for (const link of links) link.uncork();
+      release();
     }
+  }
+
+  /**
+   * Cork every peer socket open now until the returned function is called: batch() for sends
+   * spread over one turn of the event loop (an input's reply and the tick after it). A socket that
+   * replaces one of them meanwhile was never corked and writes at once.
+   */
+  hold(): () => void {
+    const sockets = [...this.links.values()].map((link) => link.cork());
+    return () => {
+      for (const s of sockets) s?.uncork();
+    };
   }
 
   /** True while the connection we send to id on is authenticated and open. */
