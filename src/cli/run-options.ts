@@ -34,7 +34,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'redis', type: 'string', group: 'Redis', placeholder: 'host:port', describe: "Local redis-server to manage; default: the redis= address of this node's --member" },
   { name: 'redis-user', type: 'string', group: 'Redis', placeholder: 'user', describe: 'ACL user for the local redis' },
   { name: 'redis-password-file', type: 'string', group: 'Redis', placeholder: 'file', describe: 'File holding the password for the local redis (a file, so it never shows in ps)' },
-  { name: 'poll-interval-ms', type: 'number', group: 'Redis', default: 50, describe: 'How often INFO is polled on the local redis while anything changes (at most 100); once idle, every max(this, down-after / 4, at most 1000) ms, and at once when its connection closes' },
+  { name: 'poll-interval-ms', type: 'number', group: 'Redis', default: 50, describe: 'How often INFO is polled on the local redis while anything changes (at most 100); once idle, every max(this, down-after, at most 1000) ms, and at once when its connection closes' },
   { name: 'kill-clients', type: 'string', group: 'Redis', default: 'normal,pubsub', describe: 'Client types disconnected after a role change so they re-resolve the primary: comma list of normal, pubsub, or none' },
   { name: 'min-replicas', type: 'number', group: 'Redis', default: 0, describe: 'min-replicas-to-write set on the primary so redis fences itself even when the sidecar is frozen (0: off)' },
   { name: 'secret-file', type: 'string', group: 'Security', placeholder: 'file', describe: 'Shared peer secret (at least 16 bytes); the same file on every node. Never sent over the wire' },

@@ -25,9 +25,10 @@ function steadyPace(): PollPace {
 }
 
 describe('PollPace', () => {
-  it('the idle interval is max(poll, min(1000, downAfter / 4))', () => {
-    expect(idlePollIntervalMs(50, 1000)).toBe(250);
-    expect(idlePollIntervalMs(50, 100)).toBe(50);
+  it('the idle interval is max(poll, min(1000, downAfter))', () => {
+    expect(idlePollIntervalMs(50, 1000)).toBe(1000);
+    expect(idlePollIntervalMs(50, 300)).toBe(300);
+    expect(idlePollIntervalMs(50, 40)).toBe(50);
     expect(idlePollIntervalMs(50, 60_000)).toBe(1000);
   });
 
