@@ -1358,11 +1358,16 @@ export class Elector {
   private passes(from: string, peer: PeerView, msg: Message, verdict: GateVerdict): boolean {
     if (verdict.pass) return true;
     if (verdict.ignored !== undefined) this.emit({ type: 'ignored', from, what: msg.type, reason: verdict.ignored });
-    if (verdict.keepClaim && msg.type === 'HB') {
+    // An older claim than the last one the sender made (reordered on the way) is not news: kept, a
+    // late "replica" HB of the epoch before overwrote the role of the primary we follow, the next
+    // tick declared it lost, and the vote its lease was owed went elsewhere (simulator seed 79833).
+    const news = msg.type === 'HB' || msg.type === 'LEASE' ? msg.epoch >= peer.epoch : false;
+    if (verdict.keepClaim && msg.type === 'HB' && news) {
       peer.epoch = msg.epoch;
       peer.role = msg.role;
       peer.offset = msg.replOffset;
-    } else if (verdict.keepClaim && msg.type === 'LEASE') {
+    } else if (verdict.keepClaim && msg.type === 'LEASE' && news) {
+      peer.epoch = msg.epoch;
       peer.role = 'primary';
     }
     return false;

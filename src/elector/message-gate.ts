@@ -85,7 +85,8 @@ export function senderGate(from: string, msg: ElectionMessage, announceChecked: 
  * handler runs.
  *
  * - Older than ours: HB and LEASE only update what we know of the sender
- *   (its own claim; our next HB tells it it is stale); ANNOUNCE and HANDOFF
+ *   (its own claim, unless it already made a newer one; our next HB tells it
+ *   it is stale); ANNOUNCE and HANDOFF
  *   are ignored with an event; ACCEPT and LEASEACK are dropped.
  * - Ours: every handler runs. ACCEPT and LEASEACK run only in our epoch (they
  *   answer our OFFER or LEASE of it), HANDOFF only then.

@@ -37,6 +37,19 @@ describe('epoch gate: messages of an older epoch', () => {
     expect(e.following).toBe('n2');
   });
 
+  it("nor does it overwrite the primary's role: the next tick keeps following it and a candidate is still refused (simulator seed 79833 of mixed)", () => {
+    // The reordered HB said role replica; kept as n2's claim it made primaryAlive() false, the
+    // next tick declared n2 lost, and the vote it owed n2's lease went to n3 while n2 still held it.
+    const { e, events, send } = follower();
+    send('n2', { type: 'HB', epoch: 3, nodeId: 'n2', role: 'replica', replOffset: 0 });
+    expect(e.snapshot().peers.find((p) => p.id === 'n2')).toMatchObject({ epoch: 4, role: 'primary' });
+    e.tick(311);
+    expect(events.filter((ev) => ev.type === 'primary-lost')).toEqual([]);
+    expect(e.following).toBe('n2');
+    const out = send('n3', { type: 'OFFER', epoch: 5, candidateId: 'n3', replOffset: 0 }, 312);
+    expect(out.map((o) => o.msg.type)).toEqual(['REFUSE']);
+  });
+
   it('a LEASE of an older primary gets no LEASEACK', () => {
     const { e, send } = follower();
     expect(send('n3', { type: 'LEASE', epoch: 3, primaryId: 'n3', seq: 5 })).toEqual([]);
