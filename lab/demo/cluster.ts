@@ -191,8 +191,10 @@ export class DemoCluster {
 
   /** kill -9 of redis and sidecar. */
   async kill(n: DemoNode, what: { redis?: boolean; sidecar?: boolean } = { redis: true, sidecar: true }): Promise<void> {
-    // Both signals go out at once (each kill() signals before it first waits).
-    await Promise.all([what.redis ? n.redis?.kill('SIGKILL') : undefined, what.sidecar ? n.sidecar?.kill('SIGKILL') : undefined]);
+    // Both signals go out at once (each kill() signals before it first waits), the sidecar's first:
+    // signalled second, it once saw its redis's connection close and stepped down before it died, a
+    // crashed redis rather than a lost host (the demo test caught a 60 ms "host" failover).
+    await Promise.all([what.sidecar ? n.sidecar?.kill('SIGKILL') : undefined, what.redis ? n.redis?.kill('SIGKILL') : undefined]);
   }
 
   /** SIGSTOP (freeze) or SIGCONT (thaw). */
