@@ -193,8 +193,12 @@ export class Sidecar implements SidecarView {
       // What the input and the tick after it send leaves in one write per peer (released in tick()):
       // a follower's LEASEACK and the HB it answers the primary's with reach the primary together (#16).
       if (!this.stopped) this.releaseWrites ??= this.transport.hold();
-      this.deliver(this.elector.onMessage(from, msg, this.now()));
-      this.wake.afterInput();
+      try {
+        this.deliver(this.elector.onMessage(from, msg, this.now()));
+      } finally {
+        // Even if the Elector threw: the tick releases the corked sockets.
+        this.wake.afterInput();
+      }
     });
     this.transport.on('auth-failed', (info) => {
       // A starting member asking for a configuration while this one holds only its born list
