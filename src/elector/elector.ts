@@ -1361,14 +1361,12 @@ export class Elector {
     // An older claim than the last one the sender made (reordered on the way) is not news: kept, a
     // late "replica" HB of the epoch before overwrote the role of the primary we follow, the next
     // tick declared it lost, and the vote its lease was owed went elsewhere (simulator seed 79833).
-    const news = msg.type === 'HB' || msg.type === 'LEASE' ? msg.epoch >= peer.epoch : false;
-    if (verdict.keepClaim && msg.type === 'HB' && news) {
+    if (verdict.keepClaim && (msg.type === 'HB' || msg.type === 'LEASE') && msg.epoch >= peer.epoch) {
       peer.epoch = msg.epoch;
-      peer.role = msg.role;
-      peer.offset = msg.replOffset;
-    } else if (verdict.keepClaim && msg.type === 'LEASE' && news) {
-      peer.epoch = msg.epoch;
-      peer.role = 'primary';
+      if (msg.type === 'HB') {
+        peer.role = msg.role;
+        peer.offset = msg.replOffset;
+      } else peer.role = 'primary';
     }
     return false;
   }

@@ -337,10 +337,14 @@ export class Sidecar implements SidecarView {
     try {
       this.tickOnce(now);
     } finally {
-      const release = this.releaseWrites;
-      this.releaseWrites = undefined;
-      release?.();
+      this.releaseHeldWrites();
     }
+  }
+
+  private releaseHeldWrites(): void {
+    const release = this.releaseWrites;
+    this.releaseWrites = undefined;
+    release?.();
   }
 
   private tickOnce(now: number): void {
@@ -745,8 +749,7 @@ export class Sidecar implements SidecarView {
     this.stopped = true;
     if (this.configRefreshTimer) clearInterval(this.configRefreshTimer);
     this.wake.stop();
-    this.releaseWrites?.();
-    this.releaseWrites = undefined;
+    this.releaseHeldWrites();
     this.loopDelay.stop();
     this.primaryLink.stop();
     await this.redis?.stop({ fenceForever: wasPrimary });

@@ -10,6 +10,15 @@ describe('WakeScheduler', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
+  /** A started scheduler whose deadline is `inMs` from now; `d.at` moves it. */
+  function started(inMs: number) {
+    const t0 = Date.now();
+    const d = { at: t0 + inMs };
+    const { w, ticks } = scheduler(d);
+    w.start();
+    return { t0, d, w, ticks };
+  }
+
   function scheduler(deadline: { at: number }) {
     const ticks: number[] = [];
     const w = new WakeScheduler({
@@ -23,10 +32,7 @@ describe('WakeScheduler', () => {
   }
 
   it('ticks at the deadline, not before', async () => {
-    const t0 = Date.now();
-    const d = { at: t0 + 100 };
-    const { w, ticks } = scheduler(d);
-    w.start();
+    const { d, w, ticks } = started(100);
     expect(ticks).toHaveLength(1); // the start tick
     d.at = Infinity;
     await vi.advanceTimersByTimeAsync(99);
@@ -37,10 +43,7 @@ describe('WakeScheduler', () => {
   });
 
   it('an input that moves the deadline later moves the wake-up with it', async () => {
-    const t0 = Date.now();
-    const d = { at: t0 + 100 };
-    const { w, ticks } = scheduler(d);
-    w.start();
+    const { t0, d, w, ticks } = started(100);
     await vi.advanceTimersByTimeAsync(50);
     d.at = t0 + 200;
     w.afterInput();
@@ -55,10 +58,7 @@ describe('WakeScheduler', () => {
   });
 
   it('an input that moves the deadline earlier wakes it earlier', async () => {
-    const t0 = Date.now();
-    const d = { at: t0 + 500 };
-    const { w, ticks } = scheduler(d);
-    w.start();
+    const { t0, d, w, ticks } = started(500);
     d.at = t0 + 50;
     w.afterInput();
     await vi.advanceTimersByTimeAsync(0);
