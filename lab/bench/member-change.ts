@@ -168,14 +168,19 @@ export class MemberNemesis {
 
   /** `member remove`, then what the primary holds: removed (committed), refused (still a voter), or unknown (no primary said). */
   private async remove(n: BenchNode): Promise<'removed' | 'refused' | 'unknown'> {
-    const v = via(this.d, n, this.rand);
-    if (!v) return 'refused';
-    const r = await memberCli(this.d, v, ['remove', '--id', n.id], 10_000);
-    if (r.code === 0) {
-      this.log(`member remove ${n.id} via ${v.id}: committed`);
-      return 'removed';
+    // The sidecar asked can die under another fault before or while it answers; as an operator
+    // would, ask another live one (at most three in all).
+    for (let attempt = 1; ; attempt++) {
+      const v = via(this.d, n, this.rand);
+      if (!v) return 'refused';
+      const r = await memberCli(this.d, v, ['remove', '--id', n.id], 10_000);
+      if (r.code === 0) {
+        this.log(`member remove ${n.id} via ${v.id}: committed`);
+        return 'removed';
+      }
+      this.log(`member remove ${n.id} via ${v.id} failed (exit ${r.code}): ${r.output.slice(0, 300)}`);
+      if (attempt >= 3 || !/could not connect|Connection is closed/.test(r.output)) break;
     }
-    this.log(`member remove ${n.id} via ${v.id} failed (exit ${r.code}): ${r.output.slice(0, 300)}`);
     const until = Date.now() + 5000;
     while (Date.now() < until) {
       const cfg = await primaryConfig(this.d);

@@ -11,9 +11,9 @@
  * Replies are the configuration map of member-reply.ts.
  */
 import type { ConfigSnapshot } from '../elector/elector.js';
-import type { SidecarView } from '../sidecar/view.js';
+import type { MemberChangeRequest, SidecarView } from '../sidecar/view.js';
 import { configReply } from './member-reply.js';
-import { error, simple, type Reply } from './resp.js';
+import { error, ErrorReply, simple, type Reply } from './resp.js';
 
 export interface MemberContext {
   view: SidecarView;
@@ -30,10 +30,12 @@ const HELP = [
   'MEMBER <subcommand> [<arg> ...]. Subcommands are:',
   'LIST',
   '    The configuration this sidecar holds: version, epoch, voters, learners, quorum, each member.',
-  'ADD <id=host:port,redis=host:port[,witness][,priority=N]> [TIMEOUT <ms>]',
+  'ADD <id=host:port,redis=host:port[,witness][,priority=N]> [TIMEOUT <ms>] [RETRY]',
   '    Add a member (a learner until it catches up; a witness joins as a voter). Answers once committed.',
-  'REMOVE <id> [TIMEOUT <ms>]',
+  'REMOVE <id> [TIMEOUT <ms>] [RETRY]',
   '    Remove a member (the primary hands off first). Answers once committed.',
+  '    RETRY: an earlier request for this change was lost with its primary; if it is made already,',
+  '    answer once it is committed instead of refusing it.',
   `FORCE <id,id,...> ${FORCE_CONFIRMATION}`,
   '    Disaster recovery: make a configuration of these survivors (this node included) without a quorum.',
   '    Writes only the dropped members acknowledged may be lost.',
@@ -48,13 +50,26 @@ function messageOf(err: unknown): string {
   return text.replace(/[\r\n]+/g, ' ') || 'membership change failed';
 }
 
-/** `[TIMEOUT <ms>]` after the change's argument: the milliseconds, undefined when absent, or an error reply. */
-function timeoutArg(rest: readonly string[]): number | undefined | Reply {
-  if (rest.length === 0) return undefined;
-  if (rest.length !== 2 || rest[0]!.toLowerCase() !== 'timeout') return error('ERR syntax error: expected TIMEOUT <milliseconds> after the change');
-  const text = rest[1]!;
-  if (!/^[1-9]\d{0,8}$/.test(text) || Number(text) > MAX_MEMBER_TIMEOUT_MS) return error(`ERR TIMEOUT must be 1-${MAX_MEMBER_TIMEOUT_MS} milliseconds, got '${text.slice(0, 32)}'`);
-  return Number(text);
+/**
+ * `[TIMEOUT <ms>] [RETRY]` after the change's argument: the milliseconds (undefined when absent)
+ * and whether RETRY was given, or an error reply.
+ */
+function changeOptions(rest: readonly string[]): { timeoutMs: number | undefined; again: boolean } | ErrorReply {
+  let timeoutMs: number | undefined;
+  let again = false;
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i]!.toLowerCase();
+    if (word === 'retry' && !again) {
+      again = true;
+    } else if (word === 'timeout' && timeoutMs === undefined && i + 1 < rest.length) {
+      const text = rest[++i]!;
+      if (!/^[1-9]\d{0,8}$/.test(text) || Number(text) > MAX_MEMBER_TIMEOUT_MS) return error(`ERR TIMEOUT must be 1-${MAX_MEMBER_TIMEOUT_MS} milliseconds, got '${text.slice(0, 32)}'`);
+      timeoutMs = Number(text);
+    } else {
+      return error('ERR syntax error: expected TIMEOUT <milliseconds> and/or RETRY after the change');
+    }
+  }
+  return { timeoutMs, again };
 }
 
 /** `config` (default: the one held now) with whether this sidecar hears each member now. */
@@ -74,17 +89,19 @@ export function memberCommand(ctx: MemberContext, args: readonly string[]): Repl
       return configNow(view);
     case 'add':
     case 'remove': {
-      if (rest.length !== 1 && rest.length !== 3) return wrongArity(sub);
-      const timeout = timeoutArg(rest.slice(1));
-      if (timeout !== undefined && typeof timeout !== 'number') return timeout;
+      // TIMEOUT with no value is an arity error, as redis says of `SET k v EX`.
+      if (rest.length < 1 || rest.length > 4 || rest.at(-1)!.toLowerCase() === 'timeout') return wrongArity(sub);
+      const opts = changeOptions(rest.slice(1));
+      if (opts instanceof ErrorReply) return opts;
       const arg = rest[0]!;
       if (arg === '') return error(sub === 'add' ? 'ERR MEMBER ADD needs a member spec: id=host:port,redis=host:port[,witness][,priority=N]' : 'ERR MEMBER REMOVE needs a member id');
-      const change = sub === 'add' ? ({ kind: 'add', spec: arg } as const) : ({ kind: 'remove', id: arg } as const);
-      const what = `member ${sub} ${arg}`;
+      const change: MemberChangeRequest = sub === 'add' ? { kind: 'add', spec: arg } : { kind: 'remove', id: arg };
+      if (opts.again) change.again = true;
+      const what = `member ${sub} ${arg}${opts.again ? ' (again)' : ''}`;
       ctx.log('info', `${what} asked by client ${ctx.client}`);
       let pending: Promise<ConfigSnapshot>;
       try {
-        pending = Promise.resolve(view.memberChange(change, timeout));
+        pending = Promise.resolve(view.memberChange(change, opts.timeoutMs));
       } catch (err) {
         ctx.log('warn', `${what} refused: ${messageOf(err)}`);
         return error(`ERR ${messageOf(err)}`);

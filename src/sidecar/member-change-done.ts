@@ -28,3 +28,9 @@ export function changeIn(s: ConfigSnapshot, change: MemberChangeRequest): boolea
 export function changeCommitted(s: ConfigSnapshot, version: number, change: MemberChangeRequest): boolean {
   return s.committed === true && s.version >= version && changeIn(s, change);
 }
+
+/** `member add n4` / `member remove n3`, for the log. */
+export function describeRequest(change: MemberChangeRequest): string {
+  // The id as written, without parsing: a log line never throws.
+  return change.kind === 'add' ? `member add ${change.spec.split('=')[0]}` : `member remove ${change.id}`;
+}

@@ -12,9 +12,9 @@ import { ChangeRefused } from '../elector/change-refused.js';
 import type { ConfigMessage } from '../protocol/messages.js';
 import { bornFromFlags, memberConfigsOf } from './cluster-members.js';
 import { parseMember } from './member-spec.js';
-import { changeCommitted, changeIn } from './member-change-done.js';
+import { changeCommitted, changeIn, describeRequest } from './member-change-done.js';
 import { newerConfigFromMembers } from './join.js';
-import { forwardMemberCommand } from './forward-member.js';
+import { ForwardLost, forwardMemberCommand } from './forward-member.js';
 import { formatAddress, membersText, type HostPort } from '../protocol/index.js';
 import type { RedisStatus } from '../redis/status.js';
 import { RedisLinkWatch } from '../redis/link-watch.js';
@@ -599,19 +599,50 @@ export class Sidecar implements SidecarView {
   }
 
   async memberChange(change: MemberChangeRequest, timeoutMs = 30_000): Promise<ConfigSnapshot> {
-    if (this.elector.role !== 'primary') {
+    const deadline = this.now() + timeoutMs;
+    const hb = this.elector.config.hbIntervalMs;
+    let again = change.again === true;
+    let lost: ForwardLost | undefined;
+    // An election under way is waited out until the deadline, as a user running the command
+    // expects (found by the chaos suite: every change asked during a kill-ctl fault failed).
+    for (;;) {
+      if (this.elector.role === 'primary') return this.makeChange({ ...change, again }, deadline, timeoutMs);
       const p = this.elector.currentPrimary;
-      if (!p) throw new Error('no primary is known right now; try again once the election is over');
-      const member = this.config.members.find((m) => m.id === p);
-      if (!member) throw new Error(`the primary ${p} has no sidecar address in the configuration`);
-      await forwardMemberCommand(member.sidecar, this.config, change, timeoutMs);
-      return this.waitForConfig((s) => changeIn(s, change), 5000);
+      if (p) {
+        const member = this.config.members.find((m) => m.id === p);
+        if (!member) throw new Error(`the primary ${p} has no sidecar address in the configuration`);
+        try {
+          await forwardMemberCommand(member.sidecar, this.config, { ...change, again }, Math.max(1, Math.floor(deadline - this.now())));
+          return await this.waitForConfig((s) => changeIn(s, change), 5000);
+        } catch (err) {
+          if (!(err instanceof ForwardLost)) throw err;
+          // The lost primary may have made the change: ask the next one with RETRY.
+          if (!lost) this.log.info(`${describeRequest(change)}: ${err.message}; asking the next primary`);
+          lost = err;
+          again = true;
+        }
+      }
+      if (this.now() + hb > deadline) {
+        throw lost ?? new Error(`no primary is known right now (waited ${timeoutMs} ms); try again once the election is over`);
+      }
+      await new Promise((r) => setTimeout(r, hb));
     }
+  }
+
+  /** The change made by this node as the primary, waited on until it is committed or `deadline`. */
+  private async makeChange(change: MemberChangeRequest, deadline: number, timeoutMs: number): Promise<ConfigSnapshot> {
     if (change.kind === 'remove' && change.id === this.config.id) {
       // The primary is removed by its successor, after the zero-loss hand-off.
       const r = await this.switchover();
       this.log.info(`handed off to ${r.to} to remove this node`, { epoch: r.epoch });
-      return this.memberChange(change, timeoutMs);
+      return this.memberChange(change, Math.max(1, deadline - this.now()));
+    }
+    const held = this.elector.configSnapshot();
+    if (change.again && changeIn(held, change)) {
+      // Made already, by the primary a lost request went to (this node holds it, restamped when it
+      // won): the commit of what is held is what the asker waits for.
+      this.log.info(`${describeRequest(change)} asked again: configuration ${held.version} holds it already; waiting for its commit`);
+      return this.waitForCommit(change, held.version, deadline, timeoutMs);
     }
     let spec;
     if (change.kind === 'add') {
@@ -621,7 +652,6 @@ export class Sidecar implements SidecarView {
     // A refusal that ends by itself (a restamp right after an election, the previous change not
     // committed yet, data voters a few heartbeats behind under writes) is waited out until the
     // timeout, then reported with its last reason; a wrong change is reported at once.
-    const deadline = this.now() + timeoutMs;
     let made: ClusterConfig | undefined;
     while (!made) {
       try {
@@ -632,7 +662,10 @@ export class Sidecar implements SidecarView {
       }
     }
     this.log.info(`configuration ${made.version} proposed: ${describeConfig(made)}`);
-    const version = made.version;
+    return this.waitForCommit(change, made.version, deadline, timeoutMs);
+  }
+
+  private async waitForCommit(change: MemberChangeRequest, version: number, deadline: number, timeoutMs: number): Promise<ConfigSnapshot> {
     // Committed in that version or in a later one that still holds the change: a new primary
     // restamps what it holds (version + 1), so after an election in the meantime the version
     // asked about is never the one committed (found by the chaos suite's member-change nemesis:

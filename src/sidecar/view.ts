@@ -60,8 +60,10 @@ export interface SidecarView {
    * majority of its voters hold it), with the new configuration; on a
    * replica it is forwarded to the primary's sidecar (`MEMBER …` on its client
    * port). Removing the primary hands off first, then asks the new primary.
-   * Rejects with an Error saying why: no primary, a change already in flight,
-   * an id taken or unknown, not committed within `timeoutMs`.
+   * An election under way (no primary known, or the primary's sidecar lost
+   * before it answered a forward) is waited out within `timeoutMs`. Rejects
+   * with an Error saying why: an id taken or unknown, no primary or not
+   * committed within `timeoutMs`.
    */
   memberChange(change: MemberChangeRequest, timeoutMs?: number): Promise<ConfigSnapshot>;
   /**
@@ -75,8 +77,11 @@ export interface SidecarView {
 /**
  * `add`: `spec` in the `--member` syntax, `ID=HOST:PORT,redis=HOST:PORT[,witness][,priority=N]`.
  * `remove`: a member id.
+ * `again`: an earlier request for this same change went to a primary whose sidecar was lost before
+ * it answered, so the change may be made already; a primary holding it then waits for its commit
+ * instead of refusing it as "already a member" / "not a member" (`MEMBER … RETRY`).
  */
-export type MemberChangeRequest = { kind: 'add'; spec: string } | { kind: 'remove'; id: string };
+export type MemberChangeRequest = ({ kind: 'add'; spec: string } | { kind: 'remove'; id: string }) & { again?: boolean };
 
 export interface SidecarCounters {
   electionsStarted: number;

@@ -94,6 +94,20 @@ describe('MEMBER', () => {
     expect(logs.some((l) => /^info: member add n4=.* asked by client 127\.0\.0\.1:\d+$/.test(l))).toBe(true);
   });
 
+  it('RETRY, before or after TIMEOUT, asks the view for the change again (made already is not a refusal)', async () => {
+    const view = new FakeView();
+    const { port } = await startAdmin(view);
+    const c = await client(port);
+    await c.command(['MEMBER', 'REMOVE', 'n3', 'TIMEOUT', '4000', 'RETRY']);
+    await c.command(['MEMBER', 'REMOVE', 'n2', 'retry', 'timeout', '5000']);
+    await c.command(['MEMBER', 'ADD', 'n4=10.0.0.4:26379,redis=10.0.0.4:6379', 'RETRY']);
+    expect(view.memberChangeCalls).toEqual([
+      { change: { kind: 'remove', id: 'n3', again: true }, timeoutMs: 4000 },
+      { change: { kind: 'remove', id: 'n2', again: true }, timeoutMs: 5000 },
+      { change: { kind: 'add', spec: 'n4=10.0.0.4:26379,redis=10.0.0.4:6379', again: true }, timeoutMs: undefined },
+    ]);
+  });
+
   it('bad arguments are refused before the view is asked', async () => {
     const view = new FakeView();
     const { port } = await startAdmin(view);
@@ -103,6 +117,10 @@ describe('MEMBER', () => {
     expect(await rejects(c.command(['MEMBER', 'ADD', '']))).toMatch(/^ERR MEMBER ADD needs a member spec/);
     expect(await rejects(c.command(['MEMBER', 'REMOVE', 'n2', 'TIMEOUT']))).toBe("ERR wrong number of arguments for 'member|remove' command");
     expect(await rejects(c.command(['MEMBER', 'REMOVE', 'n2', 'WAIT', '5']))).toMatch(/^ERR syntax error: expected TIMEOUT/);
+    expect(await rejects(c.command(['MEMBER', 'REMOVE', 'n2', 'RETRY', 'RETRY']))).toMatch(/^ERR syntax error: expected TIMEOUT <milliseconds> and\/or RETRY/);
+    expect(await rejects(c.command(['MEMBER', 'REMOVE', 'n2', 'RETRY', 'TIMEOUT', '5', 'RETRY']))).toMatch(/^ERR wrong number of arguments/);
+    expect(await rejects(c.command(['MEMBER', 'REMOVE', 'n2', 'TIMEOUT', '5', 'TIMEOUT']))).toMatch(/^ERR wrong number of arguments/);
+    expect(await rejects(c.command(['MEMBER', 'REMOVE', 'n2', 'TIMEOUT', '5', 'WAIT']))).toMatch(/^ERR syntax error/);
     for (const bad of ['0', '-1', 'abc', '600001', '1e3']) {
       expect(await rejects(c.command(['MEMBER', 'REMOVE', 'n2', 'TIMEOUT', bad]))).toMatch(/^ERR TIMEOUT must be 1-600000 milliseconds/);
     }

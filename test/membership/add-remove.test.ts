@@ -9,9 +9,8 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parseElectionInfo } from '../../src/admin/election-info.js';
-import { RespClient } from '../../src/admin/resp-client.js';
 import { cleanupClusters, startCluster, watchFailures, type Cluster, type ClusterNode } from '../support/cluster.js';
-import { expectQuorum, kinds, memberList, memberSpec, mustMember, newJoiner, waitForMembers, waitForSameConfig } from './membership-support.js';
+import { ask, expectQuorum, kinds, memberList, memberSpec, mustMember, newJoiner, waitForMembers, waitForSameConfig } from './membership-support.js';
 
 afterAll(cleanupClusters);
 
@@ -20,15 +19,6 @@ afterEach(async () => {
   await cluster?.stop();
   cluster = undefined;
 });
-
-async function ask(n: ClusterNode, args: string[]): Promise<unknown> {
-  const c = await RespClient.connect({ host: '127.0.0.1', port: n.sidecarPort }, { timeoutMs: 3000 });
-  try {
-    return await c.command(args);
-  } finally {
-    c.close();
-  }
-}
 
 /** The node ids SENTINEL REPLICAS names (its `node-id` field), sorted. */
 async function sentinelReplicas(n: ClusterNode): Promise<string[]> {

@@ -5,11 +5,15 @@
  * half made: every sidecar ends up holding one and the same configuration),
  * and once a new primary leads it can be asked again: a retry of a change
  * that did not happen succeeds, a retry of one that did is refused cleanly.
+ * A change asked of a replica while the primary's sidecar is dead waits for
+ * the election and is made by the next primary; asked again with RETRY, a
+ * change made already is answered once committed instead of refused.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { parseConfigReply } from '../../src/admin/member-reply.js';
 import { waitFor } from '../../lab/util/wait.js';
 import { cleanupClusters, startCluster, watchFailures, type Cluster, type ClusterNode } from '../support/cluster.js';
-import { kinds, memberCli, memberList, memberSpec, mustMember, newJoiner, waitForMembers, waitForSameConfig } from './membership-support.js';
+import { ask, kinds, memberCli, memberList, memberSpec, mustMember, newJoiner, waitForMembers, waitForSameConfig } from './membership-support.js';
 
 afterAll(cleanupClusters);
 
@@ -102,5 +106,38 @@ describe('membership: a change interrupted on the primary', { timeout: 120_000 }
     expect(final.committed).toBe(true);
     await b.kill('SIGKILL');
     await expectOneConfiguration(c, leader);
+  });
+
+  it('the primary sidecar dead when a change is asked of a replica: the replica waits for the election and the next primary makes it', async () => {
+    const { c, p, a } = await boot();
+    const n4 = await newJoiner(c, 'n4', [a]);
+    const since = a.logOffset();
+    await p.killSidecar('SIGKILL');
+    // Asked at once, straight on the client port: `a` still follows p, so its forward finds no
+    // sidecar there, then no primary, then the new one.
+    const made = parseConfigReply(await ask(a, ['MEMBER', 'ADD', memberSpec(n4), 'TIMEOUT', '15000'], 20_000));
+    expect(kinds(made)).toEqual(['n1:voter', 'n2:voter', 'n3:voter', 'n4:learner']);
+    expect(a.logs(since)).toMatch(new RegExp(`member add n4: the primary's sidecar at 127\\.0\\.0\\.1:${p.sidecarPort} was lost before it answered: .*; asking the next primary`));
+    const leader = await c.waitForPrimary({ not: p, timeoutMs: 15_000 });
+    n4.startSidecar();
+    await n4.waitSidecarStarted();
+    await waitForMembers(leader, ['n1:voter', 'n2:voter', 'n3:voter', 'n4:voter']);
+  });
+
+  it('RETRY: a change made already is answered once committed, on the primary and forwarded by a replica; without RETRY it is refused', async () => {
+    const { c, p, a } = await boot();
+    const n4 = await newJoiner(c, 'n4', [a]);
+    const spec = memberSpec(n4);
+    expect(kinds(parseConfigReply(await ask(p, ['MEMBER', 'ADD', spec, 'TIMEOUT', '10000'], 15_000)))).toContain('n4:learner');
+    await expect(ask(p, ['MEMBER', 'ADD', spec])).rejects.toThrow(/n4 is already a member/);
+    const again = parseConfigReply(await ask(p, ['MEMBER', 'ADD', spec, 'RETRY']));
+    expect(again.committed).toBe(true);
+    expect(kinds(again)).toEqual(['n1:voter', 'n2:voter', 'n3:voter', 'n4:learner']);
+    // RETRY of a change not made yet makes it as usual; forwarded by a replica, RETRY goes along.
+    const removed = parseConfigReply(await ask(a, ['MEMBER', 'REMOVE', 'n4', 'TIMEOUT', '10000', 'RETRY'], 15_000));
+    expect(kinds(removed)).toEqual(['n1:voter', 'n2:voter', 'n3:voter']);
+    await waitForSameConfig(c, p);
+    await expect(ask(a, ['MEMBER', 'REMOVE', 'n4'])).rejects.toThrow(/n4 is not a member/);
+    expect(kinds(parseConfigReply(await ask(a, ['MEMBER', 'REMOVE', 'n4', 'RETRY'])))).toEqual(['n1:voter', 'n2:voter', 'n3:voter']);
   });
 });

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ConfigReply } from '../../src/admin/member-reply.js';
+import { RespClient } from '../../src/admin/resp-client.js';
 import { startRedis } from '../../lab/proc/redis-process.js';
 import { waitFor } from '../../lab/util/wait.js';
 import { ClusterNode, runCli, sidecarPort, type Cluster } from '../support/cluster.js';
@@ -15,6 +16,16 @@ export interface CliRun {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+/** One command on `n`'s sidecar client port, straight from this process (no CLI start-up to wait for). */
+export async function ask(n: ClusterNode, args: string[], timeoutMs = 3000): Promise<unknown> {
+  const c = await RespClient.connect({ host: '127.0.0.1', port: n.sidecarPort }, { timeoutMs });
+  try {
+    return await c.command(args);
+  } finally {
+    c.close();
+  }
 }
 
 /** `resp-elect member <args…>` against `via`'s client port. */
