@@ -132,7 +132,7 @@ function buildReport(machine: string, elapsed: number): { markdown: string; svgs
   md.push(machine, '');
   md.push(
     `Setup: 3 \`${bins.server}\` per system (same binary, no persistence, \`repl-diskless-sync yes\`, \`repl-diskless-sync-delay 0\`, 16 MB backlog). ` +
-      'resp-elect: one `resp-elect run` per redis, `--down-after-ms D --poll-interval-ms 20`, other timings derived (hb D/10, lease 0.6·D). ' +
+      'resp-elect: one `resp-elect run` per redis, `--down-after-ms D --poll-interval-ms 20`, other timings derived (hb D/5, lease 0.6·D). ' +
       `Sentinel: three \`${bins.sentinel}\` processes, quorum 2, \`down-after-milliseconds D\`, \`failover-timeout max(3000, 3·D)\`, \`parallel-syncs 3\`. ` +
       'Both run at the same time on loopback; rounds alternate resp-elect / Sentinel. Each round kills (or switches over from) the current primary, ' +
       'then restores the killed node empty as a replica and waits until every controller agrees and every replica is linked.',

@@ -20,6 +20,7 @@ import { cpuOver, cpuTicks, memory, ticksPerSecond } from '../lab/bench/procstat
 import { summarizeProfiles, type ProfileSummary } from '../lab/bench/cpu-profile.js';
 import { runScript } from '../lab/proc/children.js';
 import { sleep } from '../lab/util/wait.js';
+import { resolveConfig } from '../src/elector/config.js';
 import { fmt, machineInfo, parseArgs, summarize, table, writeSection } from '../lab/bench/stats.js';
 
 const args = parseArgs(process.argv.slice(2));
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     '',
     machine,
     '',
-    `Per size, N redis-servers with N \`resp-elect run\` sidecars and N redis-servers with N \`redis-sentinel\`s (quorum = majority) run at the same time on loopback${baselineCli ? ', plus a third set of N redis-servers with N sidecars of the older build given by `--baseline-cli`' : ''}; default timings at down-after ${downAfterMs} ms for both (resp-elect: hb ${downAfterMs / 10} ms, poll interval 50 ms). ` +
+    `Per size, N redis-servers with N \`resp-elect run\` sidecars and N redis-servers with N \`redis-sentinel\`s (quorum = majority) run at the same time on loopback${baselineCli ? ', plus a third set of N redis-servers with N sidecars of the older build given by `--baseline-cli`' : ''}; default timings at down-after ${downAfterMs} ms for both (resp-elect: hb ${resolveConfig({ downAfterMs }).hbIntervalMs} ms, poll interval 50 ms). ` +
       `Idle: utime+stime from /proc/<pid>/stat of every controller over the same ${idleMs / 1000} s window, starting ${settleMs / 1000} s after every set had settled (Node's JIT needs that long to optimise code run 20 times a second; Sentinel has no warm-up). RSS: VmRSS from /proc/<pid>/status at the end of that window. ` +
       'Failover (resp-elect only, the other sets stopped first): kill -9 of the primary (redis + sidecar), CPU of each surviving sidecar from the kill until a new primary has every survivor linked, plus 1 s; peak RSS = VmHWM. Values are median / max over the controllers; CPU in % of one core; ratio = median sidecar CPU ÷ median Sentinel CPU.',
     '',

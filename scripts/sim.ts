@@ -29,6 +29,7 @@ const argv = yargs(hideBin(process.argv))
   .option('seed', { type: 'number', describe: 'replay this one seed and print its timeline' })
   .option('scenario', { type: 'string', default: 'mixed', choices: [...SCENARIOS, 'all'], describe: "fault scenario ('all' cycles through every one)" })
   .option('nodes', { type: 'string', default: '5', describe: 'cluster size, or a comma list cycled over seeds' })
+  .option('hb-interval-ms', { type: 'number', describe: 'heartbeat interval of the simulated Elector (default 20, with downAfterMs 300; 60 is the production ratio, down-after / 5)' })
   .option('disable-rule', { type: 'string', array: true, choices: SAFETY_RULES as string[], describe: 'switch an Elector safety rule off (to see the simulator catch it)' })
   .option('faults', { type: 'string', describe: "with --seed: keep only these fault indices (comma list, or 'none')" })
   .option('max-violations', { type: 'number', default: 1, describe: 'stop the sweep after this many violations (0: never stop)' })
@@ -44,7 +45,7 @@ const argv = yargs(hideBin(process.argv))
   .strict()
   .parseSync();
 
-const params = defaultParams({}, argv['data-epoch'] as DataEpochFeed);
+const params = defaultParams(argv['hb-interval-ms'] === undefined ? {} : { hbIntervalMs: argv['hb-interval-ms'] }, argv['data-epoch'] as DataEpochFeed);
 const D = params.elector.downAfterMs;
 const disabled = (argv['disable-rule'] ?? []) as SafetyRule[];
 const unagreed = argv.born === 'seed' ? undefined : argv.born === 'unagreed';

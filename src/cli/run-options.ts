@@ -53,7 +53,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'max-auth-failures', type: 'number', group: 'Clients', default: 5, describe: 'A client is disconnected at this many failed authentications (0: never)' },
   { name: 'http-max-connections', type: 'number', group: 'Clients', default: 64, describe: 'Most connections at once on --http; more are closed at accept' },
   { name: 'metrics-cache-ms', type: 'number', group: 'Clients', default: 1000, describe: '/metrics is rendered at most this often, every scrape in between gets the same text (0: every scrape)' },
-  { name: 'hb-interval-ms', type: 'number', group: 'Timings', describe: 'Heartbeat interval (default: down-after-ms / 10)' },
+  { name: 'hb-interval-ms', type: 'number', group: 'Timings', describe: 'Heartbeat interval (default: down-after-ms / 5)' },
   { name: 'down-after-ms', type: 'number', group: 'Timings', default: 1000, describe: 'A peer not heard this long is down; the detection timeout' },
   { name: 'lease-ms', type: 'number', group: 'Timings', describe: "Primary lease per acknowledged round (default: down-after-ms × 0.6); lease + hb + drift must stay below down-after-ms" },
   { name: 'max-drift-ms', type: 'number', group: 'Timings', describe: 'Clock drift and fencing margin (default: down-after-ms / 10)' },

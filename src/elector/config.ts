@@ -80,7 +80,7 @@ export function resolveConfig(input: Partial<ElectorConfig> = {}): ElectorConfig
   const down = input.downAfterMs ?? 1000;
   const config: ElectorConfig = {
     downAfterMs: down,
-    hbIntervalMs: input.hbIntervalMs ?? Math.max(1, Math.round(down / 10)),
+    hbIntervalMs: input.hbIntervalMs ?? Math.max(1, Math.round(down / 5)),
     leaseMs: input.leaseMs ?? Math.round(down * 0.6),
     maxDriftMs: input.maxDriftMs ?? Math.round(down / 10),
     electionTimeoutMs: input.electionTimeoutMs ?? Math.max(1, Math.round(down / 2)),

@@ -3,7 +3,7 @@ import { ConfigError, Elector, MemoryVoteStore, quorumSize, resolveConfig } from
 
 describe('election timings', () => {
   it('defaults are the documented ones', () => {
-    expect(resolveConfig()).toMatchObject({ hbIntervalMs: 100, downAfterMs: 1000, leaseMs: 600, maxDriftMs: 100 });
+    expect(resolveConfig()).toMatchObject({ hbIntervalMs: 200, downAfterMs: 1000, leaseMs: 600, maxDriftMs: 100 });
   });
 
   it('unset timings are derived from downAfterMs and stay safe', () => {
