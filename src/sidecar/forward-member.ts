@@ -23,12 +23,13 @@ export async function forwardMemberCommand(primarySidecar: HostPort, config: Sid
     await askSidecar(primarySidecar, config, 'MEMBER', args, timeoutMs + 2000);
   } catch (err) {
     const msg = (err as Error).message;
+    const timedOut = /timed out/i.test(msg);
     // An error reply is the primary's answer; anything else before a reply is a lost connection.
-    if ((err as Error).name !== 'ReplyError' && !/timed out/i.test(msg)) {
+    if ((err as Error).name !== 'ReplyError' && !timedOut) {
       throw new ForwardLost(`the primary's sidecar at ${formatAddress(primarySidecar)} was lost before it answered: ${msg}`);
     }
     // No answer is not a refusal: the primary may have made the change and then frozen or lost its link.
-    if (/timed out/i.test(msg)) {
+    if (timedOut) {
       throw new Error(
         `the primary's sidecar at ${formatAddress(primarySidecar)} did not answer within ${timeoutMs + 2000} ms; the change may or may not have been made: check with resp-elect member list, then retry`,
       );

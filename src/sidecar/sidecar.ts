@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Elector, type ElectorSnapshot, type Outbound } from '../elector/elector.js';
 import type { ElectorEvent } from '../elector/events.js';
 import { resolveConfig } from '../elector/config.js';
@@ -625,7 +626,7 @@ export class Sidecar implements SidecarView {
       if (this.now() + hb > deadline) {
         throw lost ?? new Error(`no primary is known right now (waited ${timeoutMs} ms); try again once the election is over`);
       }
-      await new Promise((r) => setTimeout(r, hb));
+      await sleep(hb);
     }
   }
 
@@ -658,7 +659,7 @@ export class Sidecar implements SidecarView {
         made = this.elector.proposeChange(spec, this.now());
       } catch (err) {
         if (!(err instanceof ChangeRefused) || !err.transient || this.now() + this.elector.config.hbIntervalMs > deadline) throw err;
-        await new Promise((r) => setTimeout(r, this.elector.config.hbIntervalMs));
+        await sleep(this.elector.config.hbIntervalMs);
       }
     }
     this.log.info(`configuration ${made.version} proposed: ${describeConfig(made)}`);
