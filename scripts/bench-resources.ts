@@ -36,9 +36,18 @@ const profDir = args.get('cpu-prof');
 const out = args.get('out') ?? (smoke ? undefined : join(REPO_ROOT, 'bench', 'results.md'));
 const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${m}`);
 
+// The controllers run with the environment of a default install, not this shell's: a CA bundle in
+// NODE_EXTRA_CA_CERTS is parsed into every node process at start-up and held for its life (about
+// 1.6 MB of RSS for Debian's 220 KB bundle, measured on node 20), and NODE_OPTIONS would change
+// the runtime under test. Machines behind a TLS-intercepting proxy set the first for everything.
+const STRIPPED_ENV = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'].filter((k) => process.env[k] !== undefined);
+for (const k of STRIPPED_ENV) delete process.env[k];
+
 interface SetUse {
   idleCpu: number[];
   rss: number[];
+  /** The part of rss that is pages of mapped files (RssFile): the node binary and shared libraries. */
+  rssFile: number[];
 }
 
 interface Row {
@@ -75,7 +84,8 @@ async function measure(nodes: number, profile: string | undefined): Promise<Row>
     const use = (i: number): SetUse => {
       const from = ctlPids.slice(0, i).flat().length;
       const pids = ctlPids[i]!;
-      return { idleCpu: cpu.slice(from, from + pids.length), rss: pids.map((p) => memory(p)?.rssMb ?? NaN) };
+      const mem = pids.map(memory);
+      return { idleCpu: cpu.slice(from, from + pids.length), rss: mem.map((m) => m?.rssMb ?? NaN), rssFile: mem.map((m) => m?.fileMb ?? NaN) };
     };
     const [respElect, sentinelUse, baseline] = [use(0), use(1), base ? use(2) : undefined];
     const redisRss = re.nodes.map((n) => memory(n.redis.pid)?.rssMb ?? NaN);
@@ -164,11 +174,12 @@ async function main(): Promise<void> {
     machine,
     '',
     `Per size, N redis-servers with N \`resp-elect run\` sidecars and N redis-servers with N \`redis-sentinel\`s (quorum = majority) run at the same time on loopback${baselineCli ? ', plus a third set of N redis-servers with N sidecars of the older build given by `--baseline-cli`' : ''}; default timings at down-after ${downAfterMs} ms for both (resp-elect: hb ${resolveConfig({ downAfterMs }).hbIntervalMs} ms, poll interval 50 ms). ` +
-      `Idle: utime+stime from /proc/<pid>/stat of every controller over the same ${idleMs / 1000} s window, starting ${settleMs / 1000} s after every set had settled (Node's JIT needs that long to optimise code run 20 times a second; Sentinel has no warm-up). RSS: VmRSS from /proc/<pid>/status at the end of that window. ` +
+      `Idle: utime+stime from /proc/<pid>/stat of every controller over the same ${idleMs / 1000} s window, starting ${settleMs / 1000} s after every set had settled (Node's JIT needs that long to optimise code run 20 times a second; Sentinel has no warm-up). RSS: VmRSS from /proc/<pid>/status at the end of that window; "of it, file" is its RssFile part, pages of the node binary and shared libraries (clean, shared with every process mapping them), the rest (RssAnon) being the process's own. ` +
+      `${STRIPPED_ENV.length ? `The controllers ran without this shell's ${STRIPPED_ENV.join(' and ')} (a default install has neither; a CA bundle there costs every node process about 1.6 MB). ` : ''}` +
       'Failover (resp-elect only, the other sets stopped first): kill -9 of the primary (redis + sidecar), CPU of each surviving sidecar from the kill until a new primary has every survivor linked, plus 1 s; peak RSS = VmHWM. Values are median / max over the controllers; CPU in % of one core; ratio = median sidecar CPU ÷ median Sentinel CPU.',
     '',
     table(
-      ['nodes', 'resp-elect idle CPU %', 'Sentinel idle CPU %', 'ratio', ...(baselineCli ? ['baseline idle CPU %'] : []), 'resp-elect RSS MB', 'Sentinel RSS MB', ...(baselineCli ? ['baseline RSS MB'] : []), 'failover CPU % (window)', 'peak RSS MB (VmHWM)', 'redis-server RSS MB'],
+      ['nodes', 'resp-elect idle CPU %', 'Sentinel idle CPU %', 'ratio', ...(baselineCli ? ['baseline idle CPU %'] : []), 'resp-elect RSS MB', 'of it, file MB', 'Sentinel RSS MB', ...(baselineCli ? ['baseline RSS MB'] : []), 'failover CPU % (window)', 'peak RSS MB (VmHWM)', 'redis-server RSS MB'],
       rows.map((r) => [
         r.nodes,
         cell(r.respElect.idleCpu, 2),
@@ -176,6 +187,7 @@ async function main(): Promise<void> {
         fmt(ratioOf(r), 1),
         ...(r.baseline ? [cell(r.baseline.idleCpu, 2)] : []),
         cell(r.respElect.rss, 1),
+        fmt(median(r.respElect.rssFile), 1),
         cell(r.sentinel.rss, 1),
         ...(r.baseline ? [cell(r.baseline.rss, 1)] : []),
         `${cell(r.failoverCpu, 1)} (${fmt(r.failoverWindowMs / 1000, 1)} s)`,

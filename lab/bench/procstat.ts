@@ -28,11 +28,13 @@ export function cpuTicks(pid: number): number | undefined {
 }
 
 /** VmRSS and VmHWM of `pid` in MiB. */
-export function memory(pid: number): { rssMb: number; hwmMb: number } | undefined {
+export function memory(pid: number): { rssMb: number; hwmMb: number; fileMb: number; anonMb: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+    // RssFile: pages of files mapped (the node binary, shared libraries), clean and shared with every
+    // other process mapping them; RssAnon: the process's own memory (heap, stacks).
+    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024, fileMb: kb('RssFile') / 1024, anonMb: kb('RssAnon') / 1024 };
   } catch {
     return undefined;
   }
