@@ -36,6 +36,9 @@ const HELP = [
   '    Check if the current Sentinel configuration is able to reach the quorum',
   '    needed to failover a master and the majority needed to authorize the',
   '    failover.',
+  'FLUSHCONFIG',
+  '    Succeed: a sidecar keeps nothing unwritten (its votes and configuration are',
+  '    on disk before it acts on them).',
   'FAILOVER <master-name> [TO <node-id>]',
   '    Hand the primary role over to the best replica, or to <node-id>.',
   'GET-MASTER-ADDR-BY-NAME <master-name>',
@@ -224,6 +227,12 @@ export function sentinelCommand(ctx: SentinelContext, args: readonly string[]): 
       return error('ERR resp-elect sidecars do not take part in Sentinel elections: is-master-down-by-addr is not supported');
     case 'pending-scripts':
       return [];
+    case 'flushconfig':
+      // Sentinel rewrites its config file here. A sidecar has nothing unwritten: its votes and its
+      // configuration are on disk before it acts on them (protocol.md §5.2, §5.12), so the answer is Sentinel's
+      // success, which clients such as phpredis' RedisSentinel::flushconfig() check for.
+      if (rest.length !== 0) return wrongArity(sub);
+      return simple('OK');
     case 'help':
       return HELP.map((line) => simple(line));
     case 'monitor':
@@ -231,7 +240,6 @@ export function sentinelCommand(ctx: SentinelContext, args: readonly string[]): 
     case 'set':
     case 'reset':
     case 'config':
-    case 'flushconfig':
     case 'simulate-failure':
     case 'info-cache':
     case 'debug':

@@ -214,6 +214,8 @@ describe('SENTINEL', () => {
     expect(await rejects(c.command(['SENTINEL', 'frobnicate']))).toBe("ERR unknown subcommand 'frobnicate'. Try SENTINEL HELP.");
     expect(await rejects(c.command(['SENTINEL', 'is-master-down-by-addr', '127.0.0.1', '6379', '0', '*']))).toMatch(/^ERR .*not supported/);
     expect(await rejects(c.command(['SENTINEL', 'monitor', 'x', '127.0.0.1', '6379', '2']))).toMatch(/not supported/);
+    expect(await c.command(['SENTINEL', 'flushconfig'])).toBe('OK');
+    expect(await rejects(c.command(['SENTINEL', 'flushconfig', 'now']))).toBe("ERR wrong number of arguments for 'sentinel|flushconfig' command");
     expect(await c.command(['SENTINEL', 'help'])).toEqual(expect.arrayContaining([expect.stringMatching(/^GET-MASTER-ADDR-BY-NAME/)]));
   });
 

@@ -9,7 +9,8 @@
  * test/admin/clients/phpredis-writer.php. Also, against the admin port of a
  * fake view over two real redis-servers: every RedisSentinel method that reads
  * the topology (masters, master, slaves, sentinels, ckquorum, ping,
- * getMasterAddrByName) answers as from redis-sentinel and follows a change.
+ * getMasterAddrByName) answers as from redis-sentinel and follows a change,
+ * and flushconfig() succeeds.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupClusters, startCluster, watchFailures, type Cluster } from '../support/cluster.js';
@@ -51,7 +52,8 @@ const SENTINEL_METHODS = `
 $s = new RedisSentinel('127.0.0.1', (int) $argv[1], 2);
 echo json_encode(['ping' => $s->ping(), 'addr' => $s->getMasterAddrByName('mymaster'), 'unknown' => $s->getMasterAddrByName('other'),
   'masters' => $s->masters(), 'master' => $s->master('mymaster'), 'slaves' => $s->slaves('mymaster'),
-  'sentinels' => $s->sentinels('mymaster'), 'ckquorum' => $s->ckquorum('mymaster')]);
+  'sentinels' => $s->sentinels('mymaster'), 'ckquorum' => $s->ckquorum('mymaster'),
+  'flushconfig' => $s->flushconfig()]);
 `;
 
 describe('phpredis RedisSentinel methods', () => {
@@ -59,7 +61,7 @@ describe('phpredis RedisSentinel methods', () => {
     const { view, port, a, b } = await startTwoRedisAdmin({ id: 'n3', witness: true });
     const read = async () => (await runJson(PHP, ['-r', SENTINEL_METHODS, '--', String(port)])) as Record<string, unknown>;
     let r = await read();
-    expect(r).toMatchObject({ ping: true, addr: ['127.0.0.1', String(a.port)], unknown: [], ckquorum: true });
+    expect(r).toMatchObject({ ping: true, addr: ['127.0.0.1', String(a.port)], unknown: [], ckquorum: true, flushconfig: true });
     expect(r['master']).toMatchObject({ name: 'mymaster', ip: '127.0.0.1', port: String(a.port), flags: 'master' });
     expect(r['masters']).toEqual([r['master']]);
     expect(r['slaves']).toMatchObject([{ ip: '127.0.0.1', port: String(b.port), flags: 'slave' }]);
