@@ -6,6 +6,7 @@
  * took. Fails (non-zero exit) with the reason when refused or when the
  * primary has not changed within --wait.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandModule } from 'yargs';
 import { parseElectionInfo, type ElectionInfo } from '../admin/election-info.js';
 import type { RespClient } from '../admin/resp-client.js';
@@ -30,8 +31,6 @@ export interface SwitchoverOutcome {
   epoch: number;
   tookMs: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function masterName(client: RespClient, given: string | undefined): Promise<string> {
   if (given) return given;

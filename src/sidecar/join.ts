@@ -1,11 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { compareConfigIds, describeConfig, memberOf, type ClusterConfig } from '../elector/cluster-config.js';
 import { FileConfigStore } from '../elector/file-config-store.js';
 import { formatAddress, parseMembersText, type ConfigMessage, type HostPort } from '../protocol/index.js';
 import { fetchConfig } from '../transport/index.js';
 import type { SidecarConfig } from './config.js';
 import type { Logger } from './logger.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function toConfig(msg: ConfigMessage): ClusterConfig | undefined {
   const members = parseMembersText(msg.members);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Elector, Outbound } from '../elector/elector.js';
 import type { ElectorEvent } from '../elector/events.js';
 import { actionName, type ControlAction } from '../control/action.js';
@@ -483,10 +484,6 @@ export class RedisRuntime {
 function withControlHealth(status: RedisStatus, h: HealthReport): RedisStatus {
   if (h.healthy || !status.healthy) return status;
   return { ...status, healthy: false, unhealthyReason: 'control-loop', error: h.why };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 export type { HostPort };
