@@ -14,7 +14,7 @@ import { InvariantError, invariantViolations } from './invariants.js';
 import { LeaseTracker } from './lease-tracker.js';
 import { epochBoundGate, epochGate, senderGate, type GateVerdict } from './message-gate.js';
 import { bornConfig, compareStanding, isElectable, memberFromConfig, resolveMembers, type Member, type MemberSpec } from './membership.js';
-import { roleOf, type Handoff, type Phase, type PhaseName } from './phase.js';
+import { roleOf, type AskAgain, type Handoff, type Phase, type PhaseName } from './phase.js';
 import { RuleSet, type SafetyRule } from './safety-rules.js';
 import { judgeVote, type VoterSnapshot, type VoteVerdict } from './vote-rules.js';
 import type { VoteStore } from './vote-store.js';
@@ -113,6 +113,14 @@ const CONFVER_EVERY = 5;
  * come: it waits this many intervals, long enough that the primary's next HB always comes first.
  */
 const LOCKED_HB_FACTOR = 1.5;
+
+/**
+ * A voter that refused a pre-vote for lack of a fresh offset is asked again after this long, then
+ * twice as long at each such refusal up to askAgainMaxMs (protocol.md §5.5). In heartbeats, because
+ * the heartbeat is the Elector's unit of "a moment" (10 and 100 ms at the defaults).
+ */
+export const askAgainFirstMs = (c: ElectorConfig): number => Math.max(1, Math.round(c.hbIntervalMs / 20));
+export const askAgainMaxMs = (c: ElectorConfig): number => Math.max(1, Math.round(c.hbIntervalMs / 2));
 
 /**
  * The election state machine. Pure: time comes in as `nowMs`, randomness from
@@ -532,7 +540,7 @@ export class Elector {
         break;
       case 'prevote':
         at(p.deadline);
-        for (const t of p.askAgain?.values() ?? []) at(t);
+        for (const a of p.askAgain?.values() ?? []) if (a.at !== null) at(a.at);
         break;
       case 'follower':
         // Alive until (and, with no primary known, learning until) downAfterMs after the last contact;
@@ -1298,10 +1306,10 @@ export class Elector {
     this.emit({ type: 'follow', primary: null, epoch: this._epoch, reason });
   }
 
-  private askAgain(epoch: number, askAgain: Map<string, number>, nowMs: number, out: Outbound[]): void {
-    for (const [voter, at] of askAgain) {
-      if (nowMs < at) continue;
-      askAgain.delete(voter);
+  private askAgain(epoch: number, askAgain: Map<string, AskAgain>, nowMs: number, out: Outbound[]): void {
+    for (const [voter, a] of askAgain) {
+      if (a.at === null || nowMs < a.at) continue;
+      a.at = null;
       out.push({ to: voter, msg: { type: 'PREVOTE', epoch, candidateId: this.nodeId, replOffset: this.offset, dataEpoch: this.dataEpoch } });
     }
   }
@@ -1555,8 +1563,13 @@ export class Elector {
     const ours = round !== null && round.tally.epoch === epoch;
     if (ours && round.kind === 'prevote' && reason === 'offset-unknown' && voterEpoch <= this._epoch) {
       // The voter lost the primary a moment ago and is re-reading its offset: not a no, ask again
-      // shortly rather than wait out the round for a node that may be dead.
-      (round.askAgain ??= new Map()).set(from, nowMs + Math.max(1, Math.round(this.config.hbIntervalMs / 2)));
+      // shortly rather than wait out the round for a node that may be dead. Its re-read is a detach
+      // and one INFO, a few ms on a healthy host, so the first wait is a twentieth of a heartbeat
+      // (10 ms at the defaults); each further such refusal doubles it, up to half a heartbeat, so a
+      // voter whose redis stays unhealthy costs a handful of PREVOTEs per round, not one per tick.
+      const asked = (round.askAgain ??= new Map()).get(from);
+      const waitMs = asked ? Math.min(2 * asked.waitMs, askAgainMaxMs(this.config)) : askAgainFirstMs(this.config);
+      round.askAgain.set(from, { at: nowMs + waitMs, waitMs });
       return;
     }
     const result = ours ? round.tally.refuse(from) : 'pending';

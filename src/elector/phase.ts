@@ -2,6 +2,16 @@ import type { Role } from '../protocol/messages.js';
 import type { LeaseTracker } from './lease-tracker.js';
 import type { VoteTally } from './vote-tally.js';
 
+/**
+ * A voter that refused a pre-vote only for now (no fresh offset yet, protocol.md 5.5): when to ask
+ * it again (null: asked, waiting for the answer) and how long the last wait was, doubled at each
+ * such refusal.
+ */
+export interface AskAgain {
+  at: number | null;
+  waitMs: number;
+}
+
 /** A planned hand-off under way on the primary (protocol.md 5.8). */
 export interface Handoff {
   target: string;
@@ -24,8 +34,8 @@ export type Phase =
       readonly kind: 'prevote';
       readonly tally: VoteTally;
       readonly deadline: number;
-      /** Voters that refused only for now (no fresh offset yet): ask them again at the given time. */
-      askAgain: Map<string, number> | null;
+      /** Voters that refused only for now (no fresh offset yet), and when to ask them again. */
+      askAgain: Map<string, AskAgain> | null;
     }
   | { readonly kind: 'candidate'; readonly tally: VoteTally; readonly deadline: number; readonly handoff: boolean }
   /** Won `epoch`, waiting for the runtime to confirm REPLICAOF NO ONE. */

@@ -622,17 +622,43 @@ describe('data-memory: a voter whose redis lost data judges by the data it held'
 });
 
 describe('prevote-probe: a transient refusal is asked again', () => {
-  it('a voter that refused only for lack of a fresh offset gets the PREVOTE again within half a heartbeat', () => {
+  const refuse = (e: Elector, at: number) => e.onMessage('n3', { type: 'REFUSE', epoch: 1, voterId: 'n3', voterEpoch: 0, reason: 'offset-unknown' }, at);
+  const prevotes = (e: Elector, at: number) => e.tick(at).filter((o) => o.msg.type === 'PREVOTE');
+
+  it('a voter that refused only for lack of a fresh offset gets the PREVOTE again a twentieth of a heartbeat later', () => {
     const { e } = lone({ id: 'n2' });
     e.tick(0);
     e.tick(400); // no primary heard: lost
     e.setReplOffset(0, 400, 0);
     const sent = e.tick(405).find((o) => o.msg.type === 'PREVOTE');
     expect(sent).toBeDefined();
-    e.onMessage('n3', { type: 'REFUSE', epoch: 1, voterId: 'n3', voterEpoch: 0, reason: 'offset-unknown' }, 406);
-    const again = e.tick(406 + FAST.hbIntervalMs! / 2).filter((o) => o.msg.type === 'PREVOTE');
+    refuse(e, 406);
+    // FAST's heartbeat is 20 ms: the first wait is 1 ms (10 ms at the default 200 ms heartbeat).
+    expect(e.nextDeadline(406)).toBe(407);
+    const again = prevotes(e, 407);
     expect(again).toEqual([{ to: 'n3', msg: expect.objectContaining({ type: 'PREVOTE', epoch: 1 }) }]);
-    expect(e.onMessage('n3', { type: 'PREACCEPT', epoch: 1, voterId: 'n3' }, 420).some((o) => o.msg.type === 'OFFER')).toBe(true);
+    expect(e.onMessage('n3', { type: 'PREACCEPT', epoch: 1, voterId: 'n3' }, 408).some((o) => o.msg.type === 'OFFER')).toBe(true);
+  });
+
+  it('each further such refusal doubles the wait, up to half a heartbeat, and nothing is re-sent before its answer', () => {
+    const { e } = lone({ id: 'n2' });
+    e.tick(0);
+    e.tick(400);
+    e.setReplOffset(0, 400, 0);
+    expect(e.tick(405).some((o) => o.msg.type === 'PREVOTE')).toBe(true);
+    let now = 406;
+    const waits: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      refuse(e, now);
+      let wait = 1;
+      while (wait < 100 && prevotes(e, now + wait).length === 0) wait++;
+      waits.push(wait);
+      now += wait;
+      // Asked: no further PREVOTE to it until it answers again (the round lasts 150 ms).
+      expect(prevotes(e, now + 1)).toEqual([]);
+      now += 1;
+    }
+    expect(waits).toEqual([1, 2, 4, 8, 10, 10]);
   });
 });
 
