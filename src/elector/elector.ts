@@ -1513,8 +1513,14 @@ export class Elector {
     const judged = this.dataMemory.judgeBy(current, nowMs);
     const seen = this.prevoteSeen.get(candidate);
     let candidateDataEpoch: number | undefined;
-    if (releasedToCandidate || releasedByUs) candidateDataEpoch = this._epoch; // the target caught up with the releasing primary's stream
-    else if (seen && seen.epoch === epoch) candidateDataEpoch = seen.dataEpoch;
+    if (releasedToCandidate || releasedByUs) {
+      // rule data-rule: a hand-off target stands without a PREVOTE, once its data holds the releasing
+      // primary's epoch (planned-handoff). Its CONFVER, sent just before its OFFER or PREVOTE on the
+      // same connection, says what it holds: a target whose redis never caught up (the hand-off was
+      // aborted unheard by us, then it stood as any candidate) must not be judged as if it had.
+      // Without a CONFVER from it yet, the hand-off is the only thing known: it caught up.
+      candidateDataEpoch = this.progress.of(candidate)?.dataEpoch ?? this._epoch;
+    } else if (seen && seen.epoch === epoch) candidateDataEpoch = seen.dataEpoch;
     else if (!this.rules.enforced('prevote-probe')) candidateDataEpoch = this.dataEpoch;
     return {
       nowMs,

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Elector, MemoryVoteStore, type Message, type SafetyRule } from '../../src/index.js';
 import { Cluster, FAST } from './harness.js';
-import { agreedStore, knowPeers } from './agree.js';
+import { agreedStore, confverLike, knowPeers } from './agree.js';
 
 const three = [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }];
 
@@ -386,6 +386,33 @@ describe('electable-only: who never stands', () => {
     e.setReplOffset(0, 400);
     expect(e.onMessage('n2', offer(1, 'n2'), 401)[0]?.msg).toMatchObject({ reason: 'not-electable' });
     expect(e.onMessage('w', offer(1, 'w'), 402)[0]?.msg).toMatchObject({ reason: 'not-electable' });
+  });
+});
+
+describe('data-rule: a hand-off target is judged by the data epoch it reports (simulator seed 3498 at hb 60)', () => {
+  /** n1 at epoch 4 holding (4, 100), following n2, which released leadership to n3 (HANDOFF); n3 reports data epoch `targetDataEpoch`. */
+  function releasedTo(targetDataEpoch: number) {
+    const e = knowPeers(new Elector({ configStore: agreedStore(three), nodeId: 'n1', members: three, advertisedAddr: 'a:1', voteStore: new MemoryVoteStore({ epoch: 4, votedFor: null }), random: () => 0.5, config: FAST }));
+    e.tick(0);
+    e.onMessage('n2', { type: 'HB', epoch: 4, nodeId: 'n2', role: 'primary', replOffset: 100 }, 1);
+    e.onMessage('n2', { type: 'HB', epoch: 4, nodeId: 'n2', role: 'primary', replOffset: 100 }, 305);
+    e.setReplOffset(100, 306, 4);
+    e.onMessage('n2', { type: 'HANDOFF', epoch: 4, targetId: 'n3', primaryOffset: 100 }, 307);
+    e.onMessage('n3', confverLike(e, 'n3', targetDataEpoch), 308);
+    return e;
+  }
+  const answer = (out: { msg: Message }[]) => out.find((o) => o.msg.type !== 'CONFVER' && o.msg.type !== 'CONFIG')?.msg;
+
+  it('a target whose redis never caught up (older data epoch, higher offset of its own lineage) is refused for less data', () => {
+    const e = releasedTo(3);
+    const out = e.onMessage('n3', { type: 'PREVOTE', epoch: 5, candidateId: 'n3', replOffset: 150, dataEpoch: 3 }, 310);
+    expect(answer(out)).toMatchObject({ type: 'REFUSE', reason: 'stale-offset' });
+  });
+
+  it('a target that caught up still wins the hand-off without a PREVOTE', () => {
+    const e = releasedTo(4);
+    const out = e.onMessage('n3', { type: 'OFFER', epoch: 5, candidateId: 'n3', replOffset: 100 }, 310);
+    expect(answer(out)).toMatchObject({ type: 'ACCEPT', epoch: 5 });
   });
 });
 

@@ -80,4 +80,19 @@ describe('simulator findings (fixed Elector bugs)', () => {
     const r = runSeed({ seed: 3049, nodes: 5, scenario: 'cut-link' });
     expect(r.violation).toBeNull();
   });
+  // Fixed: a voter judged a hand-off target by the releasing primary's epoch even after the target
+  // stood as an ordinary candidate. n4 (primary of e4) handed off to n2 while n2's redis was down, so
+  // n2 never caught up and n4 aborted, but a partition kept n3 from hearing the abort. n2's redis came
+  // back with the data of its own e3 (offset 841, its lineage since 770 not acknowledged) and n2 stood
+  // with PREVOTE data-epoch 3; n3, still "released to n2", took n2's data epoch to be 4, judged
+  // (4, 841) above its own (4, 788) and granted; n2 won and lacked w844, acknowledged by n4 and n3.
+  // Now the voter judges a released target by the data epoch of its CONFVER, sent right before.
+  // Found by the sweep at the production heartbeat ratio once the pre-vote re-ask got faster.
+  // npm run sim -- --seed 3498 --scenario mixed --nodes 3 --hb-interval-ms 60
+  it('seed 3498 (fixed): a voter released to a target that never caught up judges it by the data it reports', () => {
+    for (const feed of ['marker', 'exact'] as const) {
+      const r = runSeed({ seed: 3498, nodes: 3, scenario: 'mixed', params: defaultParams({ hbIntervalMs: 60 }, feed) });
+      expect(r.violation, feed).toBeNull();
+    }
+  });
 });
