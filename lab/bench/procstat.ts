@@ -27,14 +27,14 @@ export function cpuTicks(pid: number): number | undefined {
   }
 }
 
-/** VmRSS and VmHWM of `pid` in MiB. */
-export function memory(pid: number): { rssMb: number; hwmMb: number; fileMb: number; anonMb: number } | undefined {
+/** VmRSS, VmHWM and RssFile of `pid` in MiB. */
+export function memory(pid: number): { rssMb: number; hwmMb: number; fileMb: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
     // RssFile: pages of files mapped (the node binary, shared libraries), clean and shared with every
-    // other process mapping them; RssAnon: the process's own memory (heap, stacks).
-    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024, fileMb: kb('RssFile') / 1024, anonMb: kb('RssAnon') / 1024 };
+    // other process mapping them; the rest of VmRSS is the process's own memory (heap, stacks).
+    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024, fileMb: kb('RssFile') / 1024 };
   } catch {
     return undefined;
   }

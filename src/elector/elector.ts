@@ -119,8 +119,8 @@ const LOCKED_HB_FACTOR = 1.5;
  * twice as long at each such refusal up to askAgainMaxMs (protocol.md §5.5). In heartbeats, because
  * the heartbeat is the Elector's unit of "a moment" (10 and 100 ms at the defaults).
  */
-export const askAgainFirstMs = (c: ElectorConfig): number => Math.max(1, Math.round(c.hbIntervalMs / 20));
-export const askAgainMaxMs = (c: ElectorConfig): number => Math.max(1, Math.round(c.hbIntervalMs / 2));
+const askAgainFirstMs = (c: ElectorConfig): number => Math.max(1, Math.round(c.hbIntervalMs / 20));
+const askAgainMaxMs = (c: ElectorConfig): number => Math.max(1, Math.round(c.hbIntervalMs / 2));
 
 /**
  * The election state machine. Pure: time comes in as `nowMs`, randomness from
